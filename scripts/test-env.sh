@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Prepares a machine for replikit's integration tests: a running Docker engine and the
+# offline-built MariaDB test images. Idempotent: every step checks before it acts, and slow
+# artefacts (root filesystems) are cached outside the repo in $REPLIKIT_CACHE.
+#
+#   scripts/test-env.sh            engine + both test images (10.11 from bookworm, 11.8 from trixie)
+#   scripts/test-env.sh bookworm   engine + only the bookworm image
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cache="${REPLIKIT_CACHE:-/var/cache/replikit}"
+suites=("${@:-bookworm trixie}")
+# shellcheck disable=SC2206
+suites=(${suites[*]})
+
+log() { printf '%s test-env: %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_updated=0
+need_pkg() { # need_pkg CMD PKG...
+  command -v "$1" >/dev/null 2>&1 && return 0
+  shift
+  if [ "$apt_updated" = 0 ]; then as_root apt-get update -qq; apt_updated=1; fi
+  log "installing $*"
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+engine_answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+start_engine() {
+  if engine_answers; then log "Docker engine answers ($(docker version --format '{{.Server.Version}}'))"; return; fi
+  if [ -n "${DOCKER_HOST:-}" ]; then
+    echo "DOCKER_HOST=$DOCKER_HOST is set but no engine answers there" >&2; exit 1
+  fi
+  need_pkg dockerd docker.io
+  # A killed engine leaves its pid file behind and a new dockerd refuses to start over it.
+  if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+    log "removing stale /var/run/docker.pid"; as_root rm -f /var/run/docker.pid
+  fi
+  pgrep -x containerd >/dev/null || { [ -f /run/containerd/containerd.pid ] && as_root rm -f /run/containerd/containerd.pid; true; }
+  log "starting dockerd"
+  as_root sh -c 'nohup dockerd >/var/log/dockerd.log 2>&1 &'
+  for _ in $(seq 1 60); do engine_answers && { log "Docker engine up"; return; }; sleep 1; done
+  echo "dockerd did not answer within 60 s; its log:" >&2; tail -n 30 /var/log/dockerd.log >&2; exit 1
+}
+
+build_image() { # build_image SUITE TAG
+  local suite="$1" tag="$2" rootfs="$cache/rootfs-$1.tar"
+  if docker image inspect "$tag" >/dev/null 2>&1; then log "image $tag present"; return; fi
+  if [ ! -s "$rootfs" ]; then
+    need_pkg mmdebstrap mmdebstrap
+    as_root mkdir -p "$cache"
+    log "building $suite root filesystem with mariadb-server (takes a minute or two)"
+    as_root mmdebstrap --quiet --variant=apt --include=mariadb-server,mariadb-client \
+      "$suite" "$cache/partial-$suite.tar"
+    as_root mv "$cache/partial-$suite.tar" "$rootfs"
+  fi
+  log "importing $rootfs as replikit/$suite-base"
+  docker import "$rootfs" "replikit/$suite-base:latest" >/dev/null
+  log "building $tag"
+  docker build -q -t "$tag" --build-arg "BASE=replikit/$suite-base:latest" "$here/../test/image" >/dev/null
+  log "image $tag ready: $(docker run --rm --entrypoint mariadbd "$tag" --version)"
+}
+
+start_engine
+for suite in "${suites[@]}"; do
+  case "$suite" in
+    bookworm) build_image bookworm "${REPLIKIT_TEST_IMAGE:-replikit/mariadb:10.11}" ;;
+    trixie) build_image trixie "${REPLIKIT_TEST_IMAGE_NEXT:-replikit/mariadb:11.8}" ;;
+    *) echo "unknown suite $suite (bookworm or trixie)" >&2; exit 2 ;;
+  esac
+done

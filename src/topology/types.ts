@@ -1,0 +1,56 @@
+/** The topology as replikit uses it: validated, interpolated, with every default filled in. */
+export type Role = 'primary' | 'replica';
+export type ReplicationMode = 'position' | 'gtid';
+export type BinlogFormat = 'ROW' | 'MIXED' | 'STATEMENT';
+export type SettingValue = string | number | boolean;
+
+export interface NodeSpec {
+  name: string;
+  role: Role;
+  /** The node this one replicates from; undefined for the primary. */
+  source?: string;
+  serverId: number;
+  /** Host port; undefined lets Docker pick a free one. */
+  port?: number;
+  bind: string;
+  image: string;
+  mysqld: Record<string, SettingValue>;
+}
+
+export interface Credentials {
+  rootPassword: string;
+  replicationUser: string;
+  replicationPassword: string;
+}
+
+export interface ReplicationSettings {
+  mode: ReplicationMode;
+  binlogFormat: BinlogFormat;
+  ignoreDatabases: string[];
+  skipErrors: number[];
+  charset: 'utf8mb4';
+}
+
+export interface Topology {
+  /** Absolute path of the file it was loaded from. */
+  file: string;
+  name: string;
+  credentials: Credentials;
+  replication: ReplicationSettings;
+  /** Absolute paths of SQL files run once on the primary. */
+  init: string[];
+  /** Sources always come before the replicas that read from them. */
+  nodes: NodeSpec[];
+  /** Things allowed but worth saying (e.g. skip_errors hides divergence). */
+  warnings: string[];
+}
+
+export function primaryOf(t: Topology): NodeSpec {
+  const p = t.nodes.find((n) => n.role === 'primary');
+  if (!p) throw new Error('topology has no primary'); // validation guarantees one
+  return p;
+}
+
+export function nodeByName(t: Topology, name: string): NodeSpec | undefined {
+  return t.nodes.find((n) => n.name === name);
+}
