@@ -45,8 +45,11 @@ start_engine() {
 }
 
 build_image() { # build_image SUITE TAG
-  local suite="$1" tag="$2" rootfs="$cache/rootfs-$1.tar"
-  if docker image inspect "$tag" >/dev/null 2>&1; then log "image $tag present"; return; fi
+  local suite="$1" tag="$2" rootfs="$cache/rootfs-$1.tar" context="$here/../test/image" want have
+  # The image is rebuilt whenever its build context changes, so an edited entrypoint is never stale.
+  want="$(cat "$context"/* | sha256sum | cut -c1-16)"
+  have="$(docker image inspect -f '{{index .Config.Labels "io.replikit.context"}}' "$tag" 2>/dev/null || true)"
+  if [ "$have" = "$want" ]; then log "image $tag present"; return; fi
   if [ ! -s "$rootfs" ]; then
     need_pkg mmdebstrap mmdebstrap
     as_root mkdir -p "$cache"
@@ -55,10 +58,13 @@ build_image() { # build_image SUITE TAG
       "$suite" "$cache/partial-$suite.tar"
     as_root mv "$cache/partial-$suite.tar" "$rootfs"
   fi
-  log "importing $rootfs as replikit/$suite-base"
-  docker import "$rootfs" "replikit/$suite-base:latest" >/dev/null
+  if ! docker image inspect "replikit/$suite-base:latest" >/dev/null 2>&1; then
+    log "importing $rootfs as replikit/$suite-base"
+    docker import "$rootfs" "replikit/$suite-base:latest" >/dev/null
+  fi
   log "building $tag"
-  docker build -q -t "$tag" --build-arg "BASE=replikit/$suite-base:latest" "$here/../test/image" >/dev/null
+  docker build -q -t "$tag" --build-arg "BASE=replikit/$suite-base:latest" \
+    --label "io.replikit.context=$want" "$context" >/dev/null
   log "image $tag ready: $(docker run --rm --entrypoint mariadbd "$tag" --version)"
 }
 

@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { ReplikitError, TopologyError } from './errors';
+import { DEFAULT_FILE, loadTopology } from './topology/load';
+import { readTopologyName } from './topology/name';
+import { renderAll } from './render/mycnf';
+import { up, UpResult } from './commands/up';
+import { formatStatus, status } from './commands/status';
+import { down } from './commands/down';
+
+/** Exit codes: 0 success, 1 runtime failure (Docker, MySQL), 2 invalid input or usage. */
+const EXIT = { ok: 0, runtime: 1, input: 2 } as const;
+
+const stamp = () => new Date().toISOString().slice(11, 19);
+
+function fileOption() {
+  return new Option('-f, --file <file>', 'topology file').default(DEFAULT_FILE);
+}
+
+function program(): Command {
+  const cli = new Command('replikit')
+    .description('One YAML topology file to running, verified MySQL/MariaDB replication in Docker')
+    .version(require('../package.json').version)
+    .exitOverride()
+    .showHelpAfterError();
+
+  cli
+    .command('validate')
+    .description('check a topology file; exit 2 with every problem, positioned, when it is invalid')
+    .addOption(fileOption())
+    .option('--json', 'print the result as JSON')
+    .action((o: { file: string; json?: boolean }) => {
+      const t = loadTopology(o.file);
+      if (o.json) print({ valid: true, file: t.file, name: t.name, nodes: t.nodes, warnings: t.warnings });
+      else {
+        for (const w of t.warnings) console.error(`warning: ${w}`);
+        console.log(`${o.file}: valid (${t.nodes.length} nodes: ${t.nodes.map((n) => `${n.name}=${n.role}`).join(', ')})`);
+      }
+    });
+
+  cli
+    .command('render')
+    .description("write each node's my.cnf (to stdout, or into --out DIR as NODE.cnf)")
+    .addOption(fileOption())
+    .option('--out <dir>', 'folder to write NODE.cnf files into')
+    .action((o: { file: string; out?: string }) => {
+      const t = loadTopology(o.file);
+      for (const w of t.warnings) console.error(`warning: ${w}`);
+      for (const r of renderAll(t)) {
+        if (!o.out) {
+          console.log(`# ---- ${r.node}.cnf ----\n${r.text}`);
+          continue;
+        }
+        fs.mkdirSync(o.out, { recursive: true });
+        const file = path.join(o.out, `${r.node}.cnf`);
+        fs.writeFileSync(file, r.text);
+        fs.chmodSync(file, 0o644); // mysqld ignores a world-writable my.cnf
+        console.log(`wrote ${file}`);
+      }
+    });
+
+  cli
+    .command('up')
+    .description('create, start, connect and verify every node; idempotent')
+    .addOption(fileOption())
+    .option('--json', 'print the result as one JSON document (no progress output)')
+    .option('--plain', 'timestamped progress lines instead of the live tree')
+    .action(async (o: { file: string; json?: boolean; plain?: boolean }) => {
+      const t = loadTopology(o.file);
+      for (const w of t.warnings) console.error(`${stamp()} warning: ${w}`);
+      const controller = new AbortController();
+      process.once('SIGINT', () => controller.abort(new ReplikitError('interrupted')));
+      const result = await up(t, { progress: o.json ? 'silent' : o.plain ? 'plain' : 'auto', signal: controller.signal });
+      if (o.json) print(result);
+      else console.log(summary(result));
+    });
+
+  cli
+    .command('status')
+    .description('containers, versions and replication threads of every node')
+    .addOption(fileOption())
+    .option('--json', 'print the status as one JSON document')
+    .action(async (o: { file: string; json?: boolean }) => {
+      const report = await status(o.file);
+      if (o.json) print(report);
+      else console.log(formatStatus(report));
+      if (!report.healthy) process.exitCode = EXIT.runtime;
+    });
+
+  cli
+    .command('down')
+    .description("remove the topology's containers and network (and data with --volumes)")
+    .addOption(fileOption())
+    .option('--volumes', 'also remove the data volumes')
+    .option('--json', 'print what was removed as JSON')
+    .action(async (o: { file: string; volumes?: boolean; json?: boolean }) => {
+      const removed = await down(readTopologyName(o.file), { volumes: o.volumes });
+      if (o.json) print(removed);
+      else {
+        const parts = [`${removed.containers.length} container(s)`, `${removed.networks.length} network(s)`];
+        if (o.volumes) parts.push(`${removed.volumes.length} volume(s)`);
+        console.log(`removed ${parts.join(', ')}${o.volumes ? '' : '; data volumes kept (--volumes removes them)'}`);
+      }
+    });
+  return cli;
+}
+
+function summary(r: UpResult): string {
+  const lines = [r.changed ? `${r.topology}: up and replicating (${r.changes.length} change(s))` : `${r.topology}: already up to date, nothing changed`];
+  for (const n of r.nodes) {
+    const lag = n.heartbeatLagMs !== undefined ? `, heartbeat in ${n.heartbeatLagMs} ms` : '';
+    const src = n.source ? ` ← ${n.source}` : '';
+    lines.push(`  ${n.name.padEnd(12)} ${n.role.padEnd(8)} ${`${n.host}:${n.port}`.padEnd(16)} ${n.version}${src}${lag}`);
+  }
+  const first = r.nodes[0];
+  if (first) lines.push(`connect: mysql -h ${first.host} -P ${first.port} -u root -p   (the password is the topology's root_password)`);
+  return lines.join('\n');
+}
+
+function print(value: unknown): void {
+  console.log(JSON.stringify(value, null, 2));
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here with code 0; anything else is a usage error.
+      return e.exitCode === 0 ? EXIT.ok : EXIT.input;
+    }
+    if (e instanceof ReplikitError) {
+      console.error(e instanceof TopologyError ? e.message : `error: ${e.describe()}`);
+      return e.exitCode;
+    }
+    console.error(`error: ${(e as Error).stack ?? e}`);
+    return EXIT.runtime;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then((code) => process.exit(code));
+}

@@ -1,0 +1,23 @@
+import { DockerEngine } from '../docker/engine';
+
+export interface DownResult {
+  containers: string[];
+  networks: string[];
+  volumes: string[];
+}
+
+/**
+ * Removes what carries the topology's label: containers and network, and with `volumes` the
+ * data. Anything without the label is never touched.
+ */
+export async function down(topologyName: string, options: { volumes?: boolean; docker?: DockerEngine } = {}): Promise<DownResult> {
+  const docker = options.docker ?? new DockerEngine();
+  await docker.ping();
+  const containers = (await docker.containers(topologyName)).map((c) => c.name);
+  await Promise.all(containers.map((c) => docker.remove(c)));
+  const networks = await docker.networks(topologyName);
+  for (const n of networks) await docker.removeNetwork(n);
+  const volumes = options.volumes ? await docker.volumes(topologyName) : [];
+  for (const v of volumes) await docker.removeVolume(v);
+  return { containers, networks, volumes };
+}

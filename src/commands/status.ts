@@ -1,0 +1,90 @@
+import { DockerEngine } from '../docker/engine';
+import { containerName } from '../docker/names';
+import { replicaStatus } from '../replication/link';
+import { SqlSession } from '../replication/session';
+import { loadTopology } from '../topology/load';
+import type { NodeSpec, Topology } from '../topology/types';
+import { levels, rootEndpoint } from './context';
+
+export interface NodeStatus {
+  node: string;
+  role: NodeSpec['role'];
+  depth: number;
+  container: string;
+  state: string;
+  address?: string;
+  version?: string;
+  source?: string;
+  io?: string;
+  sql?: string;
+  secondsBehind?: number | null;
+  lastError?: string;
+}
+
+export interface StatusReport {
+  topology: string;
+  nodes: NodeStatus[];
+  /** True when every container runs and every replica's threads run. */
+  healthy: boolean;
+}
+
+/** Observes without changing anything: containers, server versions and replication threads. */
+export async function status(topology: Topology | string, docker = new DockerEngine()): Promise<StatusReport> {
+  const t = typeof topology === 'string' ? loadTopology(topology) : topology;
+  await docker.ping();
+  const depth = new Map(levels(t).flatMap((level, d) => level.map((n) => [n.name, d] as const)));
+  const byContainer = new Map(t.nodes.map((n) => [containerName(t, n.name), n.name]));
+  const nodes = await Promise.all(
+    t.nodes.map(async (n): Promise<NodeStatus> => {
+      const container = containerName(t, n.name);
+      const info = await docker.inspect(container);
+      const base: NodeStatus = { node: n.name, role: n.role, depth: depth.get(n.name)!, container, state: info?.State.Status ?? 'missing' };
+      if (!info?.State.Running) return base;
+      let session: SqlSession | undefined;
+      try {
+        const endpoint = await rootEndpoint(docker, t, n);
+        base.address = `${endpoint.host}:${endpoint.port}`;
+        session = await SqlSession.open(endpoint, 3000);
+        base.version = session.version;
+        if (n.role === 'replica' || n.source) {
+          const r = await replicaStatus(session);
+          if (!r) return { ...base, io: 'not configured', sql: 'not configured' };
+          return {
+            ...base,
+            source: byContainer.get(r.sourceHost) ?? r.sourceHost,
+            io: r.ioRunning,
+            sql: r.sqlRunning,
+            secondsBehind: r.secondsBehind,
+            lastError: r.lastIoError || r.lastSqlError || '',
+          };
+        }
+        return base;
+      } catch (e) {
+        return { ...base, lastError: `no SQL connection: ${(e as Error).message}` };
+      } finally {
+        await session?.close();
+      }
+    }),
+  );
+  const healthy = nodes.every((n) => n.state === 'running' && n.version && (n.role === 'primary' || (n.io === 'Yes' && n.sql === 'Yes')));
+  return { topology: t.name, nodes, healthy };
+}
+
+/** A plain table; replicas are indented under their sources so chains read as a tree. */
+export function formatStatus(r: StatusReport): string {
+  const header = ['NODE', 'ROLE', 'STATE', 'ADDRESS', 'VERSION', 'SOURCE', 'IO', 'SQL', 'BEHIND', 'LAST ERROR'];
+  const rows = r.nodes.map((n) => [
+    `${n.depth ? `${'  '.repeat(n.depth - 1)}└ ` : ''}${n.node}`,
+    n.role,
+    n.state,
+    n.address ?? '-',
+    n.version ?? '-',
+    n.source ?? '-',
+    n.io ?? '-',
+    n.sql ?? '-',
+    n.secondsBehind === undefined || n.secondsBehind === null ? '-' : `${n.secondsBehind}s`,
+    n.lastError || '-',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  return [header, ...rows].map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
+}

@@ -1,0 +1,311 @@
+import * as fs from 'node:fs';
+import { Listr, ListrRendererValue, ListrTaskWrapper } from 'listr2';
+import { DockerEngine } from '../docker/engine';
+import { containerName, networkName, topologyLabels } from '../docker/names';
+import { waitForSql } from '../docker/wait-for-sql';
+import { NodeError } from '../errors';
+import { desiredState, observe } from '../plan/observe';
+import { Plan, reconcile, Desired } from '../plan/reconcile';
+import { ensureReplicationUser, pointAt, readCoordinates, replicaStatus, SourceLink, userSchemas } from '../replication/link';
+import type { SqlSession } from '../replication/session';
+import { copySnapshot } from '../replication/snapshot';
+import { loadTopology } from '../topology/load';
+import { NodeSpec, primaryOf, Topology } from '../topology/types';
+import { waitForHeartbeat, writeHeartbeat } from '../verify/heartbeat';
+import { waitForThreads } from '../verify/threads';
+import { levels, listrOptions, Progress, rootEndpoint } from './context';
+
+export interface UpOptions {
+  progress?: Progress;
+  signal?: AbortSignal;
+  docker?: DockerEngine;
+  /** How long a node may take to accept SQL connections. */
+  startTimeoutMs?: number;
+}
+
+export interface NodeReport {
+  name: string;
+  role: NodeSpec['role'];
+  source?: string;
+  container: string;
+  host: string;
+  port: number;
+  version: string;
+  /** ms the heartbeat took to arrive; absent for the primary or when no heartbeat was written. */
+  heartbeatLagMs?: number;
+}
+
+export interface UpResult {
+  topology: string;
+  /** False when the topology was already converged and nothing was touched. */
+  changed: boolean;
+  /** What this run did, one line each, in order. */
+  changes: string[];
+  nodes: NodeReport[];
+  warnings: string[];
+}
+
+interface Ctx {
+  t: Topology;
+  docker: DockerEngine;
+  desired: Desired;
+  plan: Plan;
+  sessions: Map<string, SqlSession>;
+  changes: string[];
+  lag: Map<string, number>;
+  signal?: AbortSignal;
+  startTimeoutMs: number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Task = ListrTaskWrapper<Ctx, any, any>;
+
+/**
+ * Converges Docker and replication to the topology: observe → plan → execute, then verify.
+ * Returns only when every replica answers queries and has received the heartbeat.
+ */
+export async function up(topology: Topology | string, options: UpOptions = {}): Promise<UpResult> {
+  const t = typeof topology === 'string' ? loadTopology(topology) : topology;
+  const ctx: Ctx = {
+    t,
+    docker: options.docker ?? new DockerEngine(),
+    desired: desiredState(t),
+    plan: new Plan([], []),
+    sessions: new Map(),
+    changes: [],
+    lag: new Map(),
+    signal: options.signal,
+    startTimeoutMs: options.startTimeoutMs ?? 180_000,
+  };
+  const replicas = t.nodes.filter((n) => n.role === 'replica');
+  try {
+    await new Listr<Ctx, ListrRendererValue, ListrRendererValue>(
+      [
+        { title: 'Connect to the Docker engine', task: (c) => c.docker.ping() },
+        { title: 'Plan: compare the topology with what runs', task: planTask },
+        {
+          title: 'Pull images',
+          enabled: (c) => c.plan.has('pull-image'),
+          task: (c, task) =>
+            task.newListr(
+              c.plan.operations.flatMap((o) =>
+                o.kind === 'pull-image' ? [{ title: `Pull ${o.image}`, task: (_: Ctx, sub: Task) => c.docker.pull(o.image, (l) => (sub.output = l)) }] : [],
+              ),
+              { concurrent: true },
+            ),
+        },
+        { title: 'Create network and data volumes', enabled: (c) => c.plan.has('create-network') || c.plan.has('create-volume'), task: networkAndVolumes },
+        {
+          title: 'Create and start containers',
+          enabled: (c) => c.plan.nodesTouched().size > 0,
+          task: (c, task) => task.newListr([...c.plan.nodesTouched()].map((n) => ({ title: n, task: () => startNode(c, n) })), { concurrent: true }),
+        },
+        {
+          title: 'Wait until every node accepts SQL connections',
+          task: (c, task) => task.newListr(t.nodes.map((n) => ({ title: n.name, task: (_: Ctx, sub: Task) => connectNode(c, n, sub) })), { concurrent: true }),
+        },
+        {
+          title: 'Create the replication user on every node',
+          task: (c, task) =>
+            task.newListr(
+              t.nodes.map((n) => ({
+                title: n.name,
+                task: async (_: Ctx, sub: Task) => {
+                  const created = await ensureReplicationUser(c.sessions.get(n.name)!, t.credentials.replicationUser, t.credentials.replicationPassword);
+                  sub.title = `${n.name}: ${created ? 'created' : 'already has'} ${t.credentials.replicationUser}@%`;
+                  if (created) c.changes.push(`${n.name}: created replication user ${t.credentials.replicationUser}`);
+                },
+              })),
+              { concurrent: true },
+            ),
+        },
+        {
+          title: 'Connect each replica to its source',
+          enabled: () => replicas.length > 0,
+          task: (c, task) =>
+            task.newListr(
+              levels(t)
+                .slice(1)
+                .map((level, i) => ({
+                  title: `Depth ${i + 1}: ${level.map((n) => n.name).join(', ')}`,
+                  task: (_: Ctx, lt: Task) =>
+                    lt.newListr(level.map((n) => ({ title: `${n.name} ← ${n.source}`, task: (_c: Ctx, sub: Task) => connectReplica(c, n, sub) })), { concurrent: true }),
+                })),
+            ),
+        },
+        { title: 'Run init SQL on the primary', enabled: () => t.init.length > 0, task: runInit },
+        {
+          title: 'Make replicas read-only',
+          enabled: () => replicas.length > 0,
+          task: async (c) => {
+            await Promise.all(replicas.map((n) => c.sessions.get(n.name)!.run(...c.sessions.get(n.name)!.dialect.readOnly())));
+          },
+        },
+        {
+          title: 'Verify: a heartbeat written on the primary reaches every replica',
+          enabled: () => replicas.length > 0,
+          skip: (c) => (c.plan.empty && c.changes.length === 0 ? 'nothing changed: replication threads checked, no heartbeat written' : false),
+          task: verifyHeartbeat,
+        },
+      ],
+      listrOptions(options.progress ?? 'auto'),
+    ).run(ctx);
+    return await report(ctx);
+  } finally {
+    await Promise.all([...ctx.sessions.values()].map((s) => s.close()));
+  }
+}
+
+async function planTask(c: Ctx, task: Task): Promise<void> {
+  const observed = await observe(c.docker, c.t, c.desired.images);
+  c.plan = reconcile(c.desired, observed);
+  task.title = c.plan.empty ? 'Plan: containers are up to date' : `Plan: ${c.plan.operations.length} operation(s)`;
+  task.output = c.plan.toString();
+  for (const o of c.plan.operations) if (o.kind !== 'pull-image') c.changes.push(`${o.kind} ${o.name}: ${o.cause}`);
+}
+
+async function networkAndVolumes(c: Ctx): Promise<void> {
+  if (c.plan.has('create-network')) await c.docker.ensureNetwork(networkName(c.t), topologyLabels(c.t));
+  await Promise.all(
+    c.plan.operations.flatMap((o) => {
+      if (o.kind !== 'create-volume') return [];
+      const node = c.t.nodes.find((n) => n.name === o.node)!;
+      return [c.docker.ensureVolume(o.name, { ...topologyLabels(c.t), 'io.replikit.node': node.name })];
+    }),
+  );
+}
+
+async function startNode(c: Ctx, node: string): Promise<void> {
+  const { plan } = c.desired.nodes.find((n) => n.plan.node === node)!;
+  if (c.plan.has('recreate-container', node)) await c.docker.remove(plan.name);
+  if (c.plan.has('recreate-container', node) || c.plan.has('create-container', node)) await c.docker.create(plan);
+  await c.docker.start(plan.name);
+}
+
+async function connectNode(c: Ctx, n: NodeSpec, task: Task): Promise<void> {
+  const endpoint = await rootEndpoint(c.docker, c.t, n);
+  const session = await waitForSql(c.docker, containerName(c.t, n.name), endpoint, {
+    timeoutMs: c.startTimeoutMs,
+    signal: c.signal,
+    onAttempt: (attempt, error) => (task.output = `attempt ${attempt}: ${error}`),
+  });
+  c.sessions.set(n.name, session);
+  task.title = `${n.name}: ${session.version} on ${endpoint.host}:${endpoint.port}`;
+}
+
+async function connectReplica(c: Ctx, n: NodeSpec, task: Task): Promise<void> {
+  const replica = c.sessions.get(n.name)!;
+  const source = c.sessions.get(n.source!)!;
+  const sourceHost = containerName(c.t, n.source!);
+  const link: SourceLink = {
+    host: sourceHost,
+    port: 3306,
+    user: c.t.credentials.replicationUser,
+    password: c.t.credentials.replicationPassword,
+    mode: c.t.replication.mode,
+  };
+  const current = await replicaStatus(replica);
+
+  if (current?.sourceHost === sourceHost) {
+    if (current.ioRunning === 'Yes' && current.sqlRunning === 'Yes') {
+      task.title = `${n.name} ← ${n.source}: already replicating`;
+      return;
+    }
+    await replica.run(replica.dialect.startReplica());
+    c.changes.push(`${n.name}: restarted replication from ${n.source}`);
+  } else if (current?.sourceHost) {
+    if (c.t.replication.mode === 'position') {
+      throw new NodeError(
+        n.name,
+        `replicates from ${current.sourceHost}, but the topology says ${sourceHost}`,
+        'moving an existing replica needs GTID mode (replication.mode: gtid) or a switchover; or remove its data with replikit down --volumes and run up again',
+      );
+    }
+    await pointAt(replica, link);
+    c.changes.push(`${n.name}: moved to ${n.source} (GTID auto-position)`);
+  } else {
+    const local = await userSchemas(replica);
+    if (local.length) {
+      throw new NodeError(n.name, `holds data (${local.join(', ')}) but replicates from nowhere`, 'replikit will not overwrite it: remove its volume (docker volume rm) or the node');
+    }
+    const data = await userSchemas(source);
+    if (data.length === 0) {
+      const at = c.t.replication.mode === 'position' ? await readCoordinates(source) : undefined;
+      await pointAt(replica, link, at);
+      c.changes.push(`${n.name}: replicating from ${n.source}${at ? ` at ${at.file}:${at.position}` : ' (GTID)'}`);
+    } else {
+      task.output = `copying a consistent snapshot of ${data.join(', ')} from ${n.source}`;
+      const started = Date.now();
+      const snap = await copySnapshot(
+        c.docker,
+        { container: sourceHost, session: source },
+        { container: containerName(c.t, n.name), session: replica },
+      );
+      await replica.run(...replica.dialect.adoptSnapshot(snap.coordinates));
+      await pointAt(replica, link, c.t.replication.mode === 'position' ? snap.coordinates : undefined);
+      c.changes.push(
+        `${n.name}: loaded a snapshot of ${snap.schemas.join(', ')} from ${n.source} in ${Date.now() - started} ms, ` +
+          `replicating from ${snap.coordinates.file}:${snap.coordinates.position}${snap.coordinates.gtid ? ` (GTID ${snap.coordinates.gtid})` : ''}`,
+      );
+    }
+  }
+  const status = await waitForThreads(replica, 60_000, c.signal);
+  task.title = `${n.name} ← ${n.source}: IO and SQL threads running (${status.secondsBehind ?? '?'} s behind)`;
+}
+
+/** init: files run once; a marker in replikit.meta (replicated like the rest) remembers it. */
+async function runInit(c: Ctx, task: Task): Promise<void> {
+  const primary = c.sessions.get(primaryOf(c.t).name)!;
+  await primary.run(
+    'CREATE DATABASE IF NOT EXISTS replikit CHARACTER SET utf8mb4',
+    'CREATE TABLE IF NOT EXISTS replikit.meta (name VARCHAR(64) NOT NULL PRIMARY KEY, value TEXT NOT NULL)',
+  );
+  if (await primary.first("SELECT value FROM replikit.meta WHERE name = 'init'")) {
+    task.skip('init SQL already ran on this primary');
+    return;
+  }
+  const { runScript } = await import('../replication/init-sql');
+  for (const file of c.t.init) {
+    task.output = `running ${file}`;
+    await runScript(primary, fs.readFileSync(file, 'utf8'), file);
+  }
+  await primary.rows("INSERT INTO replikit.meta (name, value) VALUES ('init', ?)", [JSON.stringify(c.t.init)]);
+  c.changes.push(`primary: ran init SQL ${c.t.init.join(', ')}`);
+}
+
+async function verifyHeartbeat(c: Ctx, task: Task) {
+  const primary = primaryOf(c.t);
+  const hb = await writeHeartbeat(c.sessions.get(primary.name)!, primary.serverId);
+  return task.newListr(
+    c.t.nodes
+      .filter((n) => n.role === 'replica')
+      .map((n) => ({
+        title: n.name,
+        task: async (_: Ctx, sub: Task) => {
+          await waitForThreads(c.sessions.get(n.name)!, 60_000, c.signal);
+          const lag = await waitForHeartbeat(c.sessions.get(n.name)!, hb, 60_000, c.signal);
+          c.lag.set(n.name, lag);
+          sub.title = `${n.name}: heartbeat arrived after ${lag} ms`;
+        },
+      })),
+    { concurrent: true },
+  );
+}
+
+async function report(c: Ctx): Promise<UpResult> {
+  const nodes: NodeReport[] = [];
+  for (const n of c.t.nodes) {
+    const s = c.sessions.get(n.name)!;
+    nodes.push({
+      name: n.name,
+      role: n.role,
+      ...(n.source ? { source: n.source } : {}),
+      container: containerName(c.t, n.name),
+      host: s.endpoint.host,
+      port: s.endpoint.port,
+      version: s.version,
+      ...(c.lag.has(n.name) ? { heartbeatLagMs: c.lag.get(n.name) } : {}),
+    });
+  }
+  return { topology: c.t.name, changed: !c.plan.empty || c.changes.length > 0, changes: c.changes, nodes, warnings: c.t.warnings };
+}

@@ -1,0 +1,154 @@
+import { escape } from 'mysql2';
+import type { ReplicationMode } from '../topology/types';
+
+/**
+ * One SQL dialect per server flavour and version. Steps ask the dialect for statements and
+ * setting names; nothing outside this folder spells version-specific SQL.
+ */
+export type Flavor = 'mariadb' | 'mysql';
+
+export interface ServerVersion {
+  flavor: Flavor;
+  major: number;
+  minor: number;
+  patch: number;
+  /** As the server or image reported it. */
+  text: string;
+}
+
+export interface BinlogCoordinates {
+  file: string;
+  position: number;
+  /** Executed GTID set (MySQL) or binlog GTID position (MariaDB), when the server has one. */
+  gtid?: string;
+}
+
+export interface ChangeSourceOptions {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  /** Seconds between reconnect attempts; the servers' default of 60 makes a transient failure slow. */
+  connectRetry: number;
+  mode: ReplicationMode;
+  /** Required in position mode. */
+  coordinates?: BinlogCoordinates;
+}
+
+/** SHOW REPLICA/SLAVE STATUS, with column names made the same for every dialect. */
+export interface ReplicaStatus {
+  sourceHost: string;
+  sourcePort: number;
+  ioRunning: string;
+  sqlRunning: string;
+  secondsBehind: number | null;
+  lastIoError: string;
+  lastSqlError: string;
+  sourceLogFile: string;
+  readSourceLogPos: number;
+  execSourceLogPos: number;
+  relaySourceLogFile: string;
+  usingGtid: string;
+}
+
+export type Row = Record<string, unknown>;
+
+export interface WaitQuery {
+  sql: string;
+  /** Whether the `result` column says the wait reached its target (not timed out, not failed). */
+  reached(result: unknown): boolean;
+}
+
+/** MASTER_POS_WAIT and its renames: -1 on timeout, NULL when replication is not running. */
+export function positionWait(fn: string, c: BinlogCoordinates, timeoutSeconds: number): WaitQuery {
+  return {
+    sql: `SELECT ${fn}(${literal(c.file)}, ${c.position}, ${timeoutSeconds}) AS result`,
+    reached: (r) => r !== null && r !== undefined && Number(r) >= 0,
+  };
+}
+
+export interface Dialect {
+  readonly id: 'mariadb' | 'mysql-5.7' | 'mysql-8.0' | 'mysql-8.4';
+  readonly version: ServerVersion;
+
+  /** The my.cnf name of a setting, given its current MySQL name (log_replica_updates, …). */
+  settingName(name: string): string;
+  /** my.cnf settings that turn GTID replication on. */
+  gtidSettings(): Record<string, string>;
+  /** my.cnf settings that expire binary logs after `seconds`. */
+  binlogExpiry(seconds: number): Record<string, number>;
+
+  createReplicationUser(user: string, password: string): string[];
+  binlogStatus(): string;
+  changeSource(o: ChangeSourceOptions): string;
+  startReplica(): string;
+  stopReplica(): string;
+  /** Forgets the replica's source entirely (used when a node stops being a replica). */
+  resetReplica(): string;
+  replicaStatus(): string;
+  /** Statements that make a replica read-only even for privileged accounts, where the server can. */
+  readOnly(): string[];
+  readWrite(): string[];
+  /**
+   * The dump client and its options for a consistent snapshot: one transaction, with the binary
+   * log coordinates (and GTID state) of that very read written into the dump as comments.
+   */
+  dumpCommand(schemas: string[]): string[];
+  /** The client that loads a dump. */
+  clientCommand(): string[];
+  /** The coordinates a dump recorded, read from its header. */
+  parseDumpCoordinates(header: string): BinlogCoordinates | undefined;
+  /** Statements run on a freshly loaded replica before it starts, to adopt the dump's GTID state. */
+  adoptSnapshot(c: BinlogCoordinates): string[];
+  /** The GTID position this server has written to its binary log. */
+  gtidPosition(): string;
+  /** A query (one row, column `result`) that waits until this replica has applied `c`. */
+  waitForCoordinates(c: BinlogCoordinates, timeoutSeconds: number): WaitQuery;
+}
+
+/** A SQL string literal, escaped for any server (quotes, backslashes, NUL). */
+export function literal(value: string): string {
+  return escape(value);
+}
+
+/** 'user'@'%' */
+export function account(user: string): string {
+  return `${literal(user)}@'%'`;
+}
+
+export function normaliseReplicaStatus(row: Row | undefined): ReplicaStatus | undefined {
+  if (!row) return undefined;
+  // MySQL 8.0.22+ renamed Master/Slave columns to Source/Replica; the rest are shared.
+  const pick = (...names: string[]) => names.map((n) => row[n]).find((v) => v !== undefined);
+  const num = (v: unknown) => (v === null || v === undefined || v === '' ? null : Number(v));
+  return {
+    sourceHost: String(pick('Source_Host', 'Master_Host') ?? ''),
+    sourcePort: Number(pick('Source_Port', 'Master_Port') ?? 0),
+    ioRunning: String(pick('Replica_IO_Running', 'Slave_IO_Running') ?? 'No'),
+    sqlRunning: String(pick('Replica_SQL_Running', 'Slave_SQL_Running') ?? 'No'),
+    secondsBehind: num(pick('Seconds_Behind_Source', 'Seconds_Behind_Master')),
+    lastIoError: String(row.Last_IO_Error ?? ''),
+    lastSqlError: String(row.Last_SQL_Error ?? ''),
+    sourceLogFile: String(pick('Source_Log_File', 'Master_Log_File') ?? ''),
+    readSourceLogPos: Number(pick('Read_Source_Log_Pos', 'Read_Master_Log_Pos') ?? 0),
+    execSourceLogPos: Number(pick('Exec_Source_Log_Pos', 'Exec_Master_Log_Pos') ?? 0),
+    relaySourceLogFile: String(pick('Relay_Source_Log_File', 'Relay_Master_Log_File') ?? ''),
+    usingGtid: String(pick('Using_Gtid', 'Auto_Position') ?? ''),
+  };
+}
+
+export function parseBinlogStatus(row: Row | undefined): BinlogCoordinates | undefined {
+  if (!row || row.File === undefined) return undefined;
+  const gtid = row.Executed_Gtid_Set;
+  return {
+    file: String(row.File),
+    position: Number(row.Position),
+    ...(typeof gtid === 'string' && gtid !== '' ? { gtid: gtid.replace(/\s+/g, '') } : {}),
+  };
+}
+
+/** `-- CHANGE MASTER TO MASTER_LOG_FILE='f', MASTER_LOG_POS=n;` or its SOURCE_ spelling. */
+export function parseChangeComment(header: string): { file: string; position: number } | undefined {
+  const m = /(?:MASTER|SOURCE)_LOG_FILE='([^']+)',\s*(?:MASTER|SOURCE)_LOG_POS=(\d+)/.exec(header);
+  return m ? { file: m[1], position: Number(m[2]) } : undefined;
+}

@@ -1,0 +1,103 @@
+import { account, parseChangeComment, BinlogCoordinates, ChangeSourceOptions, Dialect, literal, positionWait, ServerVersion, WaitQuery } from './dialect';
+
+/**
+ * MariaDB 10.x and 11.x: keeps CHANGE MASTER TO / START SLAVE / SHOW MASTER STATUS, has no
+ * super_read_only (root holds READ ONLY ADMIN, so read_only already binds ordinary accounts only),
+ * and does GTID with MASTER_USE_GTID=slave_pos and gtid_strict_mode.
+ */
+export class MariaDbDialect implements Dialect {
+  readonly id = 'mariadb' as const;
+  constructor(readonly version: ServerVersion) {}
+
+  settingName(name: string): string {
+    const legacy: Record<string, string> = {
+      log_replica_updates: 'log_slave_updates',
+      replica_skip_errors: 'slave_skip_errors',
+    };
+    return legacy[name] ?? name;
+  }
+
+  gtidSettings(): Record<string, string> {
+    return { gtid_strict_mode: 'ON' };
+  }
+
+  binlogExpiry(seconds: number): Record<string, number> {
+    // expire_logs_days is understood by every MariaDB release; binlog_expire_logs_seconds only from 10.6.
+    return { expire_logs_days: Math.max(1, Math.round(seconds / 86400)) };
+  }
+
+  createReplicationUser(user: string, password: string): string[] {
+    return [
+      `CREATE USER IF NOT EXISTS ${account(user)} IDENTIFIED BY ${literal(password)}`,
+      `ALTER USER ${account(user)} IDENTIFIED BY ${literal(password)}`,
+      `GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO ${account(user)}`,
+    ];
+  }
+
+  binlogStatus(): string {
+    return 'SHOW MASTER STATUS';
+  }
+
+  changeSource(o: ChangeSourceOptions): string {
+    const parts = [
+      `MASTER_HOST=${literal(o.host)}`,
+      `MASTER_PORT=${o.port}`,
+      `MASTER_USER=${literal(o.user)}`,
+      `MASTER_PASSWORD=${literal(o.password)}`,
+      `MASTER_CONNECT_RETRY=${o.connectRetry}`,
+    ];
+    if (o.mode === 'gtid') parts.push('MASTER_USE_GTID=slave_pos');
+    else parts.push(...positionOptions(o));
+    return `CHANGE MASTER TO ${parts.join(', ')}`;
+  }
+
+  startReplica(): string {
+    return 'START SLAVE';
+  }
+  stopReplica(): string {
+    return 'STOP SLAVE';
+  }
+  resetReplica(): string {
+    return 'RESET SLAVE ALL';
+  }
+  replicaStatus(): string {
+    return 'SHOW SLAVE STATUS';
+  }
+  readOnly(): string[] {
+    return ['SET GLOBAL read_only=ON'];
+  }
+  readWrite(): string[] {
+    return ['SET GLOBAL read_only=OFF'];
+  }
+  dumpCommand(schemas: string[]): string[] {
+    return [
+      'mariadb-dump', '--single-transaction', '--master-data=2', '--gtid', '--routines', '--events', '--triggers',
+      '--hex-blob', '--default-character-set=utf8mb4', '--databases', ...schemas,
+    ];
+  }
+  clientCommand(): string[] {
+    return ['mariadb', '--default-character-set=utf8mb4'];
+  }
+  parseDumpCoordinates(header: string): BinlogCoordinates | undefined {
+    const c = parseChangeComment(header);
+    const gtid = /gtid_slave_pos='([^']*)'/.exec(header);
+    return c && (gtid ? { ...c, gtid: gtid[1] } : c);
+  }
+  adoptSnapshot(c: BinlogCoordinates): string[] {
+    // MASTER_USE_GTID=slave_pos starts from gtid_slave_pos: set it to the snapshot's position.
+    return c.gtid !== undefined ? [`SET GLOBAL gtid_slave_pos = ${literal(c.gtid)}`] : [];
+  }
+  gtidPosition(): string {
+    return 'SELECT @@GLOBAL.gtid_binlog_pos AS gtid';
+  }
+  waitForCoordinates(c: BinlogCoordinates, timeoutSeconds: number): WaitQuery {
+    if (c.gtid === undefined) return positionWait('MASTER_POS_WAIT', c, timeoutSeconds);
+    // MASTER_GTID_WAIT: 0 when reached, -1 on timeout.
+    return { sql: `SELECT MASTER_GTID_WAIT(${literal(c.gtid)}, ${timeoutSeconds}) AS result`, reached: (r) => Number(r) === 0 };
+  }
+}
+
+function positionOptions(o: ChangeSourceOptions): string[] {
+  if (!o.coordinates) throw new Error('position mode needs binary log coordinates');
+  return [`MASTER_LOG_FILE=${literal(o.coordinates.file)}`, `MASTER_LOG_POS=${o.coordinates.position}`];
+}

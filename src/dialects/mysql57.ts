@@ -1,0 +1,111 @@
+import { account, parseChangeComment, BinlogCoordinates, ChangeSourceOptions, Dialect, literal, positionWait, ServerVersion, WaitQuery } from './dialect';
+
+/**
+ * MySQL 5.7: the classic spellings (CHANGE MASTER TO, START SLAVE, SHOW SLAVE STATUS,
+ * log_slave_updates, expire_logs_days), super_read_only, and MASTER_AUTO_POSITION for GTID.
+ */
+export class MySql57Dialect implements Dialect {
+  readonly id: Dialect['id'] = 'mysql-5.7';
+  constructor(readonly version: ServerVersion) {}
+
+  settingName(name: string): string {
+    const legacy: Record<string, string> = {
+      log_replica_updates: 'log_slave_updates',
+      replica_skip_errors: 'slave_skip_errors',
+    };
+    return legacy[name] ?? name;
+  }
+
+  gtidSettings(): Record<string, string> {
+    return { gtid_mode: 'ON', enforce_gtid_consistency: 'ON' };
+  }
+
+  binlogExpiry(seconds: number): Record<string, number> {
+    return { expire_logs_days: Math.max(1, Math.round(seconds / 86400)) };
+  }
+
+  createReplicationUser(user: string, password: string): string[] {
+    // No IDENTIFIED WITH: the account gets the server's default authentication plugin.
+    return [
+      `CREATE USER IF NOT EXISTS ${account(user)} IDENTIFIED BY ${literal(password)}`,
+      `ALTER USER ${account(user)} IDENTIFIED BY ${literal(password)}`,
+      `GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO ${account(user)}`,
+    ];
+  }
+
+  binlogStatus(): string {
+    return 'SHOW MASTER STATUS';
+  }
+
+  changeSource(o: ChangeSourceOptions): string {
+    const parts = [
+      `MASTER_HOST=${literal(o.host)}`,
+      `MASTER_PORT=${o.port}`,
+      `MASTER_USER=${literal(o.user)}`,
+      `MASTER_PASSWORD=${literal(o.password)}`,
+      `MASTER_CONNECT_RETRY=${o.connectRetry}`,
+      ...this.coordinates(o, 'MASTER'),
+    ];
+    return `CHANGE MASTER TO ${parts.join(', ')}`;
+  }
+
+  /** SOURCE_/MASTER_ position or auto-position options. */
+  protected coordinates(o: ChangeSourceOptions, prefix: 'MASTER' | 'SOURCE'): string[] {
+    if (o.mode === 'gtid') return [`${prefix}_AUTO_POSITION=1`];
+    if (!o.coordinates) throw new Error('position mode needs binary log coordinates');
+    return [`${prefix}_LOG_FILE=${literal(o.coordinates.file)}`, `${prefix}_LOG_POS=${o.coordinates.position}`];
+  }
+
+  startReplica(): string {
+    return 'START SLAVE';
+  }
+  stopReplica(): string {
+    return 'STOP SLAVE';
+  }
+  resetReplica(): string {
+    return 'RESET SLAVE ALL';
+  }
+  replicaStatus(): string {
+    return 'SHOW SLAVE STATUS';
+  }
+  readOnly(): string[] {
+    // super_read_only implies read_only and binds accounts with SUPER too.
+    return ['SET GLOBAL read_only=ON', 'SET GLOBAL super_read_only=ON'];
+  }
+  readWrite(): string[] {
+    return ['SET GLOBAL super_read_only=OFF', 'SET GLOBAL read_only=OFF'];
+  }
+  dumpCommand(schemas: string[]): string[] {
+    return [
+      'mysqldump', '--single-transaction', `${this.sourceDataOption()}=2`, '--set-gtid-purged=AUTO', '--routines', '--events',
+      '--triggers', '--hex-blob', '--default-character-set=utf8mb4', '--databases', ...schemas,
+    ];
+  }
+  clientCommand(): string[] {
+    return ['mysql', '--default-character-set=utf8mb4'];
+  }
+  parseDumpCoordinates(header: string): BinlogCoordinates | undefined {
+    // With GTIDs on, the dump itself sets GTID_PURGED and auto-positioning needs nothing else.
+    return parseChangeComment(header);
+  }
+  adoptSnapshot(): string[] {
+    return [];
+  }
+  protected sourceDataOption(): string {
+    return '--master-data';
+  }
+  gtidPosition(): string {
+    return 'SELECT @@GLOBAL.gtid_executed AS gtid';
+  }
+  waitForCoordinates(c: BinlogCoordinates, timeoutSeconds: number): WaitQuery {
+    if (c.gtid === undefined) return positionWait(this.positionWaitFunction(), c, timeoutSeconds);
+    // WAIT_FOR_EXECUTED_GTID_SET: 0 when reached, 1 on timeout.
+    return {
+      sql: `SELECT WAIT_FOR_EXECUTED_GTID_SET(${literal(c.gtid)}, ${timeoutSeconds}) AS result`,
+      reached: (r) => Number(r) === 0,
+    };
+  }
+  protected positionWaitFunction(): string {
+    return 'MASTER_POS_WAIT';
+  }
+}

@@ -1,0 +1,56 @@
+import type { ContainerCreateOptions } from 'dockerode';
+import type { NodeSpec, Topology } from '../topology/types';
+import type { RenderedNode } from '../render/mycnf';
+import { hashOf, MYCNF_PATH } from '../render/mycnf';
+import { guessImageVersion } from '../dialects/detect';
+import { ArchiveFile } from './archive';
+import { containerName, LABEL, MYSQL_UID, networkName, nodeLabels, ROOT_PASSWORD_FILE, volumeName } from './names';
+
+/** Everything needed to create one node's container: the options and the files put into it. */
+export interface ContainerPlan {
+  node: string;
+  name: string;
+  options: ContainerCreateOptions;
+  files: ArchiveFile[];
+  configHash: string;
+}
+
+/**
+ * The container for a node, as a pure function of the topology: a named volume for data, the
+ * rendered my.cnf and the root password as files (never env values that `docker inspect`
+ * shows), the port on 127.0.0.1 unless `bind:` says otherwise, never privileged, never a bind mount.
+ */
+export function containerPlan(t: Topology, node: NodeSpec, rendered: RenderedNode): ContainerPlan {
+  const name = containerName(t, node.name);
+  const mariadb = guessImageVersion(node.image).flavor === 'mariadb';
+  // Covers what a running container cannot change without being recreated.
+  const configHash = hashOf([rendered.text, node.image, node.bind, node.port ?? 'any'].join('\n'));
+  return {
+    node: node.name,
+    name,
+    configHash,
+    files: [
+      { path: MYCNF_PATH, content: rendered.text, mode: 0o644 },
+      { path: ROOT_PASSWORD_FILE, content: t.credentials.rootPassword, mode: 0o400, uid: MYSQL_UID, gid: MYSQL_UID },
+    ],
+    options: {
+      name,
+      Image: node.image,
+      Hostname: name,
+      Env: [`${mariadb ? 'MARIADB' : 'MYSQL'}_ROOT_PASSWORD_FILE=${ROOT_PASSWORD_FILE}`],
+      Labels: {
+        ...nodeLabels(t, node),
+        [LABEL.configHash]: configHash,
+      },
+      ExposedPorts: { '3306/tcp': {} },
+      HostConfig: {
+        PortBindings: { '3306/tcp': [{ HostIp: node.bind, HostPort: node.port ? String(node.port) : '' }] },
+        Mounts: [{ Type: 'volume', Source: volumeName(t, node.name), Target: '/var/lib/mysql' }],
+        NetworkMode: networkName(t),
+        RestartPolicy: { Name: 'unless-stopped' },
+        Privileged: false,
+      },
+      NetworkingConfig: { EndpointsConfig: { [networkName(t)]: { Aliases: [node.name] } } },
+    },
+  };
+}

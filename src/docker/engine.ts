@@ -1,0 +1,245 @@
+import Docker from 'dockerode';
+import { PassThrough, Readable } from 'node:stream';
+import { ReplikitError } from '../errors';
+import { tarOf } from './archive';
+import type { ContainerPlan } from './container-spec';
+import { LABEL } from './names';
+
+/** What replikit sees of a container it owns. */
+export interface ObservedContainer {
+  id: string;
+  name: string;
+  node: string;
+  topology: string;
+  configHash: string;
+  state: string; // running, exited, created, …
+  hostPort?: number;
+}
+
+/**
+ * The one place that talks to the Docker Engine API (dockerode; honours DOCKER_HOST).
+ * Every call that fails is rethrown with what it was doing and on which resource.
+ */
+export class DockerEngine {
+  readonly docker: Docker;
+  constructor(docker?: Docker) {
+    this.docker = docker ?? new Docker();
+  }
+
+  /** The host where published ports are reachable: the engine's host for tcp:// and ssh://. */
+  publishedHost(): string {
+    const host = process.env.DOCKER_HOST ?? '';
+    const m = /^(?:tcp|ssh|https?):\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+)/.exec(host);
+    return m ? m[1].replace(/^\[|\]$/g, '') : '127.0.0.1';
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (e) {
+      throw new ReplikitError(
+        `no Docker engine answers at ${process.env.DOCKER_HOST ?? '/var/run/docker.sock'}`,
+        'start dockerd (scripts/test-env.sh installs and starts one), or set DOCKER_HOST',
+        { cause: e },
+      );
+    }
+  }
+
+  async hasImage(image: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return true;
+    } catch (e) {
+      if (statusOf(e) === 404) return false;
+      throw wrap(`inspect image ${image}`, e);
+    }
+  }
+
+  /** Pulls an image, reporting progress lines; a failed pull says which image and why. */
+  async pull(image: string, progress: (line: string) => void): Promise<void> {
+    try {
+      const stream = await this.docker.pull(image);
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.followProgress(
+          stream,
+          (err) => (err ? reject(err) : resolve()),
+          (event: { status?: string; progress?: string; id?: string; error?: string }) => {
+            if (event.error) reject(new Error(event.error));
+            else progress([event.id, event.status, event.progress].filter(Boolean).join(' '));
+          },
+        );
+      });
+    } catch (e) {
+      throw new ReplikitError(
+        `cannot pull image ${image}: ${(e as Error).message}`,
+        'check the image name and registry access, or build/load the image locally (docker images lists what is present)',
+        { cause: e },
+      );
+    }
+  }
+
+  async ensureNetwork(name: string, labels: Record<string, string>): Promise<boolean> {
+    const found = await this.docker.listNetworks({ filters: { name: [name] } });
+    if (found.some((n) => n.Name === name)) return false;
+    await this.call(`create network ${name}`, () => this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true }));
+    return true;
+  }
+
+  async ensureVolume(name: string, labels: Record<string, string>): Promise<boolean> {
+    try {
+      await this.docker.getVolume(name).inspect();
+      return false;
+    } catch (e) {
+      if (statusOf(e) !== 404) throw wrap(`inspect volume ${name}`, e);
+    }
+    await this.call(`create volume ${name}`, () => this.docker.createVolume({ Name: name, Labels: labels }));
+    return true;
+  }
+
+  /** Creates the container and puts its files in before it ever starts. */
+  async create(plan: ContainerPlan): Promise<void> {
+    const container = await this.call(`create container ${plan.name}`, () => this.docker.createContainer(plan.options));
+    const archive = await tarOf(plan.files);
+    await this.call(`copy files into ${plan.name}`, () => container.putArchive(archive, { path: '/' }));
+  }
+
+  async start(name: string): Promise<void> {
+    await this.call(`start container ${name}`, () => this.docker.getContainer(name).start());
+  }
+
+  async remove(name: string): Promise<void> {
+    try {
+      await this.docker.getContainer(name).remove({ force: true, v: false });
+    } catch (e) {
+      if (statusOf(e) !== 404) throw wrap(`remove container ${name}`, e);
+    }
+  }
+
+  /** Containers carrying the topology's label; nothing else is ever looked at or touched. */
+  async containers(topology: string): Promise<ObservedContainer[]> {
+    const list = await this.call('list containers', () =>
+      this.docker.listContainers({ all: true, filters: { label: [`${LABEL.topology}=${topology}`] } }),
+    );
+    return list.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? '').replace(/^\//, ''),
+      node: c.Labels[LABEL.node] ?? '',
+      topology: c.Labels[LABEL.topology] ?? '',
+      configHash: c.Labels[LABEL.configHash] ?? '',
+      state: c.State,
+      hostPort: c.Ports.find((p) => p.PrivatePort === 3306 && p.PublicPort)?.PublicPort,
+    }));
+  }
+
+  async networks(topology: string): Promise<string[]> {
+    const list = await this.docker.listNetworks({ filters: { label: [`${LABEL.topology}=${topology}`] } });
+    return list.map((n) => n.Name);
+  }
+
+  async volumes(topology: string): Promise<string[]> {
+    const res = await this.docker.listVolumes({ filters: { label: [`${LABEL.topology}=${topology}`] } });
+    return (res.Volumes ?? []).map((v) => v.Name);
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    await this.call(`remove network ${name}`, () => this.docker.getNetwork(name).remove());
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await this.call(`remove volume ${name}`, () => this.docker.getVolume(name).remove());
+  }
+
+  async inspect(name: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    try {
+      return await this.docker.getContainer(name).inspect();
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw wrap(`inspect container ${name}`, e);
+    }
+  }
+
+  /** The host port Docker published for 3306 (fixed, or picked when the topology left it out). */
+  async hostPort(name: string): Promise<number> {
+    const info = await this.inspect(name);
+    const binding = info?.NetworkSettings.Ports?.['3306/tcp']?.[0];
+    if (!binding?.HostPort) throw new ReplikitError(`container ${name} publishes no port for 3306`, 'run replikit up again to recreate it');
+    return Number(binding.HostPort);
+  }
+
+  /** The last lines a container logged, for error messages about a node that did not come up. */
+  async logTail(name: string, lines = 20): Promise<string> {
+    try {
+      const buf = (await this.docker.getContainer(name).logs({ stdout: true, stderr: true, tail: lines })) as unknown as Buffer;
+      return demux(buf).trimEnd();
+    } catch (e) {
+      return `(no log: ${(e as Error).message})`;
+    }
+  }
+
+  /**
+   * Runs a command in a container. `stdin`, when given, is streamed to the command; stdout is
+   * returned as a stream. Resolves the exit code when `done` settles.
+   */
+  async exec(
+    name: string,
+    cmd: string[],
+    stdin?: Readable,
+  ): Promise<{ stdout: Readable; stderr: () => string; done: Promise<number> }> {
+    const container = this.docker.getContainer(name);
+    const exec = await this.call(`exec in ${name}`, () =>
+      container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, AttachStdin: Boolean(stdin) }),
+    );
+    const stream = await this.call(`exec in ${name}`, () => exec.start({ hijack: true, stdin: Boolean(stdin) }));
+    const stdout = new PassThrough();
+    const stderrOut = new PassThrough();
+    let stderrText = '';
+    stderrOut.on('data', (c: Buffer) => (stderrText = (stderrText + c.toString()).slice(-4000)));
+    this.docker.modem.demuxStream(stream, stdout, stderrOut);
+    if (stdin) {
+      stdin.on('data', (c) => stream.write(c));
+      stdin.on('end', () => stream.end());
+      stdin.on('error', (e) => stream.destroy(e));
+    }
+    const done = new Promise<number>((resolve, reject) => {
+      stream.on('end', async () => {
+        stdout.end();
+        try {
+          resolve((await exec.inspect()).ExitCode ?? -1);
+        } catch (e) {
+          reject(e);
+        }
+      });
+      stream.on('error', reject);
+    });
+    return { stdout, stderr: () => stderrText, done };
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw wrap(what, e);
+    }
+  }
+}
+
+function statusOf(e: unknown): number | undefined {
+  return (e as { statusCode?: number }).statusCode;
+}
+
+function wrap(what: string, e: unknown): ReplikitError {
+  const detail = (e as { json?: { message?: string } }).json?.message ?? (e as Error).message;
+  return new ReplikitError(`Docker: cannot ${what}: ${detail}`, undefined, { cause: e });
+}
+
+/** Docker multiplexes stdout/stderr in 8-byte-framed chunks when there is no TTY. */
+function demux(buf: Buffer): string {
+  let out = '';
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const size = buf.readUInt32BE(i + 4);
+    out += buf.subarray(i + 8, i + 8 + size).toString('utf8');
+    i += 8 + size;
+  }
+  return out || buf.toString('utf8');
+}

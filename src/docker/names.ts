@@ -1,0 +1,26 @@
+import type { NodeSpec, Topology } from '../topology/types';
+
+/** Docker names and labels: everything replikit creates is named after the topology and labelled. */
+export const LABEL = {
+  topology: 'io.replikit.topology',
+  node: 'io.replikit.node',
+  role: 'io.replikit.role',
+  configHash: 'io.replikit.config-hash',
+} as const;
+
+/** Where each container finds the root password (a file, never an environment value). */
+export const ROOT_PASSWORD_FILE = '/run/secrets/replikit-root-password';
+/** The official images run mysqld as uid/gid 999; the secret is theirs to read and no one else's. */
+export const MYSQL_UID = 999;
+
+export const containerName = (t: Pick<Topology, 'name'>, node: string) => `${t.name}-${node}`;
+export const volumeName = (t: Pick<Topology, 'name'>, node: string) => `${t.name}-${node}-data`;
+export const networkName = (t: Pick<Topology, 'name'>) => `${t.name}-net`;
+
+export function topologyLabels(t: Pick<Topology, 'name'>): Record<string, string> {
+  return { [LABEL.topology]: t.name };
+}
+
+export function nodeLabels(t: Pick<Topology, 'name'>, node: NodeSpec): Record<string, string> {
+  return { ...topologyLabels(t), [LABEL.node]: node.name, [LABEL.role]: node.role };
+}

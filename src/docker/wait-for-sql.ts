@@ -1,0 +1,48 @@
+import { NodeError } from '../errors';
+import type { DockerEngine } from './engine';
+import { Endpoint, SqlSession } from '../replication/session';
+
+export interface WaitOptions {
+  timeoutMs: number;
+  intervalMs?: number;
+  signal?: AbortSignal;
+  onAttempt?: (attempt: number, error: string) => void;
+}
+
+/**
+ * Wait strategy: the node is up when it accepts a SQL connection and answers a query. A
+ * container that exits, or a server that is not up in time, fails with the tail of its log.
+ */
+export async function waitForSql(docker: DockerEngine, container: string, endpoint: Endpoint, o: WaitOptions): Promise<SqlSession> {
+  const deadline = Date.now() + o.timeoutMs;
+  let attempt = 0;
+  let last = '';
+  while (Date.now() < deadline) {
+    o.signal?.throwIfAborted();
+    attempt++;
+    try {
+      return await SqlSession.open(endpoint, 3000);
+    } catch (e) {
+      last = (e as Error).message || String((e as { code?: string }).code);
+      if (/Access denied/i.test(last)) {
+        throw new NodeError(endpoint.node, 'the server refuses the root password', 'the data volume was initialised with another password: use that one, or remove the data with replikit down --volumes', e);
+      }
+      o.onAttempt?.(attempt, last);
+    }
+    const state = (await docker.inspect(container))?.State;
+    if (state && !state.Running && !state.Restarting) {
+      throw new NodeError(endpoint.node, `container ${container} exited (code ${state.ExitCode}) before accepting connections`, undefined, logs(await docker.logTail(container)));
+    }
+    await new Promise((r) => setTimeout(r, o.intervalMs ?? 500));
+  }
+  throw new NodeError(
+    endpoint.node,
+    `no SQL connection on ${endpoint.host}:${endpoint.port} after ${Math.round(o.timeoutMs / 1000)} s (last error: ${last})`,
+    `see docker logs ${container}`,
+    logs(await docker.logTail(container)),
+  );
+}
+
+function logs(tail: string): string {
+  return `last log lines:\n${tail.split('\n').map((l) => `    ${l}`).join('\n')}`;
+}

@@ -1,0 +1,96 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import * as ini from 'ini';
+import type { NodeSpec, SettingValue, Topology } from '../topology/types';
+import type { Dialect } from '../dialects/dialect';
+import { dialectFor, guessImageVersion } from '../dialects/detect';
+
+export const TEMPLATES_DIR = path.join(__dirname, '..', '..', 'templates');
+/** Where the rendered file goes in the container; the official images read conf.d last. */
+export const MYCNF_PATH = '/etc/mysql/conf.d/replikit.cnf';
+
+type Section = Record<string, SettingValue | SettingValue[]>;
+type Config = Record<string, Section>;
+
+export interface RenderedNode {
+  node: string;
+  text: string;
+  /** sha256 of the text, first 16 hex digits: a changed config is a changed hash. */
+  hash: string;
+}
+
+/**
+ * One node's my.cnf: base template, then the role's template, then the topology's replication
+ * settings, then the node's own `mysqld:` settings, which win. Pure: same input, same text.
+ */
+export function renderNode(topology: Topology, node: NodeSpec, dialect: Dialect = dialectFor(guessImageVersion(node.image))): RenderedNode {
+  const vars: Record<string, string> = {
+    node: node.name,
+    server_id: String(node.serverId),
+    binlog_format: topology.replication.binlogFormat,
+  };
+  const config: Config = {};
+  for (const name of ['base', node.role]) merge(config, readTemplate(name, vars));
+
+  const mysqld = config.mysqld;
+  const r = topology.replication;
+  if (r.ignoreDatabases.length) mysqld.binlog_ignore_db = r.ignoreDatabases;
+  if (r.skipErrors.length) mysqld.replica_skip_errors = r.skipErrors.join(',');
+  if (r.mode === 'gtid') Object.assign(mysqld, dialect.gtidSettings());
+  if (mysqld.binlog_expire_logs_seconds !== undefined) {
+    const seconds = Number(mysqld.binlog_expire_logs_seconds);
+    delete mysqld.binlog_expire_logs_seconds;
+    Object.assign(mysqld, dialect.binlogExpiry(seconds));
+  }
+
+  const translated: Section = {};
+  for (const [k, v] of Object.entries(mysqld)) translated[dialect.settingName(k)] = v;
+  // A node's own settings win; `log-bin` and `log_bin` are the same option to mysqld.
+  for (const [k, v] of Object.entries(node.mysqld)) {
+    for (const existing of Object.keys(translated)) if (canonical(existing) === canonical(k)) delete translated[existing];
+    translated[k] = v;
+  }
+  config.mysqld = translated;
+
+  const text =
+    `# my.cnf for node '${node.name}' (${node.role}) of topology '${topology.name}', rendered by replikit.\n` +
+    `# Dialect: ${dialect.id}. Edit the topology file, not this file.\n` +
+    ini.encode(toOptionFile(config), { whitespace: true, bracketedArray: false });
+  return { node: node.name, text, hash: hashOf(text) };
+}
+
+export function renderAll(topology: Topology): RenderedNode[] {
+  return topology.nodes.map((n) => renderNode(topology, n));
+}
+
+export function hashOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+function readTemplate(name: string, vars: Record<string, string>): Config {
+  const raw = fs.readFileSync(path.join(TEMPLATES_DIR, `${name}.cnf`), 'utf8');
+  const filled = raw.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
+    if (!(key in vars)) throw new Error(`template ${name}.cnf uses unknown placeholder {{${key}}}`);
+    return vars[key];
+  });
+  return ini.decode(filled) as Config;
+}
+
+function merge(into: Config, from: Config): void {
+  for (const [section, settings] of Object.entries(from)) into[section] = { ...(into[section] ?? {}), ...settings };
+}
+
+function canonical(name: string): string {
+  return name.replace(/-/g, '_').toLowerCase();
+}
+
+/** mysqld reads ON/OFF; ini would write true/false. */
+function toOptionFile(config: Config): Config {
+  const out: Config = {};
+  for (const [section, settings] of Object.entries(config)) {
+    out[section] = {};
+    for (const [k, v] of Object.entries(settings)) out[section][k] = typeof v === 'boolean' ? (v ? 'ON' : 'OFF') : v;
+  }
+  return out;
+}

@@ -1,0 +1,64 @@
+import type { BinlogCoordinates, ReplicaStatus } from '../dialects/dialect';
+import { normaliseReplicaStatus, parseBinlogStatus } from '../dialects/dialect';
+import { NodeError } from '../errors';
+import type { ReplicationMode } from '../topology/types';
+import type { SqlSession } from './session';
+
+/** Schemas every server has; anything else on a source is data a newcomer must receive. */
+export const SYSTEM_SCHEMAS = ['mysql', 'information_schema', 'performance_schema', 'sys'];
+
+export interface SourceLink {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  mode: ReplicationMode;
+}
+
+/**
+ * The replication account on a node, created locally (not binlogged) so that every node, not
+ * only the primary, can serve replicas: chains and switchovers need it.
+ */
+export async function ensureReplicationUser(s: SqlSession, user: string, password: string): Promise<boolean> {
+  const found = await s.first('SELECT 1 AS found FROM mysql.user WHERE User = ? AND Host = ?', [user, '%']);
+  if (found) return false;
+  await s.runUnlogged(...s.dialect.createReplicationUser(user, password));
+  return true;
+}
+
+export async function userSchemas(s: SqlSession): Promise<string[]> {
+  const rows = await s.rows('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA');
+  return rows.map((r) => String(r.name)).filter((n) => !SYSTEM_SCHEMAS.includes(n.toLowerCase()));
+}
+
+export async function readCoordinates(s: SqlSession): Promise<BinlogCoordinates> {
+  const c = parseBinlogStatus(await s.first(s.dialect.binlogStatus()));
+  if (!c) {
+    throw new NodeError(s.node, 'binary logging is off, so it cannot be a source', 'its my.cnf must set log_bin (replikit render shows it)');
+  }
+  const gtid = await s.first(s.dialect.gtidPosition());
+  const position = gtid?.gtid ? String(gtid.gtid).replace(/\s+/g, '') : undefined;
+  return position ? { ...c, gtid: position } : { file: c.file, position: c.position };
+}
+
+export async function replicaStatus(s: SqlSession): Promise<ReplicaStatus | undefined> {
+  return normaliseReplicaStatus(await s.first(s.dialect.replicaStatus()));
+}
+
+/** Points a replica at its source and starts replication. */
+export async function pointAt(s: SqlSession, link: SourceLink, coordinates?: BinlogCoordinates): Promise<void> {
+  const d = s.dialect;
+  await s.run(d.stopReplica());
+  await s.run(
+    d.changeSource({
+      host: link.host,
+      port: link.port,
+      user: link.user,
+      password: link.password,
+      connectRetry: 2,
+      mode: link.mode,
+      coordinates,
+    }),
+  );
+  await s.run(d.startReplica());
+}

@@ -1,0 +1,83 @@
+import { createConnection, Connection, RowDataPacket } from 'mysql2/promise';
+import { NodeError } from '../errors';
+import type { Dialect, Row } from '../dialects/dialect';
+import { dialectFor, parseServerVersion } from '../dialects/detect';
+
+export interface Endpoint {
+  node: string;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+/**
+ * A SQL connection to one node with the dialect its server speaks. Errors name the node and the
+ * statement's first words, never the statement itself (it may hold a password).
+ */
+export class SqlSession {
+  private constructor(
+    readonly node: string,
+    private readonly conn: Connection,
+    readonly dialect: Dialect,
+    readonly endpoint: Endpoint,
+  ) {}
+
+  static async open(endpoint: Endpoint, connectTimeoutMs = 5000): Promise<SqlSession> {
+    const conn = await createConnection({
+      host: endpoint.host,
+      port: endpoint.port,
+      user: endpoint.user,
+      password: endpoint.password,
+      charset: 'utf8mb4',
+      connectTimeout: connectTimeoutMs,
+      multipleStatements: false,
+    });
+    try {
+      const [rows] = await conn.query<RowDataPacket[]>('SELECT VERSION() AS version');
+      return new SqlSession(endpoint.node, conn, dialectFor(parseServerVersion(String(rows[0].version))), endpoint);
+    } catch (e) {
+      await conn.end().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  get version(): string {
+    return this.dialect.version.text;
+  }
+
+  async rows(sql: string, values?: unknown[]): Promise<Row[]> {
+    try {
+      const [rows] = await this.conn.query<RowDataPacket[]>(sql, values);
+      return rows as Row[];
+    } catch (e) {
+      throw new NodeError(this.node, `${firstWords(sql)} failed`, undefined, e);
+    }
+  }
+
+  async run(...statements: string[]): Promise<void> {
+    for (const sql of statements) await this.rows(sql);
+  }
+
+  async first(sql: string, values?: unknown[]): Promise<Row | undefined> {
+    return (await this.rows(sql, values))[0];
+  }
+
+  /** Runs statements with binary logging off: local bookkeeping that must not reach replicas. */
+  async runUnlogged(...statements: string[]): Promise<void> {
+    await this.run('SET SESSION sql_log_bin=0');
+    try {
+      await this.run(...statements);
+    } finally {
+      await this.run('SET SESSION sql_log_bin=1');
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.conn.end().catch(() => undefined);
+  }
+}
+
+function firstWords(sql: string): string {
+  return sql.split(/\s+/).slice(0, 3).join(' ');
+}

@@ -1,0 +1,59 @@
+import { Transform } from 'node:stream';
+import type { BinlogCoordinates } from '../dialects/dialect';
+import type { DockerEngine } from '../docker/engine';
+import { ROOT_PASSWORD_FILE } from '../docker/names';
+import { NodeError } from '../errors';
+import { userSchemas } from './link';
+import type { SqlSession } from './session';
+
+/**
+ * Copies a consistent snapshot of the source's data into a new replica and returns the binary
+ * log coordinates of that snapshot, so replication starts at exactly the point the data ends:
+ * nothing written meanwhile is lost or applied twice. The dump streams from one container to
+ * the other through the Engine API (no host paths), and the root password is read from the
+ * containers' secret file, never put on a command line.
+ */
+export async function copySnapshot(
+  docker: DockerEngine,
+  from: { container: string; session: SqlSession },
+  to: { container: string; session: SqlSession },
+): Promise<{ coordinates: BinlogCoordinates; schemas: string[] }> {
+  const schemas = await userSchemas(from.session);
+  if (schemas.length === 0) throw new NodeError(from.session.node, 'has no data to copy');
+
+  let header = '';
+  const sniff = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      if (header.length < 64 * 1024) header += chunk.toString('utf8');
+      done(null, chunk);
+    },
+  });
+  // The dump loads without binary logging: the rows arrive as the snapshot, not as new events.
+  sniff.push('SET SESSION sql_log_bin=0;\n');
+
+  const dump = await docker.exec(from.container, withPassword(from.session.dialect.dumpCommand(schemas)));
+  const load = await docker.exec(to.container, withPassword(to.session.dialect.clientCommand()), dump.stdout.pipe(sniff));
+  const [dumpCode, loadCode] = await Promise.all([dump.done, load.done]);
+  if (dumpCode !== 0) {
+    throw new NodeError(from.session.node, `snapshot dump failed (exit ${dumpCode}): ${dump.stderr().trim()}`, 'the image needs mariadb-dump or mysqldump');
+  }
+  if (loadCode !== 0) throw new NodeError(to.session.node, `loading the snapshot failed (exit ${loadCode}): ${load.stderr().trim()}`);
+
+  const coordinates = from.session.dialect.parseDumpCoordinates(header);
+  if (!coordinates) throw new NodeError(from.session.node, 'the snapshot recorded no binary log coordinates', 'binary logging must be on (log_bin)');
+  return { coordinates, schemas };
+}
+
+/** `sh -c` that reads the secret file into MYSQL_PWD and runs the client as root. */
+function withPassword(argv: string[]): string[] {
+  const [bin, ...args] = argv;
+  // mariadb-* names exist from MariaDB 10.5; older images only have the mysql* ones.
+  const fallback = bin.startsWith('mariadb') ? bin.replace('mariadb', 'mysql') : bin;
+  return [
+    'sh',
+    '-c',
+    `MYSQL_PWD="$(cat ${ROOT_PASSWORD_FILE})"; export MYSQL_PWD; bin=$(command -v ${bin} || command -v ${fallback}); exec "$bin" -uroot "$@"`,
+    'replikit',
+    ...args,
+  ];
+}

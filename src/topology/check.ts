@@ -1,0 +1,129 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Problem } from '../errors';
+import type { Positions } from './positions';
+
+/** The raw topology as written (after interpolation), before defaults are filled in. */
+export interface RawTopology {
+  version?: unknown;
+  name?: unknown;
+  image?: unknown;
+  credentials?: Record<string, unknown>;
+  replication?: Record<string, unknown>;
+  init?: unknown;
+  nodes?: Record<string, RawNode>;
+}
+export interface RawNode {
+  role?: unknown;
+  source?: unknown;
+  server_id?: unknown;
+  port?: unknown;
+  bind?: unknown;
+  image?: unknown;
+  mysqld?: unknown;
+}
+
+/** Longest DNS label: a container name doubles as the host name replicas connect to. */
+const MAX_HOSTNAME = 63;
+
+/**
+ * The rules a JSON Schema cannot express. Written defensively: it runs even when the schema
+ * found problems, so that a single run reports everything.
+ */
+export function semanticProblems(raw: RawTopology, positions: Positions, file: string): Problem[] {
+  const problems: Problem[] = [];
+  const add = (p: (string | number)[], message: string, hint?: string, onKey = false) =>
+    problems.push(positions.problem(p, message, hint, onKey));
+
+  const nodes = isObject(raw.nodes) ? (Object.entries(raw.nodes).filter(([, n]) => isObject(n)) as [string, RawNode][]) : [];
+  const names = new Set(nodes.map(([n]) => n));
+
+  const primaries = nodes.filter(([, n]) => n.role === 'primary');
+  if (nodes.length > 0 && primaries.length === 0) {
+    add(['nodes'], 'no node has role: primary', 'give exactly one node role: primary');
+  }
+  for (const [name] of primaries.slice(1)) {
+    add(['nodes', name, 'role'], `a second primary ('${primaries[0][0]}' is already primary)`, 'exactly one node is primary; make this one role: replica');
+  }
+
+  if (typeof raw.image !== 'string') {
+    for (const [name, n] of nodes) {
+      if (n.image === undefined) add(['nodes', name], 'no image for this node', 'set image: at the top level or on the node, e.g. image: mysql:8.4');
+    }
+  }
+
+  const serverIds = new Map<unknown, string>();
+  const ports = new Map<unknown, string>();
+  for (const [name, n] of nodes) {
+    if (typeof n.server_id === 'number') {
+      const other = serverIds.get(n.server_id);
+      if (other) add(['nodes', name, 'server_id'], `server_id ${n.server_id} is already used by '${other}'`, 'every node needs its own server_id; omit it to have one assigned');
+      else serverIds.set(n.server_id, name);
+    }
+    if (typeof n.port === 'number') {
+      const key = `${n.bind ?? '127.0.0.1'}:${n.port}`;
+      const other = ports.get(key);
+      if (other) add(['nodes', name, 'port'], `host port ${n.port} is already used by '${other}'`, 'give each node its own port, or omit port: to have Docker pick a free one');
+      else ports.set(key, name);
+    }
+    if (typeof raw.name === 'string' && `${raw.name}-${name}`.length > MAX_HOSTNAME) {
+      add(['nodes', name], `container name '${raw.name}-${name}' is longer than ${MAX_HOSTNAME} characters`, 'shorten the topology or node name', true);
+    }
+    if (n.role === 'primary' && n.source !== undefined) {
+      add(['nodes', name, 'source'], 'the primary cannot have a source', 'remove source:, or make this node role: replica');
+    }
+    if (n.role === 'replica' && typeof n.source === 'string') {
+      if (n.source === name) add(['nodes', name, 'source'], 'a node cannot replicate from itself', 'name another node, or omit source: to use the primary');
+      else if (!names.has(n.source)) {
+        add(['nodes', name, 'source'], `no node named '${n.source}'`, `nodes are: ${[...names].join(', ')}`);
+      }
+    }
+  }
+  problems.push(...cycleProblems(nodes, positions));
+
+  const creds = isObject(raw.credentials) ? raw.credentials : {};
+  for (const key of ['root_password', 'replication_password']) {
+    if (creds[key] === undefined) {
+      const variable = key === 'root_password' ? 'MYSQL_ROOT_PASSWORD' : 'MYSQL_REPLICATION_PASSWORD';
+      add(['credentials', key], `credentials.${key} is required`, `set it to \${${variable}} and export ${variable} or put it in .env`);
+    }
+  }
+
+  if (Array.isArray(raw.init)) {
+    raw.init.forEach((f, i) => {
+      if (typeof f === 'string' && !fs.existsSync(path.resolve(path.dirname(file), f))) {
+        add(['init', i], `no file '${f}'`, 'paths are relative to the topology file');
+      }
+    });
+  }
+  return problems;
+}
+
+/** Replicas whose chain of sources loops back instead of reaching the primary. */
+function cycleProblems(nodes: [string, RawNode][], positions: Positions): Problem[] {
+  const byName = new Map(nodes);
+  const reported = new Set<string>();
+  const problems: Problem[] = [];
+  for (const [start] of nodes) {
+    const trail: string[] = [];
+    let cur: string | undefined = start;
+    while (cur !== undefined && byName.has(cur) && !trail.includes(cur)) {
+      trail.push(cur);
+      const n: RawNode = byName.get(cur)!;
+      cur = n.role === 'replica' && typeof n.source === 'string' && n.source !== cur ? n.source : undefined;
+    }
+    if (cur === undefined || !trail.includes(cur)) continue;
+    const loop = trail.slice(trail.indexOf(cur));
+    const id = [...loop].sort().join(',');
+    if (reported.has(id)) continue;
+    reported.add(id);
+    problems.push(
+      positions.problem(['nodes', loop[0], 'source'], `sources form a cycle: ${[...loop, loop[0]].join(' → ')}`, 'every chain of sources must end at the primary'),
+    );
+  }
+  return problems;
+}
+
+export function isObject(v: unknown): v is Record<string, any> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

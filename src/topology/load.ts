@@ -1,0 +1,142 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isScalar, isPair, LineCounter, parseDocument, visit, Scalar } from 'yaml';
+import { InputError, Problem, TopologyError } from '../errors';
+import { environmentLookup, interpolate, Lookup } from './interpolate';
+import { Positions } from './positions';
+import { schemaProblems } from './schema';
+import { isObject, RawNode, RawTopology, semanticProblems } from './check';
+import type { NodeSpec, Topology } from './types';
+
+export const DEFAULT_FILE = 'replikit.yaml';
+
+export interface LoadOptions {
+  /** Where `${VAR}` values come from; defaults to process.env, then `.env` beside the file, then in the working folder. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Load → interpolate → JSON Schema → semantic checks → typed topology with defaults.
+ * Throws a TopologyError carrying every problem found; touches nothing outside the file.
+ */
+export function loadTopology(file: string = DEFAULT_FILE, options: LoadOptions = {}): Topology {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(abs, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(
+      code === 'ENOENT' ? `no topology file at ${abs}` : `cannot read ${abs}: ${(e as Error).message}`,
+      code === 'ENOENT' ? `pass -f FILE, or create ${DEFAULT_FILE} here (examples are in configs/)` : undefined,
+    );
+  }
+  const dotenvs = [path.join(path.dirname(abs), '.env'), path.resolve('.env')];
+  const lookup = environmentLookup(options.env ?? process.env, dotenvs);
+  return parseTopology(text, abs, lookup);
+}
+
+export function parseTopology(text: string, file: string, lookup: Lookup): Topology {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const positions = new Positions(file, doc, lines);
+  const problems: Problem[] = doc.errors.map((e) => positions.at(e.pos[0], e.message.split('\n')[0]));
+  if (problems.length) throw new TopologyError(problems);
+
+  const unset = interpolateScalars(doc, positions, lookup);
+  problems.push(...unset);
+  const raw = doc.toJS() as RawTopology;
+  if (!isObject(raw)) throw new TopologyError([positions.at(0, 'a topology file must be a mapping with version, name and nodes')]);
+
+  // A value left empty by an unset ${VAR} is reported once, as the unset variable.
+  const schema = schemaProblems(raw, positions).filter((p) => !unset.some((u) => u.path === p.path));
+  problems.push(...schema, ...semanticProblems(raw, positions, file));
+  if (problems.length) {
+    problems.sort((a, b) => a.line - b.line || a.column - b.column);
+    throw new TopologyError(problems);
+  }
+  return resolve(raw, file);
+}
+
+/** Replaces `${VAR}` in every string scalar; a variable without a value is a positioned problem. */
+function interpolateScalars(doc: ReturnType<typeof parseDocument>, positions: Positions, lookup: Lookup): Problem[] {
+  const problems: Problem[] = [];
+  visit(doc, {
+    Scalar(key, node: Scalar, ancestors) {
+      if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('$')) return;
+      const { value, missing } = interpolate(node.value, lookup);
+      node.value = value;
+      const keyPath = ancestors.filter(isPair).map((p) => (isScalar(p.key) ? String(p.key.value) : '?'));
+      for (const name of missing) {
+        problems.push(positions.problem(keyPath, `\${${name}} is not set`, `export ${name}=… or add ${name}=… to .env beside the topology file`));
+      }
+    },
+  });
+  return problems;
+}
+
+/** Fills in defaults: replication settings, server ids, sources, images; orders sources first. */
+function resolve(raw: RawTopology, file: string): Topology {
+  const creds = raw.credentials ?? {};
+  const repl = raw.replication ?? {};
+  const entries = Object.entries(raw.nodes ?? {}) as [string, RawNode][];
+  const primary = entries.find(([, n]) => n.role === 'primary')![0];
+
+  const used = new Set(entries.map(([, n]) => n.server_id).filter((id): id is number => typeof id === 'number'));
+  let next = 1;
+  const freeId = () => {
+    while (used.has(next)) next++;
+    used.add(next);
+    return next;
+  };
+
+  const nodes: NodeSpec[] = entries.map(([name, n]) => ({
+    name,
+    role: n.role as NodeSpec['role'],
+    ...(n.role === 'replica' ? { source: (n.source as string | undefined) ?? primary } : {}),
+    serverId: (n.server_id as number | undefined) ?? freeId(),
+    ...(n.port !== undefined ? { port: n.port as number } : {}),
+    bind: (n.bind as string | undefined) ?? '127.0.0.1',
+    image: (n.image as string | undefined) ?? (raw.image as string),
+    mysqld: (n.mysqld as NodeSpec['mysqld'] | undefined) ?? {},
+  }));
+
+  const skipErrors = (repl.skip_errors as number[] | undefined) ?? [];
+  const warnings = skipErrors.length
+    ? [`replication.skip_errors (${skipErrors.join(', ')}) makes replicas skip failing events: their data can silently diverge from the primary`]
+    : [];
+
+  return {
+    file,
+    name: raw.name as string,
+    credentials: {
+      rootPassword: creds.root_password as string,
+      replicationUser: (creds.replication_user as string | undefined) ?? 'repl',
+      replicationPassword: creds.replication_password as string,
+    },
+    replication: {
+      mode: (repl.mode as Topology['replication']['mode'] | undefined) ?? 'position',
+      binlogFormat: (repl.binlog_format as Topology['replication']['binlogFormat'] | undefined) ?? 'ROW',
+      ignoreDatabases: (repl.ignore_databases as string[] | undefined) ?? [],
+      skipErrors,
+      charset: 'utf8mb4',
+    },
+    init: ((raw.init as string[] | undefined) ?? []).map((f) => path.resolve(path.dirname(file), f)),
+    nodes: sourcesFirst(nodes),
+    warnings,
+  };
+}
+
+function sourcesFirst(nodes: NodeSpec[]): NodeSpec[] {
+  const placed = new Set<string>();
+  const out: NodeSpec[] = [];
+  while (out.length < nodes.length) {
+    for (const n of nodes) {
+      if (!placed.has(n.name) && (n.source === undefined || placed.has(n.source))) {
+        out.push(n);
+        placed.add(n.name);
+      }
+    }
+  }
+  return out;
+}

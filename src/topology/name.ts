@@ -1,0 +1,18 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseDocument } from 'yaml';
+import { InputError } from '../errors';
+
+/**
+ * Just the topology's name, for commands that need nothing else (down): they work even when the
+ * passwords the file refers to are not set in this shell.
+ */
+export function readTopologyName(file: string): string {
+  const abs = path.resolve(file);
+  if (!fs.existsSync(abs)) throw new InputError(`no topology file at ${abs}`, 'pass -f FILE');
+  const name = parseDocument(fs.readFileSync(abs, 'utf8')).get('name');
+  if (typeof name !== 'string' || !/^[a-z][a-z0-9-]*$/.test(name)) {
+    throw new InputError(`${abs}: no valid name: key`, 'run replikit validate for details');
+  }
+  return name;
+}

@@ -1,0 +1,34 @@
+import { NodeError } from '../errors';
+import type { ReplicaStatus } from '../dialects/dialect';
+import { replicaStatus } from '../replication/link';
+import type { SqlSession } from '../replication/session';
+
+/**
+ * Waits until both replication threads run. A thread that stops with an error fails at once,
+ * with the server's own Last_IO_Error / Last_SQL_Error in the message.
+ */
+export async function waitForThreads(s: SqlSession, timeoutMs = 60_000, signal?: AbortSignal): Promise<ReplicaStatus> {
+  const deadline = Date.now() + timeoutMs;
+  let status: ReplicaStatus | undefined;
+  while (Date.now() < deadline) {
+    signal?.throwIfAborted();
+    status = await replicaStatus(s);
+    if (!status) throw new NodeError(s.node, 'is not configured as a replica', 'run replikit up again');
+    if (status.ioRunning === 'Yes' && status.sqlRunning === 'Yes') return status;
+    if (status.sqlRunning === 'No' && status.lastSqlError) {
+      throw new NodeError(s.node, `replication SQL thread stopped: ${status.lastSqlError}`, 'see replikit status; the replica diverged from its source');
+    }
+    if (status.ioRunning === 'No' && status.lastIoError) {
+      throw new NodeError(s.node, `replication IO thread stopped: ${status.lastIoError}`, 'check the replication user and that the source is reachable');
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const errors = [status?.lastIoError && `Last_IO_Error: ${status.lastIoError}`, status?.lastSqlError && `Last_SQL_Error: ${status.lastSqlError}`]
+    .filter(Boolean)
+    .join('; ');
+  throw new NodeError(
+    s.node,
+    `replication threads not running after ${timeoutMs / 1000} s (IO: ${status?.ioRunning}, SQL: ${status?.sqlRunning})${errors ? `; ${errors}` : ''}`,
+    'check that the source is up and the replication password matches',
+  );
+}
