@@ -1,0 +1,59 @@
+import { containerPlan } from '../../src/docker/container-spec';
+import { renderNode } from '../../src/render/mycnf';
+import { tarOf } from '../../src/docker/archive';
+import { extract } from 'tar-stream';
+import { parse, VALID } from './helpers';
+
+describe('container plan', () => {
+  const t = parse(VALID.replace('root_password: ${ROOT_PW}', 'root_password: "s3cr3t-root"'));
+  const [primary, replica] = t.nodes;
+  const plan = containerPlan(t, replica, renderNode(t, replica));
+
+  it('keeps passwords out of the environment and out of the create options', () => {
+    expect(plan.options.Env).toEqual(['MYSQL_ROOT_PASSWORD_FILE=/run/secrets/replikit-root-password']);
+    expect(JSON.stringify(plan.options)).not.toContain('s3cr3t-root');
+    expect(JSON.stringify(plan.options)).not.toContain('replpw');
+    const secret = plan.files.find((f) => f.path === '/run/secrets/replikit-root-password')!;
+    expect(secret).toMatchObject({ content: 's3cr3t-root', mode: 0o400, uid: 999 });
+  });
+
+  it('uses the MariaDB variable for MariaDB images', () => {
+    const m = { ...primary, image: 'mariadb:11.4' };
+    expect(containerPlan(t, m, renderNode(t, m)).options.Env).toEqual(['MARIADB_ROOT_PASSWORD_FILE=/run/secrets/replikit-root-password']);
+  });
+
+  it('stores data in a named volume, binds no host path, never runs privileged', () => {
+    const host = plan.options.HostConfig!;
+    expect(host.Mounts).toEqual([{ Type: 'volume', Source: 'shop-replica1-data', Target: '/var/lib/mysql' }]);
+    expect(host.Binds).toBeUndefined();
+    expect(host.Privileged).toBe(false);
+  });
+
+  it('publishes the port on 127.0.0.1 and labels the container with topology, node and config hash', () => {
+    expect(plan.options.HostConfig!.PortBindings).toEqual({ '3306/tcp': [{ HostIp: '127.0.0.1', HostPort: '3308' }] });
+    expect(plan.options.Labels).toEqual({
+      'io.replikit.topology': 'shop',
+      'io.replikit.node': 'replica1',
+      'io.replikit.role': 'replica',
+      'io.replikit.config-hash': plan.configHash,
+    });
+    expect(plan.name).toBe('shop-replica1');
+    expect(plan.options.HostConfig!.NetworkMode).toBe('shop-net');
+  });
+
+  it('puts my.cnf into conf.d with mode 0644 through a tar archive', async () => {
+    const entries: { name: string; mode?: number; body: string }[] = [];
+    const x = extract();
+    x.on('entry', (h, stream, next) => {
+      let body = '';
+      stream.on('data', (c) => (body += String(c)));
+      stream.on('end', () => (entries.push({ name: h.name, mode: h.mode, body }), next()));
+    });
+    const done = new Promise<void>((r) => x.on('finish', () => r()));
+    x.end(await tarOf(plan.files));
+    await done;
+    const cnf = entries.find((e) => e.name === 'etc/mysql/conf.d/replikit.cnf')!;
+    expect(cnf.mode).toBe(0o644);
+    expect(cnf.body).toContain('server_id = 1\n');
+  });
+});

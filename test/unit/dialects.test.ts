@@ -1,0 +1,154 @@
+import { dialectFor, guessImageVersion, parseServerVersion } from '../../src/dialects/detect';
+import { ChangeSourceOptions, normaliseReplicaStatus, parseBinlogStatus } from '../../src/dialects/dialect';
+
+/**
+ * The exact SQL of every dialect. MySQL's are checked against the MySQL 5.7, 8.0 and 8.4
+ * reference manuals (CHANGE MASTER TO / CHANGE REPLICATION SOURCE TO, START REPLICA,
+ * SHOW BINARY LOG STATUS), since only MariaDB servers can run in this project's tests.
+ */
+const d = (version: string) => dialectFor(parseServerVersion(version));
+const position: ChangeSourceOptions = {
+  host: 'shop-primary',
+  port: 3306,
+  user: 'repl',
+  password: `p'w"\\$x`,
+  connectRetry: 2,
+  mode: 'position',
+  coordinates: { file: 'primary-bin.000003', position: 1234 },
+};
+const gtid: ChangeSourceOptions = { ...position, mode: 'gtid', coordinates: undefined };
+const pw = `'p\\'w\\"\\\\$x'`;
+
+describe('dialect detection', () => {
+  it.each([
+    ['10.11.6-MariaDB-0+deb12u1-log', 'mariadb'],
+    ['11.8.2-MariaDB', 'mariadb'],
+    ['5.7.44-log', 'mysql-5.7'],
+    ['8.0.21', 'mysql-8.0'],
+    ['8.0.36', 'mysql-8.0'],
+    ['8.3.0', 'mysql-8.0'],
+    ['8.4.3', 'mysql-8.4'],
+    ['9.1.0', 'mysql-8.4'],
+  ])('%s speaks %s', (version, id) => expect(d(version).id).toBe(id));
+
+  it('guesses the version an image runs from its name and tag', () => {
+    expect(guessImageVersion('mysql:8.0')).toMatchObject({ flavor: 'mysql', major: 8, minor: 0, patch: 999 });
+    expect(guessImageVersion('mysql:5.7.44')).toMatchObject({ major: 5, minor: 7, patch: 44 });
+    expect(guessImageVersion('mariadb:11.4')).toMatchObject({ flavor: 'mariadb', major: 11, minor: 4 });
+    expect(guessImageVersion('registry:5000/team/mariadb')).toMatchObject({ flavor: 'mariadb' });
+    expect(dialectFor(guessImageVersion('mysql')).id).toBe('mysql-8.4');
+    expect(dialectFor(guessImageVersion('replikit/mariadb:10.11')).id).toBe('mariadb');
+  });
+});
+
+describe('MariaDB', () => {
+  const m = d('10.11.6-MariaDB');
+  it('creates the replication user with only the replication privileges', () => {
+    expect(m.createReplicationUser('repl', `p'w"\\$x`)).toEqual([
+      `CREATE USER IF NOT EXISTS 'repl'@'%' IDENTIFIED BY ${pw}`,
+      `ALTER USER 'repl'@'%' IDENTIFIED BY ${pw}`,
+      "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'repl'@'%'",
+    ]);
+  });
+  it('uses CHANGE MASTER TO with file and position, or MASTER_USE_GTID=slave_pos', () => {
+    expect(m.changeSource(position)).toBe(
+      `CHANGE MASTER TO MASTER_HOST='shop-primary', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=${pw}, MASTER_CONNECT_RETRY=2, MASTER_LOG_FILE='primary-bin.000003', MASTER_LOG_POS=1234`,
+    );
+    expect(m.changeSource(gtid)).toBe(
+      `CHANGE MASTER TO MASTER_HOST='shop-primary', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=${pw}, MASTER_CONNECT_RETRY=2, MASTER_USE_GTID=slave_pos`,
+    );
+  });
+  it('keeps the SLAVE statements and has no super_read_only', () => {
+    expect([m.binlogStatus(), m.startReplica(), m.stopReplica(), m.replicaStatus(), m.resetReplica()]).toEqual([
+      'SHOW MASTER STATUS',
+      'START SLAVE',
+      'STOP SLAVE',
+      'SHOW SLAVE STATUS',
+      'RESET SLAVE ALL',
+    ]);
+    expect(m.readOnly()).toEqual(['SET GLOBAL read_only=ON']);
+    expect(m.gtidPosition()).toBe('SELECT @@GLOBAL.gtid_binlog_pos AS gtid');
+  });
+  it('reads a dump header and adopts its GTID position', () => {
+    const header = "-- CHANGE MASTER TO MASTER_LOG_FILE='primary-bin.000001', MASTER_LOG_POS=2375;\n-- SET GLOBAL gtid_slave_pos='0-101-12';\n";
+    const c = m.parseDumpCoordinates(header)!;
+    expect(c).toEqual({ file: 'primary-bin.000001', position: 2375, gtid: '0-101-12' });
+    expect(m.adoptSnapshot(c)).toEqual(["SET GLOBAL gtid_slave_pos = '0-101-12'"]);
+    expect(m.dumpCommand(['shop'])).toEqual(expect.arrayContaining(['mariadb-dump', '--single-transaction', '--master-data=2', '--gtid', '--databases', 'shop']));
+  });
+});
+
+describe('MySQL 5.7', () => {
+  const m = d('5.7.44');
+  it('uses the classic statements with MASTER_AUTO_POSITION for GTID and super_read_only', () => {
+    expect(m.changeSource(position)).toBe(
+      `CHANGE MASTER TO MASTER_HOST='shop-primary', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=${pw}, MASTER_CONNECT_RETRY=2, MASTER_LOG_FILE='primary-bin.000003', MASTER_LOG_POS=1234`,
+    );
+    expect(m.changeSource(gtid)).toMatch(/, MASTER_AUTO_POSITION=1$/);
+    expect([m.binlogStatus(), m.startReplica(), m.replicaStatus()]).toEqual(['SHOW MASTER STATUS', 'START SLAVE', 'SHOW SLAVE STATUS']);
+    expect(m.readOnly()).toEqual(['SET GLOBAL read_only=ON', 'SET GLOBAL super_read_only=ON']);
+    expect(m.gtidSettings()).toEqual({ gtid_mode: 'ON', enforce_gtid_consistency: 'ON' });
+    expect(m.dumpCommand(['a'])).toContain('--master-data=2');
+  });
+});
+
+describe('MySQL 8.0', () => {
+  it('before 8.0.22: CHANGE MASTER TO with GET_MASTER_PUBLIC_KEY for caching_sha2_password', () => {
+    const m = d('8.0.21');
+    expect(m.changeSource(position)).toBe(
+      `CHANGE MASTER TO MASTER_HOST='shop-primary', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=${pw}, MASTER_CONNECT_RETRY=2, MASTER_LOG_FILE='primary-bin.000003', MASTER_LOG_POS=1234, GET_MASTER_PUBLIC_KEY=1`,
+    );
+    expect([m.startReplica(), m.replicaStatus(), m.settingName('log_replica_updates')]).toEqual(['START SLAVE', 'SHOW SLAVE STATUS', 'log_slave_updates']);
+    expect(m.binlogExpiry(604800)).toEqual({ binlog_expire_logs_seconds: 604800 });
+  });
+  it('8.0.22: START REPLICA and SHOW REPLICA STATUS, still CHANGE MASTER TO', () => {
+    const m = d('8.0.22');
+    expect([m.startReplica(), m.stopReplica(), m.resetReplica(), m.replicaStatus()]).toEqual([
+      'START REPLICA',
+      'STOP REPLICA',
+      'RESET REPLICA ALL',
+      'SHOW REPLICA STATUS',
+    ]);
+    expect(m.changeSource(position)).toMatch(/^CHANGE MASTER TO .*GET_MASTER_PUBLIC_KEY=1$/);
+  });
+  it('8.0.23+: CHANGE REPLICATION SOURCE TO with GET_SOURCE_PUBLIC_KEY', () => {
+    const m = d('8.0.36');
+    expect(m.changeSource(position)).toBe(
+      `CHANGE REPLICATION SOURCE TO SOURCE_HOST='shop-primary', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=${pw}, SOURCE_CONNECT_RETRY=2, SOURCE_LOG_FILE='primary-bin.000003', SOURCE_LOG_POS=1234, GET_SOURCE_PUBLIC_KEY=1`,
+    );
+    expect(m.changeSource(gtid)).toBe(
+      `CHANGE REPLICATION SOURCE TO SOURCE_HOST='shop-primary', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=${pw}, SOURCE_CONNECT_RETRY=2, SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1`,
+    );
+    expect(m.binlogStatus()).toBe('SHOW MASTER STATUS');
+    expect([m.settingName('log_replica_updates'), m.settingName('replica_skip_errors')]).toEqual(['log_replica_updates', 'replica_skip_errors']);
+    expect(m.waitForCoordinates({ file: 'f', position: 4 }, 10).sql).toBe("SELECT SOURCE_POS_WAIT('f', 4, 10) AS result");
+    expect(m.dumpCommand(['a'])).toContain('--source-data=2');
+  });
+});
+
+describe('MySQL 8.4 and later', () => {
+  const m = d('8.4.3');
+  it('reads coordinates with SHOW BINARY LOG STATUS; only the new statement forms', () => {
+    expect(m.binlogStatus()).toBe('SHOW BINARY LOG STATUS');
+    expect(m.changeSource(position)).toMatch(/^CHANGE REPLICATION SOURCE TO SOURCE_HOST=.*GET_SOURCE_PUBLIC_KEY=1$/);
+    const all = [m.binlogStatus(), m.startReplica(), m.stopReplica(), m.resetReplica(), m.replicaStatus(), m.changeSource(position), m.changeSource(gtid)];
+    for (const sql of all) expect(sql).not.toMatch(/MASTER|SLAVE/);
+  });
+  it('leaves the authentication plugin to the server default (no mysql_native_password)', () => {
+    for (const sql of m.createReplicationUser('repl', 'x')) expect(sql).not.toMatch(/IDENTIFIED WITH|native/i);
+    expect(m.readOnly()).toEqual(['SET GLOBAL read_only=ON', 'SET GLOBAL super_read_only=ON']);
+    expect(m.waitForCoordinates({ file: 'f', position: 1, gtid: 'uuid:1-5' }, 5).sql).toBe("SELECT WAIT_FOR_EXECUTED_GTID_SET('uuid:1-5', 5) AS result");
+  });
+});
+
+describe('status rows', () => {
+  it('reads both the Slave_/Master_ and the Replica_/Source_ column names', () => {
+    const old = normaliseReplicaStatus({ Master_Host: 'h', Master_Port: 3306, Slave_IO_Running: 'Yes', Slave_SQL_Running: 'No', Seconds_Behind_Master: null, Last_IO_Error: '', Last_SQL_Error: 'boom' });
+    const neu = normaliseReplicaStatus({ Source_Host: 'h', Source_Port: 3306, Replica_IO_Running: 'Yes', Replica_SQL_Running: 'No', Seconds_Behind_Source: null, Last_IO_Error: '', Last_SQL_Error: 'boom' });
+    expect(neu).toEqual(old);
+    expect(old).toMatchObject({ sourceHost: 'h', ioRunning: 'Yes', sqlRunning: 'No', secondsBehind: null, lastSqlError: 'boom' });
+    expect(normaliseReplicaStatus(undefined)).toBeUndefined();
+    expect(parseBinlogStatus({ File: 'b.000001', Position: 328, Executed_Gtid_Set: 'u:1-3,\nv:1' })).toEqual({ file: 'b.000001', position: 328, gtid: 'u:1-3,v:1' });
+    expect(parseBinlogStatus(undefined)).toBeUndefined();
+  });
+});

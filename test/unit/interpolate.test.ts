@@ -1,0 +1,26 @@
+import { interpolate, parseDotenv, environmentLookup } from '../../src/topology/interpolate';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+describe('${VAR} interpolation', () => {
+  const lookup = (n: string) => ({ A: 'a$b', EMPTY: '' } as Record<string, string>)[n];
+  it('substitutes, defaults and escapes', () => {
+    expect(interpolate('x${A}y', lookup)).toEqual({ value: 'xa$by', missing: [] });
+    expect(interpolate('${NOPE:-fallback}', lookup).value).toBe('fallback');
+    expect(interpolate('${EMPTY:-fallback}', lookup).value).toBe('fallback');
+    expect(interpolate('cost: $$5', lookup).value).toBe('cost: $5');
+    expect(interpolate('${NOPE} ${ALSO}', lookup).missing).toEqual(['NOPE', 'ALSO']);
+  });
+
+  it('reads .env files, the environment winning over them', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rk-env-'));
+    fs.writeFileSync(path.join(dir, '.env'), '# comment\nA=from-file\nB="quoted \\"x\\""\nexport C=\'single $x\'\nD=plain # trailing\n');
+    const get = environmentLookup({ A: 'from-env' }, [path.join(dir, '.env'), path.join(dir, 'missing.env')]);
+    expect([get('A'), get('B'), get('C'), get('D'), get('E')]).toEqual(['from-env', 'quoted "x"', 'single $x', 'plain', undefined]);
+  });
+
+  it('parses dotenv lines', () => {
+    expect(parseDotenv('K=v\n\nBAD LINE\nX = y ')).toEqual({ K: 'v', X: 'y' });
+  });
+});

@@ -1,0 +1,69 @@
+import * as ini from 'ini';
+import { renderNode } from '../../src/render/mycnf';
+import { dialectFor, parseServerVersion } from '../../src/dialects/detect';
+import { parse, VALID } from './helpers';
+
+const mysqld = (text: string) => (ini.decode(text) as Record<string, Record<string, string>>).mysqld;
+
+describe('my.cnf rendering', () => {
+  const t = parse(VALID);
+  const [primary, replica] = t.nodes;
+
+  it('renders the primary with the base settings and utf8mb4 for server and clients', () => {
+    const text = renderNode(t, primary).text;
+    const cnf = ini.decode(text) as Record<string, Record<string, string>>;
+    expect(cnf.mysqld).toMatchObject({
+      server_id: '101',
+      log_bin: 'primary-bin',
+      binlog_format: 'ROW',
+      binlog_ignore_db: 'mysql',
+      binlog_expire_logs_seconds: '604800',
+      character_set_server: 'utf8mb4',
+      collation_server: 'utf8mb4_unicode_ci',
+      read_only: 'OFF',
+    });
+    expect(cnf.mysqld.relay_log).toBeUndefined();
+    expect(cnf.client).toEqual({ default_character_set: 'utf8mb4' });
+  });
+
+  it('renders replicas read-only with relay log and log_replica_updates, node settings last', () => {
+    const cnf = mysqld(renderNode(t, replica).text);
+    expect(cnf).toMatchObject({ server_id: '1', relay_log: 'replica1-relay-bin', log_replica_updates: 'ON', read_only: 'ON', max_connections: '200' });
+  });
+
+  it('spells settings the way the server version needs', () => {
+    const v = (s: string) => dialectFor(parseServerVersion(s));
+    const legacy = mysqld(renderNode(t, replica, v('8.0.25')).text);
+    expect(legacy.log_slave_updates).toBe('ON');
+    expect(legacy.log_replica_updates).toBeUndefined();
+    const maria = mysqld(renderNode(t, replica, v('10.11.6-MariaDB')).text);
+    expect([maria.log_slave_updates, maria.expire_logs_days, maria.binlog_expire_logs_seconds]).toEqual(['ON', '7', undefined]);
+    expect(mysqld(renderNode(t, replica, v('5.7.44')).text).expire_logs_days).toBe('7');
+  });
+
+  it('writes repeated binlog_ignore_db lines, skip errors and GTID settings when asked', () => {
+    const g = parse(VALID.replace('mode: position', 'mode: gtid').replace('[mysql]', '[mysql, audit]').replace('skip_errors: []', 'skip_errors: [1062, 1032]'));
+    const text = renderNode(g, g.nodes[1]).text;
+    expect(text).toContain('binlog_ignore_db = mysql\nbinlog_ignore_db = audit\n');
+    expect(text).not.toContain('[]');
+    expect(mysqld(text)).toMatchObject({ replica_skip_errors: '1062,1032', gtid_mode: 'ON', enforce_gtid_consistency: 'ON' });
+    const maria = g.nodes.map((n) => ({ ...n, image: 'mariadb:11.4' }));
+    const m = mysqld(renderNode({ ...g, nodes: maria }, maria[1]).text);
+    expect([m.gtid_strict_mode, m.gtid_mode, m.slave_skip_errors]).toEqual(['ON', undefined, '1062,1032']);
+  });
+
+  it('lets a node override a template setting, whatever its spelling', () => {
+    const custom = parse(VALID.replace('max_connections: 200', 'log-bin: custom-bin\n      binlog_format: MIXED'));
+    const cnf = mysqld(renderNode(custom, custom.nodes[1]).text);
+    expect(cnf['log-bin']).toBe('custom-bin');
+    expect(cnf.log_bin).toBeUndefined();
+    expect(cnf.binlog_format).toBe('MIXED');
+  });
+
+  it('is pure: same topology, same text and hash; a change changes the hash', () => {
+    const a = renderNode(t, replica);
+    expect(renderNode(parse(VALID), parse(VALID).nodes[1])).toEqual(a);
+    const changed = parse(VALID.replace('max_connections: 200', 'max_connections: 300'));
+    expect(renderNode(changed, changed.nodes[1]).hash).not.toBe(a.hash);
+  });
+});
