@@ -1,0 +1,102 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createConnection, RowDataPacket } from 'mysql2/promise';
+import { DockerEngine } from '../../src/docker/engine';
+import { down } from '../../src/commands/down';
+import { loadTopology } from '../../src/topology/load';
+import type { Topology } from '../../src/topology/types';
+
+/**
+ * Images the integration tests run on, pinned in one place. scripts/test-env.sh builds both
+ * offline; REPLIKIT_TEST_IMAGES overrides (e.g. with mariadb:11.4,mysql:8.4 where a registry is reachable).
+ */
+export const IMAGES = (process.env.REPLIKIT_TEST_IMAGES ?? 'replikit/mariadb:10.11,replikit/mariadb:11.8').split(',');
+export const IMAGE = IMAGES[0];
+
+/** Passwords chosen to break naive quoting: quotes, a backslash and a dollar sign. */
+export const ROOT_PASSWORD = `r'oo"t\\$HOME`;
+export const REPL_PASSWORD = `re"pl'\\$1`;
+export const ENV = { MYSQL_ROOT_PASSWORD: ROOT_PASSWORD, MYSQL_REPLICATION_PASSWORD: REPL_PASSWORD };
+
+export const docker = new DockerEngine();
+
+/** Integration tests never skip: without an engine they fail and say how to get one. */
+export async function requireEngine(): Promise<void> {
+  try {
+    await docker.ping();
+  } catch (e) {
+    throw new Error(`integration tests need a Docker engine and the test images: run scripts/test-env.sh first (${(e as Error).message})`);
+  }
+  for (const image of IMAGES) {
+    if (!(await docker.hasImage(image))) throw new Error(`test image ${image} is missing: run scripts/test-env.sh`);
+  }
+}
+
+let counter = 0;
+/** A topology name no other test (or earlier run) uses. */
+export function uniqueName(prefix: string): string {
+  return `rk-${prefix}-${process.pid.toString(36)}${(counter++).toString(36)}`;
+}
+
+/** Writes a topology file into a fresh temp folder and loads it with the test passwords. */
+export function topology(yaml: string, extraFiles: Record<string, string> = {}): Topology {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rk-it-'));
+  for (const [name, content] of Object.entries(extraFiles)) fs.writeFileSync(path.join(dir, name), content);
+  const file = path.join(dir, 'replikit.yaml');
+  fs.writeFileSync(file, yaml);
+  return loadTopology(file, { env: ENV });
+}
+
+/** A port-less topology (Docker picks ports) of one primary and the given replicas. */
+export function simpleTopology(name: string, image: string, replicas: Record<string, string | undefined>, extra = ''): Topology {
+  const nodes = Object.entries(replicas)
+    .map(([n, source]) => `  ${n}:\n    role: replica\n${source ? `    source: ${source}\n` : ''}`)
+    .join('');
+  return topology(`version: 1
+name: ${name}
+image: ${image}
+credentials:
+  root_password: \${MYSQL_ROOT_PASSWORD}
+  replication_password: \${MYSQL_REPLICATION_PASSWORD}
+${extra}nodes:
+  primary:
+    role: primary
+${nodes}`);
+}
+
+/** Root SQL against a node's published port. */
+export async function sql<T = RowDataPacket>(port: number, query: string, values?: unknown[]): Promise<T[]> {
+  const conn = await createConnection({ host: '127.0.0.1', port, user: 'root', password: ROOT_PASSWORD, charset: 'utf8mb4' });
+  try {
+    const [rows] = await conn.query<RowDataPacket[]>(query, values);
+    return rows as T[];
+  } finally {
+    await conn.end();
+  }
+}
+
+export async function hostPort(t: Topology, node: string): Promise<number> {
+  return docker.hostPort(`${t.name}-${node}`);
+}
+
+/** Removes everything a topology created; used in afterAll so failures clean up too. */
+export async function cleanup(name: string): Promise<void> {
+  await down(name, { volumes: true, docker }).catch(() => undefined);
+}
+
+/** Resources carrying a topology's label, as Docker reports them. */
+export async function leftovers(name: string) {
+  return {
+    containers: (await docker.containers(name)).map((c) => c.name),
+    networks: await docker.networks(name),
+    volumes: await docker.volumes(name),
+  };
+}
+
+/** Waits until a replica has applied everything the primary has written so far. */
+export async function caughtUp(primaryPort: number, replicaPort: number): Promise<void> {
+  const [status] = await sql(primaryPort, 'SHOW MASTER STATUS');
+  const [res] = await sql(replicaPort, 'SELECT MASTER_POS_WAIT(?, ?, 60) AS r', [status.File, status.Position]);
+  if (res.r === null || Number(res.r) < 0) throw new Error(`replica on ${replicaPort} did not catch up: ${res.r}`);
+}

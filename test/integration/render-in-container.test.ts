@@ -1,0 +1,45 @@
+import { containerPlan } from '../../src/docker/container-spec';
+import { networkName, topologyLabels, volumeName } from '../../src/docker/names';
+import { waitForSql } from '../../src/docker/wait-for-sql';
+import { renderNode } from '../../src/render/mycnf';
+import { cleanup, docker, IMAGES, requireEngine, ROOT_PASSWORD, simpleTopology, uniqueName } from './harness';
+
+/** The rendered my.cnf, put into a real container of the test image, is what the server runs with. */
+describe.each(IMAGES)('rendered my.cnf in a real %s container', (image) => {
+  const name = uniqueName('render');
+  beforeAll(requireEngine);
+  afterAll(() => cleanup(name));
+
+  it.each(['primary', 'replica1'])('the %s server runs with the rendered settings', async (nodeName) => {
+    const t = simpleTopology(name, image, { replica1: undefined }, 'replication:\n  binlog_format: MIXED\n');
+    const node = t.nodes.find((n) => n.name === nodeName)!;
+    const rendered = renderNode(t, node);
+    await docker.ensureNetwork(networkName(t), topologyLabels(t));
+    await docker.ensureVolume(volumeName(t, node.name), topologyLabels(t));
+    const plan = containerPlan(t, node, rendered);
+    await docker.create(plan);
+    await docker.start(plan.name);
+    const session = await waitForSql(docker, plan.name, { node: node.name, host: '127.0.0.1', port: await docker.hostPort(plan.name), user: 'root', password: ROOT_PASSWORD }, { timeoutMs: 120_000 });
+    try {
+      const row = await session.first(
+        'SELECT @@server_id AS server_id, @@log_bin AS log_bin, @@log_bin_basename AS basename, @@binlog_format AS format, @@character_set_server AS charset, @@collation_server AS collation, @@read_only AS read_only',
+      );
+      expect(rendered.text).toContain(`server_id = ${node.serverId}`);
+      expect(row).toEqual({
+        server_id: node.serverId,
+        log_bin: 1,
+        basename: `/var/lib/mysql/${node.name}-bin`,
+        format: 'MIXED',
+        charset: 'utf8mb4',
+        collation: 'utf8mb4_unicode_ci',
+        read_only: node.role === 'replica' ? 1 : 0,
+      });
+      if (node.role === 'replica') {
+        const r = await session.first('SELECT @@relay_log AS relay, @@log_slave_updates AS updates');
+        expect(r).toEqual({ relay: 'replica1-relay-bin', updates: 1 });
+      }
+    } finally {
+      await session.close();
+    }
+  });
+});
