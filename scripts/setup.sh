@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/test-env.sh bookworm
-[ -d node_modules ] || npm ci --no-audit --no-fund
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
 npm run build --silent
 if [ ! -f .env ]; then
   gen() { node -e "process.stdout.write(require('crypto').randomBytes(18).toString('base64url'))"; }

@@ -9,6 +9,7 @@ import { renderAll } from './render/mycnf';
 import { up, UpResult } from './commands/up';
 import { formatStatus, status } from './commands/status';
 import { down } from './commands/down';
+import { switchover } from './commands/switchover';
 
 /** Exit codes: 0 success, 1 runtime failure (Docker, MySQL), 2 invalid input or usage. */
 const EXIT = { ok: 0, runtime: 1, input: 2 } as const;
@@ -103,6 +104,21 @@ function program(): Command {
         if (o.volumes) parts.push(`${removed.volumes.length} volume(s)`);
         console.log(`removed ${parts.join(', ')}${o.volumes ? '' : '; data volumes kept (--volumes removes them)'}`);
       }
+    });
+  cli
+    .command('switchover')
+    .description('planned role change: make NEW_PRIMARY the primary and repoint every other node at it')
+    .argument('<new-primary>', 'a direct replica of the current primary')
+    .addOption(fileOption())
+    .option('--write', 'rewrite the topology file with the new roles (comments kept)')
+    .option('--json', 'print the result as one JSON document (no progress output)')
+    .option('--plain', 'timestamped progress lines instead of the live tree')
+    .action(async (newPrimary: string, o: { file: string; write?: boolean; json?: boolean; plain?: boolean }) => {
+      const r = await switchover(o.file, newPrimary, { write: o.write, progress: o.json ? 'silent' : o.plain ? 'plain' : 'auto' });
+      if (o.json) return print(r);
+      console.log(`${r.newPrimary} is the primary; ${r.repointed.join(', ')} replicate from it (writes refused for ${r.writeDowntimeMs} ms)`);
+      console.log(r.written ? `updated ${o.file}:` : `edit ${o.file} to match (or run again with --write):`);
+      console.log(r.edit);
     });
   return cli;
 }

@@ -14,6 +14,8 @@ export type { UpOptions, UpResult, NodeReport } from './commands/up';
 export { status, formatStatus } from './commands/status';
 export type { StatusReport, NodeStatus } from './commands/status';
 export { down } from './commands/down';
+export { switchover } from './commands/switchover';
+export type { SwitchoverOptions, SwitchoverResult } from './commands/switchover';
 export { dialectFor, parseServerVersion } from './dialects/detect';
 export type { Dialect } from './dialects/dialect';
 export { ReplikitError, InputError, TopologyError, NodeError } from './errors';

@@ -134,13 +134,7 @@ export async function up(topology: Topology | string, options: UpOptions = {}): 
             ),
         },
         { title: 'Run init SQL on the primary', enabled: () => t.init.length > 0, task: runInit },
-        {
-          title: 'Make replicas read-only',
-          enabled: () => replicas.length > 0,
-          task: async (c) => {
-            await Promise.all(replicas.map((n) => c.sessions.get(n.name)!.run(...c.sessions.get(n.name)!.dialect.readOnly())));
-          },
-        },
+        { title: 'Make replicas read-only and the primary writable', task: setReadOnly },
         {
           title: 'Verify: a heartbeat written on the primary reaches every replica',
           enabled: () => replicas.length > 0,
@@ -251,6 +245,20 @@ async function connectReplica(c: Ctx, n: NodeSpec, task: Task): Promise<void> {
   }
   const status = await waitForThreads(replica, 60_000, c.signal);
   task.title = `${n.name} ← ${n.source}: IO and SQL threads running (${status.secondsBehind ?? '?'} s behind)`;
+}
+
+/** read_only (and super_read_only where it exists) on replicas; the primary writable, e.g. after an interrupted switchover. */
+async function setReadOnly(c: Ctx): Promise<void> {
+  await Promise.all(
+    c.t.nodes.map(async (n) => {
+      const s = c.sessions.get(n.name)!;
+      if (n.role === 'replica') return s.run(...s.dialect.readOnly());
+      const row = await s.first('SELECT @@GLOBAL.read_only AS ro');
+      if (Number(row?.ro) === 0) return;
+      await s.run(...s.dialect.readWrite());
+      c.changes.push(`${n.name}: made writable (it was read-only)`);
+    }),
+  );
 }
 
 /** init: files run once; a marker in replikit.meta (replicated like the rest) remembers it. */

@@ -66,7 +66,8 @@ ${nodes}`);
 }
 
 /** Root SQL against a node's published port. */
-export async function sql<T = RowDataPacket>(port: number, query: string, values?: unknown[]): Promise<T[]> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function sql<T = Record<string, any>>(port: number, query: string, values?: unknown[]): Promise<T[]> {
   const conn = await createConnection({ host: '127.0.0.1', port, user: 'root', password: ROOT_PASSWORD, charset: 'utf8mb4' });
   try {
     const [rows] = await conn.query<RowDataPacket[]>(query, values);
@@ -99,4 +100,75 @@ export async function caughtUp(primaryPort: number, replicaPort: number): Promis
   const [status] = await sql(primaryPort, 'SHOW MASTER STATUS');
   const [res] = await sql(replicaPort, 'SELECT MASTER_POS_WAIT(?, ?, 60) AS r', [status.File, status.Position]);
   if (res.r === null || Number(res.r) < 0) throw new Error(`replica on ${replicaPort} did not catch up: ${res.r}`);
+}
+
+export interface Writer {
+  /** Stops writing; resolves the ids of every insert the server acknowledged as committed. */
+  stop(): Promise<number[]>;
+  /** Points later inserts at another port (after a switchover). */
+  retarget(port: number): void;
+  attempts(): number;
+}
+
+/**
+ * A steady writer, like an application: autocommit inserts one after another; an insert that
+ * fails (read-only, connection lost) is not committed and the writer simply tries again.
+ */
+export function startWriter(port: number, table: string, user = 'root', password = ROOT_PASSWORD): Writer {
+  let target = port;
+  let running = true;
+  let attempts = 0;
+  const committed: number[] = [];
+  const loop = (async () => {
+    let conn: Awaited<ReturnType<typeof createConnection>> | undefined;
+    let connPort = 0;
+    while (running) {
+      attempts++;
+      try {
+        if (!conn || connPort !== target) {
+          conn?.destroy();
+          connPort = target;
+          conn = await createConnection({ host: '127.0.0.1', port: target, user, password });
+        }
+        const [res] = await conn.query(`INSERT INTO ${table} (payload) VALUES (?)`, [`row ${attempts}`]);
+        committed.push((res as { insertId: number }).insertId);
+      } catch {
+        conn?.destroy();
+        conn = undefined;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    conn?.destroy();
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return committed;
+    },
+    retarget(p: number) {
+      target = p;
+    },
+    attempts: () => attempts,
+  };
+}
+
+/** Runs `work` while the writer writes; the writer is stopped even when `work` fails. */
+export async function whileWriting<T>(writer: Writer, work: () => Promise<T>): Promise<{ result: T; committed: number[] }> {
+  try {
+    const result = await work();
+    return { result, committed: await writer.stop() };
+  } finally {
+    await writer.stop();
+  }
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { pause };
+
+export async function checksum(port: number, table: string): Promise<{ rows: number; checksum: string }> {
+  const [count] = await sql(port, `SELECT COUNT(*) AS n FROM ${table}`);
+  const [sum] = await sql(port, `CHECKSUM TABLE ${table}`);
+  return { rows: Number(count.n), checksum: String(sum.Checksum) };
 }

@@ -1,0 +1,183 @@
+import * as fs from 'node:fs';
+import { Listr, ListrRendererValue, ListrTaskWrapper } from 'listr2';
+import type { BinlogCoordinates } from '../dialects/dialect';
+import { DockerEngine } from '../docker/engine';
+import { containerName } from '../docker/names';
+import { InputError, NodeError } from '../errors';
+import { pointAt, readCoordinates, SourceLink } from '../replication/link';
+import { SqlSession } from '../replication/session';
+import { lineDiff, switchoverEdit } from '../topology/edit';
+import { loadTopology } from '../topology/load';
+import { NodeSpec, primaryOf, Topology } from '../topology/types';
+import { waitForHeartbeat, writeHeartbeat } from '../verify/heartbeat';
+import { waitForThreads } from '../verify/threads';
+import { listrOptions, Progress, rootEndpoint } from './context';
+
+export interface SwitchoverOptions {
+  progress?: Progress;
+  docker?: DockerEngine;
+  /** Rewrite the topology file (comments kept) instead of only returning the edit. */
+  write?: boolean;
+  /** How long the chosen replica may take to apply everything the old primary wrote. */
+  catchUpTimeoutSeconds?: number;
+}
+
+export interface SwitchoverResult {
+  oldPrimary: string;
+  newPrimary: string;
+  /** The old primary's coordinates at the moment writes stopped. */
+  stoppedAt: BinlogCoordinates;
+  /** How long writes were refused, in ms (read_only on the old primary until the new one accepts writes). */
+  writeDowntimeMs: number;
+  repointed: string[];
+  /** The topology file's edit, as a line diff. */
+  edit: string;
+  written: boolean;
+}
+
+interface Ctx {
+  t: Topology;
+  docker: DockerEngine;
+  sessions: Map<string, SqlSession>;
+  oldP: NodeSpec;
+  newP: NodeSpec;
+  stoppedAt?: BinlogCoordinates;
+  promotedAt?: BinlogCoordinates;
+  readOnlyAt: number;
+  writableAt: number;
+  repointed: string[];
+}
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Task = ListrTaskWrapper<Ctx, any, any>;
+
+/**
+ * Planned role change: stop writes on the old primary, wait until the chosen replica has applied
+ * everything, promote it, repoint the old primary and its other replicas at it, verify with a
+ * heartbeat. Nothing committed on the old primary is lost: every repointed node starts on the
+ * new primary at exactly the point where the old one stopped.
+ */
+export async function switchover(topology: Topology | string, newPrimary: string, options: SwitchoverOptions = {}): Promise<SwitchoverResult> {
+  const t = typeof topology === 'string' ? loadTopology(topology) : topology;
+  const oldP = primaryOf(t);
+  const newP = t.nodes.find((n) => n.name === newPrimary);
+  if (!newP) throw new InputError(`no node named '${newPrimary}' in ${t.file}`, `nodes are: ${t.nodes.map((n) => n.name).join(', ')}`);
+  if (newP.role === 'primary') throw new InputError(`'${newPrimary}' is already the primary`);
+  if (newP.source !== oldP.name) {
+    throw new InputError(`'${newPrimary}' replicates from '${newP.source}', not from the primary`, `switch over to a direct replica of '${oldP.name}'`);
+  }
+  const ctx: Ctx = { t, docker: options.docker ?? new DockerEngine(), sessions: new Map(), oldP, newP, readOnlyAt: 0, writableAt: 0, repointed: [] };
+  const moving = t.nodes.filter((n) => n.source === oldP.name && n.name !== newP.name);
+  const timeout = options.catchUpTimeoutSeconds ?? 120;
+  const link = (c: Ctx): SourceLink => ({
+    host: containerName(c.t, newP.name),
+    port: 3306,
+    user: c.t.credentials.replicationUser,
+    password: c.t.credentials.replicationPassword,
+    mode: c.t.replication.mode,
+  });
+
+  try {
+    await new Listr<Ctx, ListrRendererValue, ListrRendererValue>(
+      [
+        {
+          title: 'Connect to every node',
+          task: async (c) => {
+            await c.docker.ping();
+            await Promise.all(
+              t.nodes.map(async (n) => c.sessions.set(n.name, await SqlSession.open(await rootEndpoint(c.docker, t, n)))),
+            );
+            await waitForThreads(c.sessions.get(newP.name)!, 10_000);
+          },
+        },
+        {
+          title: `Stop writes on ${oldP.name}`,
+          task: async (c, task) => {
+            const old = c.sessions.get(oldP.name)!;
+            await old.run(...old.dialect.readOnly());
+            c.readOnlyAt = Date.now();
+            // The global read lock waits for statements in flight and holds back any commit by an
+            // account read_only does not bind, so the coordinates below are final.
+            await old.run('FLUSH TABLES WITH READ LOCK');
+            c.stoppedAt = await readCoordinates(old);
+            task.title = `Stop writes on ${oldP.name}: read-only at ${c.stoppedAt.file}:${c.stoppedAt.position}`;
+          },
+        },
+        {
+          title: `Wait until the replicas of ${oldP.name} have applied everything`,
+          task: (c, task) =>
+            task.newListr(
+              [newP, ...moving].map((n) => ({
+                title: n.name,
+                task: async (_: Ctx, sub: Task) => {
+                  const s = c.sessions.get(n.name)!;
+                  const wait = s.dialect.waitForCoordinates({ file: c.stoppedAt!.file, position: c.stoppedAt!.position }, timeout);
+                  const row = await s.first(wait.sql);
+                  if (!wait.reached(row?.result)) {
+                    throw new NodeError(n.name, `did not apply ${c.stoppedAt!.file}:${c.stoppedAt!.position} within ${timeout} s`, `writes on ${oldP.name} stay stopped; check replikit status, then run replikit up to resume`);
+                  }
+                  sub.title = `${n.name}: applied up to ${c.stoppedAt!.file}:${c.stoppedAt!.position}`;
+                },
+              })),
+              { concurrent: true },
+            ),
+        },
+        {
+          title: `Promote ${newP.name}`,
+          task: async (c, task) => {
+            const s = c.sessions.get(newP.name)!;
+            await s.run(s.dialect.stopReplica());
+            c.promotedAt = await readCoordinates(s);
+            await s.run(s.dialect.resetReplica(), ...s.dialect.readWrite());
+            c.writableAt = Date.now();
+            task.title = `Promote ${newP.name}: writable at ${c.promotedAt.file}:${c.promotedAt.position}`;
+          },
+        },
+        {
+          title: `Repoint ${[oldP, ...moving].map((n) => n.name).join(', ')} at ${newP.name}`,
+          task: (c, task) =>
+            task.newListr(
+              [oldP, ...moving].map((n) => ({
+                title: n.name,
+                task: async () => {
+                  const s = c.sessions.get(n.name)!;
+                  if (n === oldP) {
+                    await s.run('UNLOCK TABLES');
+                    // The old primary's own writes are in its binlog, not in its replica GTID state.
+                    if (c.t.replication.mode === 'gtid') await s.run(...s.dialect.adoptSnapshot(c.stoppedAt!));
+                  }
+                  await pointAt(s, link(c), c.t.replication.mode === 'position' ? c.promotedAt : undefined);
+                  await s.run(...s.dialect.readOnly());
+                  await waitForThreads(s, 60_000);
+                  c.repointed.push(n.name);
+                },
+              })),
+              { concurrent: true },
+            ),
+        },
+        {
+          title: `Verify: a heartbeat written on ${newP.name} reaches every replica`,
+          task: async (c) => {
+            const hb = await writeHeartbeat(c.sessions.get(newP.name)!, newP.serverId);
+            await Promise.all(t.nodes.filter((n) => n !== newP).map((n) => waitForHeartbeat(c.sessions.get(n.name)!, hb)));
+          },
+        },
+      ],
+      listrOptions(options.progress ?? 'auto'),
+    ).run(ctx);
+  } finally {
+    await Promise.all([...ctx.sessions.values()].map((s) => s.close()));
+  }
+
+  const before = fs.readFileSync(t.file, 'utf8');
+  const after = switchoverEdit(before, oldP.name, newP.name);
+  if (options.write) fs.writeFileSync(t.file, after);
+  return {
+    oldPrimary: oldP.name,
+    newPrimary: newP.name,
+    stoppedAt: ctx.stoppedAt!,
+    writeDowntimeMs: ctx.writableAt - ctx.readOnlyAt,
+    repointed: ctx.repointed,
+    edit: lineDiff(before, after),
+    written: Boolean(options.write),
+  };
+}

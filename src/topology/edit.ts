@@ -1,0 +1,47 @@
+import { isMap, parseDocument, YAMLMap } from 'yaml';
+
+/**
+ * The topology file after a switchover: NEW is the primary, OLD replicates from it, and any
+ * node that named OLD as its source names NEW. Comments and layout are kept. Pure: text in, text out.
+ */
+export function switchoverEdit(text: string, oldPrimary: string, newPrimary: string): string {
+  const doc = parseDocument(text);
+  const nodes = doc.get('nodes') as YAMLMap;
+  if (!isMap(nodes)) throw new Error('topology has no nodes map');
+  for (const pair of nodes.items) {
+    const name = String((pair.key as { value?: unknown })?.value ?? pair.key);
+    const node = pair.value as YAMLMap;
+    if (!isMap(node)) continue;
+    if (name === newPrimary) {
+      node.set('role', 'primary');
+      node.delete('source');
+    } else if (name === oldPrimary) {
+      node.set('role', 'replica');
+      node.set('source', newPrimary);
+    } else if (node.get('source') === oldPrimary) {
+      node.set('source', newPrimary);
+    }
+  }
+  return doc.toString();
+}
+
+/** A line diff (`- ` removed, `+ ` added, changed lines only) by longest common subsequence. */
+export function lineDiff(before: string, after: string): string {
+  const a = before.split('\n');
+  const b = after.split('\n');
+  const lcs: number[][] = Array.from({ length: a.length + 1 }, () => new Array(b.length + 1).fill(0));
+  for (let i = a.length - 1; i >= 0; i--) {
+    for (let j = b.length - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+  }
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) i++, j++;
+    else if (lcs[i + 1][j] >= lcs[i][j + 1]) out.push(`- ${a[i++]}`);
+    else out.push(`+ ${b[j++]}`);
+  }
+  while (i < a.length) out.push(`- ${a[i++]}`);
+  while (j < b.length) out.push(`+ ${b[j++]}`);
+  return out.join('\n');
+}

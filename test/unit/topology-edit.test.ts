@@ -1,0 +1,45 @@
+import { lineDiff, switchoverEdit } from '../../src/topology/edit';
+import { parse } from './helpers';
+
+const TEXT = `version: 1
+name: shop
+image: mysql:8.4
+credentials: { root_password: a, replication_password: b }
+nodes:
+  primary:
+    role: primary # the writer
+    port: 3307
+  replica1:
+    role: replica
+    port: 3308
+  replica2:
+    role: replica
+    source: primary
+  leaf:
+    role: replica
+    source: replica2
+`;
+
+describe('the topology edit after a switchover', () => {
+  const after = switchoverEdit(TEXT, 'primary', 'replica1');
+
+  it('swaps the roles, repoints explicit sources, keeps comments and the rest', () => {
+    const t = parse(after);
+    expect(t.nodes.map((n) => `${n.name}:${n.role}:${n.source ?? '-'}`).sort()).toEqual([
+      'leaf:replica:replica2',
+      'primary:replica:replica1',
+      'replica1:primary:-',
+      'replica2:replica:replica1',
+    ]);
+    expect(after).toContain('# the writer');
+    expect(after).toContain('port: 3307');
+  });
+
+  it('prints as a line diff of just the changed lines', () => {
+    expect(lineDiff(TEXT, after)).toBe(
+      ['- role: primary # the writer', '+ role: replica # the writer', '+ source: replica1', '- role: replica', '+ role: primary', '- source: primary', '+ source: replica1']
+        .map((l) => l.replace(/^([-+]) /, '$1     '))
+        .join('\n'),
+    );
+  });
+});
