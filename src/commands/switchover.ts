@@ -47,7 +47,6 @@ interface Ctx {
   writableAt: number;
   repointed: string[];
 }
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Task = ListrTaskWrapper<Ctx, any, any>;
 
 /**

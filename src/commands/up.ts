@@ -57,7 +57,6 @@ interface Ctx {
   startTimeoutMs: number;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Task = ListrTaskWrapper<Ctx, any, any>;
 
 /**

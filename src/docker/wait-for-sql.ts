@@ -30,8 +30,14 @@ export async function waitForSql(docker: DockerEngine, container: string, endpoi
       o.onAttempt?.(attempt, last);
     }
     const state = (await docker.inspect(container))?.State;
-    if (state && !state.Running && !state.Restarting) {
-      throw new NodeError(endpoint.node, `container ${container} exited (code ${state.ExitCode}) before accepting connections`, undefined, logs(await docker.logTail(container)));
+    // A server that exits is restarted by its restart policy: either way it did not come up.
+    if (state && (!state.Running || state.Restarting)) {
+      throw new NodeError(
+        endpoint.node,
+        `container ${container} exited (code ${state.ExitCode}) before accepting connections`,
+        `see docker logs ${container}; a mysqld: setting the server does not know is a common cause`,
+        logs(await docker.logTail(container)),
+      );
     }
     await new Promise((r) => setTimeout(r, o.intervalMs ?? 500));
   }

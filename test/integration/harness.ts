@@ -66,7 +66,6 @@ ${nodes}`);
 }
 
 /** Root SQL against a node's published port. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function sql<T = Record<string, any>>(port: number, query: string, values?: unknown[]): Promise<T[]> {
   const conn = await createConnection({ host: '127.0.0.1', port, user: 'root', password: ROOT_PASSWORD, charset: 'utf8mb4' });
   try {

@@ -157,7 +157,7 @@ describe.each(IMAGES)('on %s', (image) => {
 
       // The file now says what runs; up converges to it and verifies.
       const edited = loadTopology(t.file, { env: ENV });
-      expect(edited.nodes.map((n) => `${n.name}:${n.role}:${n.source ?? '-'}`)).toEqual(['replica1:primary:-', 'primary:replica:replica1', 'replica2:replica:replica1']);
+      expect(edited.nodes.map((n) => `${n.name}:${n.role}:${n.source ?? '-'}`).sort()).toEqual(['primary:replica:replica1', 'replica1:primary:-', 'replica2:replica:replica1']);
       const again = await up(edited, { progress: 'silent' });
       expect(again.nodes.filter((n) => n.heartbeatLagMs !== undefined).map((n) => n.name).sort()).toEqual(['primary', 'replica2']);
       expect((await status(edited, docker)).healthy).toBe(true);

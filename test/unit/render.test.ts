@@ -22,11 +22,12 @@ describe('my.cnf rendering', () => {
       collation_server: 'utf8mb4_unicode_ci',
       read_only: 'OFF',
     });
-    expect(cnf.mysqld.relay_log).toBeUndefined();
+    // Role-independent so that a switchover changes nothing but read_only.
+    expect(cnf.mysqld).toMatchObject({ relay_log: 'primary-relay-bin', log_replica_updates: 'ON' });
     expect(cnf.client).toEqual({ default_character_set: 'utf8mb4' });
   });
 
-  it('renders replicas read-only with relay log and log_replica_updates, node settings last', () => {
+  it('renders replicas read-only, node settings last', () => {
     const cnf = mysqld(renderNode(t, replica).text);
     expect(cnf).toMatchObject({ server_id: '1', relay_log: 'replica1-relay-bin', log_replica_updates: 'ON', read_only: 'ON', max_connections: '200' });
   });
@@ -50,6 +51,15 @@ describe('my.cnf rendering', () => {
     const maria = g.nodes.map((n) => ({ ...n, image: 'mariadb:11.4' }));
     const m = mysqld(renderNode({ ...g, nodes: maria }, maria[1]).text);
     expect([m.gtid_strict_mode, m.gtid_mode, m.slave_skip_errors]).toEqual(['ON', undefined, '1062,1032']);
+  });
+
+  it('renders primary and replica alike but for read_only', () => {
+    const asReplica = { ...primary, role: 'replica' as const };
+    const diff = (a: string, b: string) => a.split('\n').filter((l) => !b.split('\n').includes(l));
+    expect(diff(renderNode(t, asReplica).text, renderNode(t, primary).text)).toEqual([
+      "# my.cnf for node 'primary' (replica) of topology 'shop', rendered by replikit.",
+      'read_only = ON',
+    ]);
   });
 
   it('lets a node override a template setting, whatever its spelling', () => {
