@@ -56,7 +56,7 @@ async function main() {
   const rows = 200_000;
   await sql(p, 'CREATE DATABASE app');
   await sql(p, 'CREATE TABLE app.t (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64)) ENGINE=InnoDB');
-  await sql(p, `INSERT INTO app.t (v) SELECT MD5(seq) FROM seq_1_to_${rows}`);
+  await sql(p, `INSERT INTO app.t (v) SELECT MD5(seq) FROM app.seq_1_to_${rows}`);
   const grown = topology('rk-bench-two', ['replica1', 'replica2']);
   const join = await timed(() => up(grown, { progress: 'silent' }));
   note('join_snapshot_200k_rows_ms', join.ms, `${join.ms} ms to add a replica to a primary holding ${rows} rows (snapshot + catch-up + verify)`);
