@@ -9,6 +9,7 @@ import { Plan, reconcile, Desired } from '../plan/reconcile';
 import { ensureReplicationUser, pointAt, readCoordinates, replicaStatus, SourceLink, userSchemas } from '../replication/link';
 import type { SqlSession } from '../replication/session';
 import { copySnapshot } from '../replication/snapshot';
+import { runScript } from '../replication/init-sql';
 import { loadTopology } from '../topology/load';
 import { NodeSpec, primaryOf, Topology } from '../topology/types';
 import { waitForHeartbeat, writeHeartbeat } from '../verify/heartbeat';
@@ -271,7 +272,6 @@ async function runInit(c: Ctx, task: Task): Promise<void> {
     task.skip('init SQL already ran on this primary');
     return;
   }
-  const { runScript } = await import('../replication/init-sql');
   for (const file of c.t.init) {
     task.output = `running ${file}`;
     await runScript(primary, fs.readFileSync(file, 'utf8'), file);

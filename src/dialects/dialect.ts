@@ -111,6 +111,39 @@ export function literal(value: string): string {
   return escape(value);
 }
 
+/**
+ * The replication account: the same statements on every server. No IDENTIFIED WITH, so it gets
+ * the server's default authentication plugin (caching_sha2_password on MySQL 8, which 8.4 and 9
+ * require); only the two privileges replication needs.
+ */
+export function replicationUserStatements(user: string, password: string): string[] {
+  return [
+    `CREATE USER IF NOT EXISTS ${account(user)} IDENTIFIED BY ${literal(password)}`,
+    `ALTER USER ${account(user)} IDENTIFIED BY ${literal(password)}`,
+    `GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO ${account(user)}`,
+  ];
+}
+
+/** How to reach the source: the options every CHANGE statement starts with, MASTER_ or SOURCE_. */
+export function connectionOptions(o: ChangeSourceOptions, prefix: 'MASTER' | 'SOURCE'): string[] {
+  return [
+    `${prefix}_HOST=${literal(o.host)}`,
+    `${prefix}_PORT=${o.port}`,
+    `${prefix}_USER=${literal(o.user)}`,
+    `${prefix}_PASSWORD=${literal(o.password)}`,
+    `${prefix}_CONNECT_RETRY=${o.connectRetry}`,
+  ];
+}
+
+/** Setting names before MySQL 8.0.26's renames, which MariaDB and MySQL 5.7 keep. */
+export function legacySettingName(name: string): string {
+  const legacy: Record<string, string> = {
+    log_replica_updates: 'log_slave_updates',
+    replica_skip_errors: 'slave_skip_errors',
+  };
+  return legacy[name] ?? name;
+}
+
 /** 'user'@'%' */
 export function account(user: string): string {
   return `${literal(user)}@'%'`;

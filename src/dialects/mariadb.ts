@@ -1,4 +1,5 @@
-import { account, parseChangeComment, BinlogCoordinates, ChangeSourceOptions, Dialect, literal, positionWait, ServerVersion, WaitQuery } from './dialect';
+import type { BinlogCoordinates, ChangeSourceOptions, Dialect, ServerVersion, WaitQuery } from './dialect';
+import { connectionOptions, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
 
 /**
  * MariaDB 10.x and 11.x: keeps CHANGE MASTER TO / START SLAVE / SHOW MASTER STATUS, has no
@@ -10,11 +11,7 @@ export class MariaDbDialect implements Dialect {
   constructor(readonly version: ServerVersion) {}
 
   settingName(name: string): string {
-    const legacy: Record<string, string> = {
-      log_replica_updates: 'log_slave_updates',
-      replica_skip_errors: 'slave_skip_errors',
-    };
-    return legacy[name] ?? name;
+    return legacySettingName(name);
   }
 
   gtidSettings(): Record<string, string> {
@@ -27,11 +24,7 @@ export class MariaDbDialect implements Dialect {
   }
 
   createReplicationUser(user: string, password: string): string[] {
-    return [
-      `CREATE USER IF NOT EXISTS ${account(user)} IDENTIFIED BY ${literal(password)}`,
-      `ALTER USER ${account(user)} IDENTIFIED BY ${literal(password)}`,
-      `GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO ${account(user)}`,
-    ];
+    return replicationUserStatements(user, password);
   }
 
   binlogStatus(): string {
@@ -39,13 +32,7 @@ export class MariaDbDialect implements Dialect {
   }
 
   changeSource(o: ChangeSourceOptions): string {
-    const parts = [
-      `MASTER_HOST=${literal(o.host)}`,
-      `MASTER_PORT=${o.port}`,
-      `MASTER_USER=${literal(o.user)}`,
-      `MASTER_PASSWORD=${literal(o.password)}`,
-      `MASTER_CONNECT_RETRY=${o.connectRetry}`,
-    ];
+    const parts = connectionOptions(o, 'MASTER');
     if (o.mode === 'gtid') parts.push('MASTER_USE_GTID=slave_pos');
     else parts.push(...positionOptions(o));
     return `CHANGE MASTER TO ${parts.join(', ')}`;

@@ -1,4 +1,5 @@
-import { account, parseChangeComment, BinlogCoordinates, ChangeSourceOptions, Dialect, literal, positionWait, ServerVersion, WaitQuery } from './dialect';
+import type { BinlogCoordinates, ChangeSourceOptions, Dialect, ServerVersion, WaitQuery } from './dialect';
+import { connectionOptions, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
 
 /**
  * MySQL 5.7: the classic spellings (CHANGE MASTER TO, START SLAVE, SHOW SLAVE STATUS,
@@ -9,11 +10,7 @@ export class MySql57Dialect implements Dialect {
   constructor(readonly version: ServerVersion) {}
 
   settingName(name: string): string {
-    const legacy: Record<string, string> = {
-      log_replica_updates: 'log_slave_updates',
-      replica_skip_errors: 'slave_skip_errors',
-    };
-    return legacy[name] ?? name;
+    return legacySettingName(name);
   }
 
   gtidSettings(): Record<string, string> {
@@ -25,12 +22,7 @@ export class MySql57Dialect implements Dialect {
   }
 
   createReplicationUser(user: string, password: string): string[] {
-    // No IDENTIFIED WITH: the account gets the server's default authentication plugin.
-    return [
-      `CREATE USER IF NOT EXISTS ${account(user)} IDENTIFIED BY ${literal(password)}`,
-      `ALTER USER ${account(user)} IDENTIFIED BY ${literal(password)}`,
-      `GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO ${account(user)}`,
-    ];
+    return replicationUserStatements(user, password);
   }
 
   binlogStatus(): string {
@@ -38,14 +30,7 @@ export class MySql57Dialect implements Dialect {
   }
 
   changeSource(o: ChangeSourceOptions): string {
-    const parts = [
-      `MASTER_HOST=${literal(o.host)}`,
-      `MASTER_PORT=${o.port}`,
-      `MASTER_USER=${literal(o.user)}`,
-      `MASTER_PASSWORD=${literal(o.password)}`,
-      `MASTER_CONNECT_RETRY=${o.connectRetry}`,
-      ...this.coordinates(o, 'MASTER'),
-    ];
+    const parts = [...connectionOptions(o, 'MASTER'), ...this.coordinates(o, 'MASTER')];
     return `CHANGE MASTER TO ${parts.join(', ')}`;
   }
 

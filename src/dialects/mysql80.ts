@@ -1,5 +1,5 @@
 import type { ChangeSourceOptions, ServerVersion } from './dialect';
-import { literal } from './dialect';
+import { connectionOptions } from './dialect';
 import { MySql57Dialect } from './mysql57';
 
 /** True when `v` is at least major.minor.patch. */
@@ -30,15 +30,7 @@ export class MySql80Dialect extends MySql57Dialect {
 
   override changeSource(o: ChangeSourceOptions): string {
     if (!atLeast(this.version, 8, 0, 23)) return `${super.changeSource(o)}, GET_MASTER_PUBLIC_KEY=1`;
-    const parts = [
-      `SOURCE_HOST=${literal(o.host)}`,
-      `SOURCE_PORT=${o.port}`,
-      `SOURCE_USER=${literal(o.user)}`,
-      `SOURCE_PASSWORD=${literal(o.password)}`,
-      `SOURCE_CONNECT_RETRY=${o.connectRetry}`,
-      ...this.coordinates(o, 'SOURCE'),
-      'GET_SOURCE_PUBLIC_KEY=1',
-    ];
+    const parts = [...connectionOptions(o, 'SOURCE'), ...this.coordinates(o, 'SOURCE'), 'GET_SOURCE_PUBLIC_KEY=1'];
     return `CHANGE REPLICATION SOURCE TO ${parts.join(', ')}`;
   }
 

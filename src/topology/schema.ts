@@ -55,7 +55,7 @@ function toProblem(e: ErrorObject, positions: Positions): Problem | undefined {
       return undefined; // reported by the nested error, which carries the offending name
     case 'enum': {
       const allowed = (e.params.allowedValues as unknown[]).map(String);
-      const guess = nearest(String(valueAt(e)), allowed);
+      const guess = nearest(String(e.data), allowed);
       return positions.problem(at, `must be one of ${allowed.join(', ')}`, guess ? `did you mean '${guess}'?` : undefined);
     }
     case 'const':
@@ -73,10 +73,6 @@ function toProblem(e: ErrorObject, positions: Positions): Problem | undefined {
     default:
       return positions.problem(at, e.message ?? e.keyword);
   }
-}
-
-function valueAt(e: ErrorObject): unknown {
-  return e.data;
 }
 
 function namePattern(at: string[], name: string, pattern: string, positions: Positions): Problem {
