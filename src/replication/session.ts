@@ -51,7 +51,7 @@ export class SqlSession {
       const [rows] = await this.conn.query<RowDataPacket[]>(sql, values);
       return rows as Row[];
     } catch (e) {
-      throw new NodeError(this.node, `${firstWords(sql)} failed`, undefined, e);
+      throw new NodeError(this.node, `${firstWords(sql)} failed`, undefined, redacted(e, sql));
     }
   }
 
@@ -76,6 +76,17 @@ export class SqlSession {
   async close(): Promise<void> {
     await this.conn.end().catch(() => undefined);
   }
+}
+
+/**
+ * A server error about a statement that carries a password may quote it ("near '…' at line 1"):
+ * such quotes are cut, so no password reaches a message or a log.
+ */
+function redacted(e: unknown, sql: string): unknown {
+  if (!(e instanceof Error) || !/PASSWORD|IDENTIFIED/i.test(sql)) return e;
+  const safe = new Error(e.message.replace(/near '[\s\S]*' at line/, 'near (statement hidden: it holds a password) at line'));
+  (safe as { code?: unknown }).code = (e as { code?: unknown }).code;
+  return safe;
 }
 
 function firstWords(sql: string): string {
