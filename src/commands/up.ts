@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { Listr, ListrRendererValue, ListrTaskWrapper } from 'listr2';
 import { DockerEngine } from '../docker/engine';
-import { containerName, networkName, topologyLabels } from '../docker/names';
+import { containerName, LABEL, networkName, topologyLabels } from '../docker/names';
 import { waitForSql } from '../docker/wait-for-sql';
 import { NodeError } from '../errors';
 import { desiredState, observe } from '../plan/observe';
@@ -164,7 +164,7 @@ async function networkAndVolumes(c: Ctx): Promise<void> {
     c.plan.operations.flatMap((o) => {
       if (o.kind !== 'create-volume') return [];
       const node = c.t.nodes.find((n) => n.name === o.node)!;
-      return [c.docker.ensureVolume(o.name, { ...topologyLabels(c.t), 'io.replikit.node': node.name })];
+      return [c.docker.ensureVolume(o.name, { ...topologyLabels(c.t), [LABEL.node]: node.name })];
     }),
   );
 }

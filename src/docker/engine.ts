@@ -196,8 +196,8 @@ export class DockerEngine {
     stderrOut.on('data', (c: Buffer) => (stderrText = (stderrText + c.toString()).slice(-4000)));
     this.docker.modem.demuxStream(stream, stdout, stderrOut);
     if (stdin) {
-      stdin.on('data', (c) => stream.write(c));
-      stdin.on('end', () => stream.end());
+      // pipe() respects backpressure and half-closes the socket at the end, which the command sees as EOF.
+      stdin.pipe(stream);
       stdin.on('error', (e) => stream.destroy(e));
     }
     const done = new Promise<number>((resolve, reject) => {
