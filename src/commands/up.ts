@@ -264,14 +264,16 @@ async function setReadOnly(c: Ctx): Promise<void> {
 /** init: files run once; a marker in replikit.meta (replicated like the rest) remembers it. */
 async function runInit(c: Ctx, task: Task): Promise<void> {
   const primary = c.sessions.get(primaryOf(c.t).name)!;
+  // Looked up before any DDL: even CREATE … IF NOT EXISTS is binlogged, and a converged up writes nothing.
+  const hasMeta = await primary.first("SELECT 1 AS found FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'replikit' AND TABLE_NAME = 'meta'");
+  if (hasMeta && (await primary.first("SELECT value FROM replikit.meta WHERE name = 'init'"))) {
+    task.skip('init SQL already ran on this primary');
+    return;
+  }
   await primary.run(
     'CREATE DATABASE IF NOT EXISTS replikit CHARACTER SET utf8mb4',
     'CREATE TABLE IF NOT EXISTS replikit.meta (name VARCHAR(64) NOT NULL PRIMARY KEY, value TEXT NOT NULL)',
   );
-  if (await primary.first("SELECT value FROM replikit.meta WHERE name = 'init'")) {
-    task.skip('init SQL already ran on this primary');
-    return;
-  }
   for (const file of c.t.init) {
     task.output = `running ${file}`;
     await runScript(primary, fs.readFileSync(file, 'utf8'), file);

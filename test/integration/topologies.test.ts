@@ -180,9 +180,13 @@ describe('seeding with init: files', () => {
     const r = await hostPort(t, 'replica1');
     const rows = await eventually(() => sql(r, 'SELECT name FROM shop.customers ORDER BY id'), [{ name: '张三' }, { name: 'Zoë' }, { name: '🙂' }]);
     expect(rows).toEqual([{ name: '张三' }, { name: 'Zoë' }, { name: '🙂' }]);
+    const p = await hostPort(t, 'primary');
+    const [before] = await sql(p, 'SHOW MASTER STATUS');
     const again = await up(t, { progress: 'silent' });
     expect(again.changed).toBe(false);
-    expect((await sql(await hostPort(t, 'primary'), 'SELECT COUNT(*) AS n FROM shop.customers'))[0].n).toBe(3);
+    const [after] = await sql(p, 'SHOW MASTER STATUS');
+    expect([after.File, after.Position]).toEqual([before.File, before.Position]);
+    expect((await sql(p, 'SELECT COUNT(*) AS n FROM shop.customers'))[0].n).toBe(3);
   });
 });
 

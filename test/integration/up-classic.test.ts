@@ -63,6 +63,7 @@ describe.each(IMAGES)('classic topology on %s', (image) => {
   it('changes nothing when run again', async () => {
     const before = await Promise.all(['primary', 'replica1'].map((n) => docker.inspect(`classic-${n}`)));
     const [beats] = await sql(3307, 'SELECT COUNT(*) AS n FROM replikit.heartbeat');
+    const [binlog] = await sql(3307, 'SHOW MASTER STATUS');
     const again = await up(t, { progress: 'silent' });
     expect(again.changed).toBe(false);
     expect(again.changes).toEqual([]);
@@ -70,6 +71,9 @@ describe.each(IMAGES)('classic topology on %s', (image) => {
     expect(after.map((c) => [c!.Id, c!.State.StartedAt])).toEqual(before.map((c) => [c!.Id, c!.State.StartedAt]));
     const [beatsAfter] = await sql(3307, 'SELECT COUNT(*) AS n FROM replikit.heartbeat');
     expect(beatsAfter.n).toBe(beats.n);
+    // Not a single event written to the primary's binary log.
+    const [binlogAfter] = await sql(3307, 'SHOW MASTER STATUS');
+    expect([binlogAfter.File, binlogAfter.Position]).toEqual([binlog.File, binlog.Position]);
   });
 
   it('keeps passwords out of docker inspect and binds no host path', async () => {
