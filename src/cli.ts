@@ -33,7 +33,15 @@ function program(): Command {
     .addOption(fileOption())
     .option('--json', 'print the result as JSON')
     .action((o: { file: string; json?: boolean }) => {
-      const t = loadTopology(o.file);
+      let t;
+      try {
+        t = loadTopology(o.file);
+      } catch (e) {
+        if (!(o.json && e instanceof TopologyError)) throw e;
+        print({ valid: false, problems: e.problems });
+        process.exitCode = EXIT.input;
+        return;
+      }
       if (o.json) print({ valid: true, file: t.file, name: t.name, nodes: t.nodes, warnings: t.warnings });
       else {
         for (const w of t.warnings) console.error(`warning: ${w}`);

@@ -44,6 +44,14 @@ describe('CLI', () => {
     expect(r.err).toContain(`${file}:22:11: nodes.replica1.port:`);
   });
 
+  it('validate --json: the problems as data for machines, still exit 2', async () => {
+    const r = await run('validate', '--json', '-f', tmpTopology(VALID.replace('role: replica', 'role: replca')));
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.out);
+    expect(doc.valid).toBe(false);
+    expect(doc.problems).toEqual([expect.objectContaining({ line: 20, column: 11, path: 'nodes.replica1.role', hint: "did you mean 'replica'?" })]);
+  });
+
   it('exit 2 for a missing file and for usage errors', async () => {
     expect((await run('validate', '-f', '/nonexistent.yaml')).code).toBe(2);
     expect((await run('frobnicate')).code).toBe(2);
