@@ -1,8 +1,6 @@
 import * as fs from 'node:fs';
-import { up } from '../../src/commands/up';
-import { formatStatus, status } from '../../src/commands/status';
-import { switchover } from '../../src/commands/switchover';
-import { loadTopology } from '../../src/topology/load';
+// The library API, as CI jobs use it.
+import { formatStatus, loadTopology, status, switchover, up } from '../../src';
 import { caughtUp, checksum, pause, whileWriting, cleanup, docker, ENV, hostPort, IMAGE, IMAGES, requireEngine, simpleTopology, sql, startWriter, topology, uniqueName } from './harness';
 
 beforeAll(requireEngine);

@@ -1,8 +1,6 @@
 import * as path from 'node:path';
-import { up } from '../../src/commands/up';
-import { status } from '../../src/commands/status';
-import { down } from '../../src/commands/down';
-import { loadTopology } from '../../src/topology/load';
+// The library API, as CI jobs use it.
+import { down, loadTopology, status, up } from '../../src';
 import { cleanup, docker, ENV, IMAGES, leftovers, REPL_PASSWORD, requireEngine, ROOT_PASSWORD, sql, topology } from './harness';
 import * as fs from 'node:fs';
 
