@@ -1,15 +1,13 @@
-import * as fs from 'node:fs';
 import { Listr, ListrRendererValue, ListrTaskWrapper } from 'listr2';
 import { DockerEngine } from '../docker/engine';
 import { containerName, LABEL, networkName, topologyLabels } from '../docker/names';
 import { waitForSql } from '../docker/wait-for-sql';
-import { NodeError } from '../errors';
 import { desiredState, observe } from '../plan/observe';
 import { Plan, reconcile, Desired } from '../plan/reconcile';
-import { ensureReplicationUser, pointAt, readCoordinates, replicaStatus, SourceLink, userSchemas } from '../replication/link';
+import { ensureReplicationUser } from '../replication/link';
 import type { SqlSession } from '../replication/session';
-import { copySnapshot } from '../replication/snapshot';
-import { runScript } from '../replication/init-sql';
+import { linkReplica } from '../replication/link-replica';
+import { runInitOnce } from '../replication/init-sql';
 import { loadTopology } from '../topology/load';
 import { NodeSpec, primaryOf, Topology } from '../topology/types';
 import { waitForHeartbeat, writeHeartbeat } from '../verify/heartbeat';
@@ -189,60 +187,19 @@ async function connectNode(c: Ctx, n: NodeSpec, task: Task): Promise<void> {
 
 async function connectReplica(c: Ctx, n: NodeSpec, task: Task): Promise<void> {
   const replica = c.sessions.get(n.name)!;
-  const source = c.sessions.get(n.source!)!;
-  const sourceHost = containerName(c.t, n.source!);
-  const link: SourceLink = {
-    host: sourceHost,
-    port: 3306,
-    user: c.t.credentials.replicationUser,
-    password: c.t.credentials.replicationPassword,
+  const change = await linkReplica({
+    docker: c.docker,
+    replica: { name: n.name, container: containerName(c.t, n.name), session: replica },
+    source: { name: n.source!, container: containerName(c.t, n.source!), session: c.sessions.get(n.source!)! },
+    credentials: c.t.credentials,
     mode: c.t.replication.mode,
-  };
-  const current = await replicaStatus(replica);
-
-  if (current?.sourceHost === sourceHost) {
-    if (current.ioRunning === 'Yes' && current.sqlRunning === 'Yes') {
-      task.title = `${n.name} ← ${n.source}: already replicating`;
-      return;
-    }
-    await replica.run(replica.dialect.startReplica());
-    c.changes.push(`${n.name}: restarted replication from ${n.source}`);
-  } else if (current?.sourceHost) {
-    if (c.t.replication.mode === 'position') {
-      throw new NodeError(
-        n.name,
-        `replicates from ${current.sourceHost}, but the topology says ${sourceHost}`,
-        'moving an existing replica needs GTID mode (replication.mode: gtid) or a switchover; or remove its data with replikit down --volumes and run up again',
-      );
-    }
-    await pointAt(replica, link);
-    c.changes.push(`${n.name}: moved to ${n.source} (GTID auto-position)`);
-  } else {
-    const local = await userSchemas(replica);
-    if (local.length) {
-      throw new NodeError(n.name, `holds data (${local.join(', ')}) but replicates from nowhere`, 'replikit will not overwrite it: remove its volume (docker volume rm) or the node');
-    }
-    const data = await userSchemas(source);
-    if (data.length === 0) {
-      const at = c.t.replication.mode === 'position' ? await readCoordinates(source) : undefined;
-      await pointAt(replica, link, at);
-      c.changes.push(`${n.name}: replicating from ${n.source}${at ? ` at ${at.file}:${at.position}` : ' (GTID)'}`);
-    } else {
-      task.output = `copying a consistent snapshot of ${data.join(', ')} from ${n.source}`;
-      const started = Date.now();
-      const snap = await copySnapshot(
-        c.docker,
-        { container: sourceHost, session: source },
-        { container: containerName(c.t, n.name), session: replica },
-      );
-      await replica.run(...replica.dialect.adoptSnapshot(snap.coordinates));
-      await pointAt(replica, link, c.t.replication.mode === 'position' ? snap.coordinates : undefined);
-      c.changes.push(
-        `${n.name}: loaded a snapshot of ${snap.schemas.join(', ')} from ${n.source} in ${Date.now() - started} ms, ` +
-          `replicating from ${snap.coordinates.file}:${snap.coordinates.position}${snap.coordinates.gtid ? ` (GTID ${snap.coordinates.gtid})` : ''}`,
-      );
-    }
+    progress: (text) => (task.output = text),
+  });
+  if (!change) {
+    task.title = `${n.name} ← ${n.source}: already replicating`;
+    return;
   }
+  c.changes.push(change);
   const status = await waitForThreads(replica, 60_000, c.signal);
   task.title = `${n.name} ← ${n.source}: IO and SQL threads running (${status.secondsBehind ?? '?'} s behind)`;
 }
@@ -261,25 +218,10 @@ async function setReadOnly(c: Ctx): Promise<void> {
   );
 }
 
-/** init: files run once; a marker in replikit.meta (replicated like the rest) remembers it. */
 async function runInit(c: Ctx, task: Task): Promise<void> {
-  const primary = c.sessions.get(primaryOf(c.t).name)!;
-  // Looked up before any DDL: even CREATE … IF NOT EXISTS is binlogged, and a converged up writes nothing.
-  const hasMeta = await primary.first("SELECT 1 AS found FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'replikit' AND TABLE_NAME = 'meta'");
-  if (hasMeta && (await primary.first("SELECT value FROM replikit.meta WHERE name = 'init'"))) {
-    task.skip('init SQL already ran on this primary');
-    return;
-  }
-  await primary.run(
-    'CREATE DATABASE IF NOT EXISTS replikit CHARACTER SET utf8mb4',
-    'CREATE TABLE IF NOT EXISTS replikit.meta (name VARCHAR(64) NOT NULL PRIMARY KEY, value TEXT NOT NULL)',
-  );
-  for (const file of c.t.init) {
-    task.output = `running ${file}`;
-    await runScript(primary, fs.readFileSync(file, 'utf8'), file);
-  }
-  await primary.rows("INSERT INTO replikit.meta (name, value) VALUES ('init', ?)", [JSON.stringify(c.t.init)]);
-  c.changes.push(`primary: ran init SQL ${c.t.init.join(', ')}`);
+  const ran = await runInitOnce(c.sessions.get(primaryOf(c.t).name)!, c.t.init, (file) => (task.output = `running ${file}`));
+  if (ran) c.changes.push(`primary: ran init SQL ${c.t.init.join(', ')}`);
+  else task.skip('init SQL already ran on this primary');
 }
 
 async function verifyHeartbeat(c: Ctx, task: Task) {
