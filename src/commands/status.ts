@@ -4,7 +4,7 @@ import { replicaStatus } from '../replication/link';
 import { SqlSession } from '../replication/session';
 import { loadTopology } from '../topology/load';
 import type { NodeSpec, Topology } from '../topology/types';
-import { levels, rootEndpoint } from './context';
+import { levels } from './context';
 
 export interface NodeStatus {
   node: string;
@@ -34,15 +34,17 @@ export async function status(topology: Topology | string, docker = new DockerEng
   await docker.ping();
   const depth = new Map(levels(t).flatMap((level, d) => level.map((n) => [n.name, d] as const)));
   const byContainer = new Map(t.nodes.map((n) => [containerName(t, n.name), n.name]));
+  // One listing gives every container's state and published port.
+  const observed = new Map((await docker.containers(t.name)).map((c) => [c.name, c]));
   const nodes = await Promise.all(
     t.nodes.map(async (n): Promise<NodeStatus> => {
       const container = containerName(t, n.name);
-      const info = await docker.inspect(container);
-      const base: NodeStatus = { node: n.name, role: n.role, depth: depth.get(n.name)!, container, state: info?.State.Status ?? 'missing' };
-      if (!info?.State.Running) return base;
+      const c = observed.get(container);
+      const base: NodeStatus = { node: n.name, role: n.role, depth: depth.get(n.name)!, container, state: c?.state ?? 'missing' };
+      if (c?.state !== 'running' || !c.hostPort) return base;
       let session: SqlSession | undefined;
       try {
-        const endpoint = await rootEndpoint(docker, t, n);
+        const endpoint = { node: n.name, host: docker.publishedHost(), port: c.hostPort, user: 'root', password: t.credentials.rootPassword };
         base.address = `${endpoint.host}:${endpoint.port}`;
         session = await SqlSession.open(endpoint, 3000);
         base.version = session.version;
