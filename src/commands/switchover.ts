@@ -4,7 +4,7 @@ import type { BinlogCoordinates } from '../dialects/dialect';
 import { DockerEngine } from '../docker/engine';
 import { containerName } from '../docker/names';
 import { InputError, NodeError } from '../errors';
-import { pointAt, readCoordinates, SourceLink } from '../replication/link';
+import { pointAt, readCoordinates, sourceLink } from '../replication/link';
 import { SqlSession } from '../replication/session';
 import { lineDiff, switchoverEdit } from '../topology/edit';
 import { loadTopology } from '../topology/load';
@@ -67,13 +67,7 @@ export async function switchover(topology: Topology | string, newPrimary: string
   const ctx: Ctx = { t, docker: options.docker ?? new DockerEngine(), sessions: new Map(), oldP, newP, readOnlyAt: 0, writableAt: 0, repointed: [] };
   const moving = t.nodes.filter((n) => n.source === oldP.name && n.name !== newP.name);
   const timeout = options.catchUpTimeoutSeconds ?? 120;
-  const link = (c: Ctx): SourceLink => ({
-    host: containerName(c.t, newP.name),
-    port: 3306,
-    user: c.t.credentials.replicationUser,
-    password: c.t.credentials.replicationPassword,
-    mode: c.t.replication.mode,
-  });
+  const link = sourceLink(containerName(t, newP.name), t.credentials, t.replication.mode);
 
   try {
     await new Listr<Ctx, ListrRendererValue, ListrRendererValue>(
@@ -144,7 +138,7 @@ export async function switchover(topology: Topology | string, newPrimary: string
                     // The old primary's own writes are in its binlog, not in its replica GTID state.
                     if (c.t.replication.mode === 'gtid') await s.run(...s.dialect.adoptSnapshot(c.stoppedAt!));
                   }
-                  await pointAt(s, link(c), c.t.replication.mode === 'position' ? c.promotedAt : undefined);
+                  await pointAt(s, link, c.t.replication.mode === 'position' ? c.promotedAt : undefined);
                   await s.run(...s.dialect.readOnly());
                   await waitForThreads(s, 60_000);
                   c.repointed.push(n.name);

@@ -144,6 +144,11 @@ export function legacySettingName(name: string): string {
   return legacy[name] ?? name;
 }
 
+/** expire_logs_days, for servers without binlog_expire_logs_seconds; never below one day. */
+export function expireLogsDays(seconds: number): Record<string, number> {
+  return { expire_logs_days: Math.max(1, Math.round(seconds / 86400)) };
+}
+
 /** 'user'@'%' */
 export function account(user: string): string {
   return `${literal(user)}@'%'`;

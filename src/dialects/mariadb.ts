@@ -1,5 +1,5 @@
 import type { BinlogCoordinates, ChangeSourceOptions, Dialect, ServerVersion, WaitQuery } from './dialect';
-import { connectionOptions, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
+import { connectionOptions, expireLogsDays, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
 
 /**
  * MariaDB 10.x and 11.x: keeps CHANGE MASTER TO / START SLAVE / SHOW MASTER STATUS, has no
@@ -20,7 +20,7 @@ export class MariaDbDialect implements Dialect {
 
   binlogExpiry(seconds: number): Record<string, number> {
     // expire_logs_days is understood by every MariaDB release; binlog_expire_logs_seconds only from 10.6.
-    return { expire_logs_days: Math.max(1, Math.round(seconds / 86400)) };
+    return expireLogsDays(seconds);
   }
 
   createReplicationUser(user: string, password: string): string[] {

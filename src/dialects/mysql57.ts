@@ -1,5 +1,5 @@
 import type { BinlogCoordinates, ChangeSourceOptions, Dialect, ServerVersion, WaitQuery } from './dialect';
-import { connectionOptions, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
+import { connectionOptions, expireLogsDays, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
 
 /**
  * MySQL 5.7: the classic spellings (CHANGE MASTER TO, START SLAVE, SHOW SLAVE STATUS,
@@ -18,7 +18,7 @@ export class MySql57Dialect implements Dialect {
   }
 
   binlogExpiry(seconds: number): Record<string, number> {
-    return { expire_logs_days: Math.max(1, Math.round(seconds / 86400)) };
+    return expireLogsDays(seconds);
   }
 
   createReplicationUser(user: string, password: string): string[] {

@@ -1,7 +1,7 @@
 import type { DockerEngine } from '../docker/engine';
 import { NodeError } from '../errors';
 import type { Credentials, ReplicationMode } from '../topology/types';
-import { pointAt, readCoordinates, replicaStatus, SourceLink, userSchemas } from './link';
+import { pointAt, readCoordinates, replicaStatus, sourceLink, userSchemas } from './link';
 import type { SqlSession } from './session';
 import { copySnapshot } from './snapshot';
 
@@ -31,13 +31,7 @@ export interface LinkRequest {
  */
 export async function linkReplica(r: LinkRequest): Promise<string | undefined> {
   const { replica, source } = r;
-  const link: SourceLink = {
-    host: source.container,
-    port: 3306,
-    user: r.credentials.replicationUser,
-    password: r.credentials.replicationPassword,
-    mode: r.mode,
-  };
+  const link = sourceLink(source.container, r.credentials, r.mode);
   const current = await replicaStatus(replica.session);
 
   if (current?.sourceHost === source.container) {

@@ -1,7 +1,7 @@
 import type { BinlogCoordinates, ReplicaStatus } from '../dialects/dialect';
 import { normaliseReplicaStatus, parseBinlogStatus } from '../dialects/dialect';
 import { NodeError } from '../errors';
-import type { ReplicationMode } from '../topology/types';
+import type { Credentials, ReplicationMode } from '../topology/types';
 import type { SqlSession } from './session';
 
 /** Schemas every server has; anything else on a source is data a newcomer must receive. */
@@ -13,6 +13,11 @@ export interface SourceLink {
   user: string;
   password: string;
   mode: ReplicationMode;
+}
+
+/** How a replica reaches its source: the source's container name on the topology network. */
+export function sourceLink(sourceContainer: string, credentials: Credentials, mode: ReplicationMode): SourceLink {
+  return { host: sourceContainer, port: 3306, user: credentials.replicationUser, password: credentials.replicationPassword, mode };
 }
 
 /**
@@ -36,9 +41,11 @@ export async function readCoordinates(s: SqlSession): Promise<BinlogCoordinates>
   if (!c) {
     throw new NodeError(s.node, 'binary logging is off, so it cannot be a source', 'its my.cnf must set log_bin (replikit render shows it)');
   }
-  const gtid = await s.first(s.dialect.gtidPosition());
-  const position = gtid?.gtid ? String(gtid.gtid).replace(/\s+/g, '') : undefined;
-  return position ? { ...c, gtid: position } : { file: c.file, position: c.position };
+  // MySQL reports its GTID set with the coordinates; MariaDB's position needs a query of its own.
+  if (c.gtid !== undefined) return c;
+  const row = await s.first(s.dialect.gtidPosition());
+  const gtid = row?.gtid ? String(row.gtid).replace(/\s+/g, '') : undefined;
+  return gtid ? { ...c, gtid } : c;
 }
 
 export async function replicaStatus(s: SqlSession): Promise<ReplicaStatus | undefined> {
