@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { ReplikitError, TopologyError } from './errors';
+import { InputError, ReplikitError, TopologyError } from './errors';
 import { DEFAULT_FILE, loadTopology } from './topology/load';
 import { readTopologyName } from './topology/name';
 import { renderAll } from './render/mycnf';
@@ -10,6 +10,7 @@ import { up, UpResult } from './commands/up';
 import { formatStatus, status } from './commands/status';
 import { down } from './commands/down';
 import { switchover } from './commands/switchover';
+import { verify } from './commands/verify';
 
 /** Exit codes: 0 success, 1 runtime failure (Docker, MySQL), 2 invalid input or usage. */
 const EXIT = { ok: 0, runtime: 1, input: 2 } as const;
@@ -76,12 +77,14 @@ function program(): Command {
     .addOption(fileOption())
     .option('--json', 'print the result as one JSON document (no progress output)')
     .option('--plain', 'timestamped progress lines instead of the live tree')
-    .action(async (o: { file: string; json?: boolean; plain?: boolean }) => {
+    .option('--keep-on-failure', 'when up fails, keep the containers and volumes this run created for inspection (default: remove them)')
+    .action(async (o: { file: string; json?: boolean; plain?: boolean; keepOnFailure?: boolean }) => {
       const t = loadTopology(o.file);
       for (const w of t.warnings) console.error(`${stamp()} warning: ${w}`);
       const controller = new AbortController();
-      process.once('SIGINT', () => controller.abort(new ReplikitError('interrupted')));
-      const result = await up(t, { progress: o.json ? 'silent' : o.plain ? 'plain' : 'auto', signal: controller.signal });
+      // The first Ctrl-C stops at the next step and cleans up; a second one exits at once.
+      process.once('SIGINT', () => controller.abort(new ReplikitError('interrupted (Ctrl-C)', 'run replikit up again to finish, or replikit down to remove what exists')));
+      const result = await up(t, { progress: o.json ? 'silent' : o.plain ? 'plain' : 'auto', signal: controller.signal, keepOnFailure: o.keepOnFailure });
       if (o.json) print(result);
       else console.log(summary(result));
     });
@@ -96,6 +99,23 @@ function program(): Command {
       if (o.json) print(report);
       else console.log(formatStatus(report));
       if (!report.healthy) process.exitCode = EXIT.runtime;
+    });
+
+  cli
+    .command('verify')
+    .description('read-only check: threads running, lag under a bound, every replicated table equal to its source (checksums)')
+    .addOption(fileOption())
+    .option('--max-lag <seconds>', 'largest replica lag that passes', (v) => positiveInt(v, '--max-lag'), 10)
+    .option('--json', 'print the report as one JSON document')
+    .action(async (o: { file: string; maxLag: number; json?: boolean }) => {
+      const r = await verify(o.file, { maxLagSeconds: o.maxLag });
+      if (o.json) print(r);
+      else {
+        for (const x of r.replicas) console.log(`${x.node} ← ${x.source}: IO ${x.io}, SQL ${x.sql}, ${x.secondsBehind ?? '?'} s behind, ${x.equalTables}/${x.tables} tables equal`);
+        for (const p of r.problems) console.log(`problem: ${p}`);
+        console.log(r.ok ? `${r.topology}: verified` : `${r.topology}: NOT verified (${r.problems.length} problem(s))`);
+      }
+      if (!r.ok) process.exitCode = EXIT.runtime;
     });
 
   cli
@@ -141,6 +161,12 @@ function summary(r: UpResult): string {
   const first = r.nodes[0];
   if (first) lines.push(`connect: mysql -h ${first.host} -P ${first.port} -u root -p   (the password is the topology's root_password)`);
   return lines.join('\n');
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InputError(`${flag} must be a whole number of seconds, not ${JSON.stringify(value)}`);
+  return n;
 }
 
 function print(value: unknown): void {

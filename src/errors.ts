@@ -6,7 +6,8 @@ export class ReplikitError extends Error {
   readonly exitCode: number = 1;
   constructor(
     message: string,
-    readonly hint?: string,
+    /** What to do next; later stages may add to it (e.g. what a failed run left behind). */
+    public hint?: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
@@ -67,4 +68,15 @@ function causeText(cause: unknown, message: string): string {
   if (!cause) return '';
   const text = cause instanceof Error ? cause.message : String(cause);
   return message.includes(text) ? '' : `: ${text}`;
+}
+
+/** Problems of the environment (engine, images, ports, names) found before anything was created. */
+export class PreflightError extends ReplikitError {
+  constructor(readonly problems: { node?: string; message: string; hint: string }[]) {
+    super(
+      `${problems.length} problem${problems.length === 1 ? '' : 's'} found before anything was created:\n` +
+        problems.map((p) => `  - ${p.node ? `${p.node}: ` : ''}${p.message}\n    fix: ${p.hint}`).join('\n'),
+      'nothing was created; fix the above and run replikit up again',
+    );
+  }
 }

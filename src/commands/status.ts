@@ -5,6 +5,7 @@ import { SqlSession } from '../replication/session';
 import { loadTopology } from '../topology/load';
 import type { NodeSpec, Topology } from '../topology/types';
 import { levels } from './context';
+import { likelyCause } from '../verify/causes';
 
 export interface NodeStatus {
   node: string;
@@ -19,6 +20,8 @@ export interface NodeStatus {
   sql?: string;
   secondsBehind?: number | null;
   lastError?: string;
+  /** What the last error most likely means, and what to do. */
+  cause?: string;
 }
 
 export interface StatusReport {
@@ -58,6 +61,7 @@ export async function status(topology: Topology | string, docker = new DockerEng
             sql: r.sqlRunning,
             secondsBehind: r.secondsBehind,
             lastError: r.lastIoError || r.lastSqlError || '',
+            ...(likelyCause(r) ? { cause: likelyCause(r) } : {}),
           };
         }
         return base;
@@ -88,5 +92,7 @@ export function formatStatus(r: StatusReport): string {
     n.lastError || '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  return [header, ...rows].map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
+  const table = [header, ...rows].map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  '));
+  const causes = r.nodes.filter((n) => n.cause).map((n) => `${n.node}: likely cause: ${n.cause}`);
+  return [...table, ...causes].join('\n');
 }

@@ -13,6 +13,10 @@ import { NodeSpec, primaryOf, Topology } from '../topology/types';
 import { waitForHeartbeat, writeHeartbeat } from '../verify/heartbeat';
 import { waitForThreads } from '../verify/threads';
 import { levels, listrOptions, Progress, rootEndpoint } from './context';
+import { afterFailure, Created } from './rollback';
+import { gatherPreflight } from '../preflight/gather';
+import { preflightProblems } from '../preflight/problems';
+import { PreflightError } from '../errors';
 
 export interface UpOptions {
   progress?: Progress;
@@ -20,6 +24,11 @@ export interface UpOptions {
   docker?: DockerEngine;
   /** How long a node may take to accept SQL connections. */
   startTimeoutMs?: number;
+  /**
+   * When `up` fails, keep what this run created for inspection. By default it removes the
+   * containers, network and volumes it created (never anything that existed before it ran).
+   */
+  keepOnFailure?: boolean;
 }
 
 export interface NodeReport {
@@ -54,6 +63,8 @@ interface Ctx {
   lag: Map<string, number>;
   signal?: AbortSignal;
   startTimeoutMs: number;
+  /** What this run created, so a failed run can take exactly that away again. */
+  created: Created;
 }
 
 type Task = ListrTaskWrapper<Ctx, any, any>;
@@ -74,13 +85,14 @@ export async function up(topology: Topology | string, options: UpOptions = {}): 
     lag: new Map(),
     signal: options.signal,
     startTimeoutMs: options.startTimeoutMs ?? 180_000,
+    created: { containers: [], networks: [], volumes: [] },
   };
   const replicas = t.nodes.filter((n) => n.role === 'replica');
   try {
     await new Listr<Ctx, ListrRendererValue, ListrRendererValue>(
       [
         { title: 'Connect to the Docker engine', task: (c) => c.docker.ping() },
-        { title: 'Plan: compare the topology with what runs', task: planTask },
+        { title: 'Preflight and plan: names, images, ports; compare the topology with what runs', task: planTask },
         {
           title: 'Pull images',
           enabled: (c) => c.plan.has('pull-image'),
@@ -143,6 +155,8 @@ export async function up(topology: Topology | string, options: UpOptions = {}): 
       listrOptions(options.progress ?? 'auto'),
     ).run(ctx);
     return await report(ctx);
+  } catch (e) {
+    throw await afterFailure(ctx, e, options.keepOnFailure ?? false);
   } finally {
     await Promise.all([...ctx.sessions.values()].map((s) => s.close()));
   }
@@ -150,6 +164,8 @@ export async function up(topology: Topology | string, options: UpOptions = {}): 
 
 async function planTask(c: Ctx, task: Task): Promise<void> {
   const observed = await observe(c.docker, c.t, c.desired.images);
+  const problems = preflightProblems(c.t, await gatherPreflight(c.docker, c.t, observed));
+  if (problems.length) throw new PreflightError(problems);
   c.plan = reconcile(c.desired, observed);
   task.title = c.plan.empty ? 'Plan: containers are up to date' : `Plan: ${c.plan.operations.length} operation(s)`;
   task.output = c.plan.toString();
@@ -157,12 +173,11 @@ async function planTask(c: Ctx, task: Task): Promise<void> {
 }
 
 async function networkAndVolumes(c: Ctx): Promise<void> {
-  if (c.plan.has('create-network')) await c.docker.ensureNetwork(networkName(c.t), topologyLabels(c.t));
+  if (c.plan.has('create-network') && (await c.docker.ensureNetwork(networkName(c.t), topologyLabels(c.t)))) c.created.networks.push(networkName(c.t));
   await Promise.all(
     c.plan.operations.flatMap((o) => {
       if (o.kind !== 'create-volume') return [];
-      const node = c.t.nodes.find((n) => n.name === o.node)!;
-      return [c.docker.ensureVolume(o.name, { ...topologyLabels(c.t), [LABEL.node]: node.name })];
+      return [c.docker.ensureVolume(o.name, { ...topologyLabels(c.t), [LABEL.node]: o.node }).then((made) => made && c.created.volumes.push(o.name))];
     }),
   );
 }
@@ -170,7 +185,9 @@ async function networkAndVolumes(c: Ctx): Promise<void> {
 async function startNode(c: Ctx, node: string): Promise<void> {
   const { plan } = c.desired.nodes.find((n) => n.plan.node === node)!;
   if (c.plan.has('recreate-container', node)) await c.docker.remove(plan.name);
+  if (c.plan.has('create-container', node)) c.created.containers.push(plan.name);
   if (c.plan.has('recreate-container', node) || c.plan.has('create-container', node)) await c.docker.create(plan);
+  c.signal?.throwIfAborted();
   await c.docker.start(plan.name);
 }
 

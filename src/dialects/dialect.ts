@@ -43,7 +43,9 @@ export interface ReplicaStatus {
   sqlRunning: string;
   secondsBehind: number | null;
   lastIoError: string;
+  lastIoErrno: number;
   lastSqlError: string;
+  lastSqlErrno: number;
   sourceLogFile: string;
   readSourceLogPos: number;
   execSourceLogPos: number;
@@ -166,7 +168,9 @@ export function normaliseReplicaStatus(row: Row | undefined): ReplicaStatus | un
     sqlRunning: String(pick('Replica_SQL_Running', 'Slave_SQL_Running') ?? 'No'),
     secondsBehind: num(pick('Seconds_Behind_Source', 'Seconds_Behind_Master')),
     lastIoError: String(row.Last_IO_Error ?? ''),
+    lastIoErrno: Number(row.Last_IO_Errno ?? 0),
     lastSqlError: String(row.Last_SQL_Error ?? ''),
+    lastSqlErrno: Number(row.Last_SQL_Errno ?? 0),
     sourceLogFile: String(pick('Source_Log_File', 'Master_Log_File') ?? ''),
     readSourceLogPos: Number(pick('Read_Source_Log_Pos', 'Read_Master_Log_Pos') ?? 0),
     execSourceLogPos: Number(pick('Exec_Source_Log_Pos', 'Exec_Master_Log_Pos') ?? 0),

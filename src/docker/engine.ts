@@ -55,6 +55,39 @@ export class DockerEngine {
     }
   }
 
+  /** Why an image cannot be pulled (the registry's answer), or undefined when it can be. */
+  async pullProblem(image: string): Promise<string | undefined> {
+    try {
+      await this.docker.getImage(image).distribution();
+      return undefined;
+    } catch (e) {
+      return (e as { json?: { message?: string } }).json?.message ?? (e as Error).message;
+    }
+  }
+
+  /**
+   * The io.replikit.topology label of the container, network or volume with exactly this name:
+   * undefined when none exists, '' when it exists without the label.
+   */
+  async ownerOf(kind: 'container' | 'network' | 'volume', name: string): Promise<string | undefined> {
+    try {
+      if (kind === 'container') return (await this.docker.getContainer(name).inspect()).Config.Labels?.[LABEL.topology] ?? '';
+      if (kind === 'network') return (await this.docker.getNetwork(name).inspect()).Labels?.[LABEL.topology] ?? '';
+      return (await this.docker.getVolume(name).inspect()).Labels?.[LABEL.topology] ?? '';
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw wrap(`inspect ${kind} ${name}`, e);
+    }
+  }
+
+  /** Running containers that publish a host port, by name. */
+  async portPublishers(): Promise<Map<number, string>> {
+    const list = await this.call('list containers', () => this.docker.listContainers());
+    const out = new Map<number, string>();
+    for (const c of list) for (const p of c.Ports) if (p.PublicPort) out.set(p.PublicPort, (c.Names[0] ?? c.Id).replace(/^\//, ''));
+    return out;
+  }
+
   /** Pulls an image, reporting progress lines; a failed pull says which image and why. */
   async pull(image: string, progress: (line: string) => void): Promise<void> {
     try {

@@ -68,6 +68,9 @@ export function reconcile(desired: Desired, observed: Observed): Plan {
     const current = observed.containers.find((c) => c.name === plan.name);
     if (!current) {
       ops.push({ kind: 'create-container', node: plan.node, name: plan.name, cause: 'no existing container' });
+    } else if (current.state === 'created') {
+      // Created but never started: an earlier up stopped between creating it and putting its files in.
+      ops.push({ kind: 'recreate-container', node: plan.node, name: plan.name, cause: 'created but never started (an earlier up was interrupted)' });
     } else if (current.configHash !== plan.configHash) {
       ops.push({
         kind: 'recreate-container',

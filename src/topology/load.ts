@@ -43,7 +43,7 @@ export function parseTopology(text: string, file: string, lookup: Lookup): Topol
   const problems: Problem[] = doc.errors.map((e) => positions.at(e.pos[0], e.message.split('\n')[0]));
   if (problems.length) throw new TopologyError(problems);
 
-  const unset = interpolateScalars(doc, positions, lookup);
+  const { problems: unset, interpolated } = interpolateScalars(doc, positions, lookup);
   problems.push(...unset);
   const raw = doc.toJS() as RawTopology;
   if (!isObject(raw)) throw new TopologyError([positions.at(0, 'a topology file must be a mapping with version, name and nodes')]);
@@ -55,28 +55,30 @@ export function parseTopology(text: string, file: string, lookup: Lookup): Topol
     problems.sort((a, b) => a.line - b.line || a.column - b.column);
     throw new TopologyError(problems);
   }
-  return resolve(raw, file);
+  return resolve(raw, file, interpolated);
 }
 
 /** Replaces `${VAR}` in every string scalar; a variable without a value is a positioned problem. */
-function interpolateScalars(doc: ReturnType<typeof parseDocument>, positions: Positions, lookup: Lookup): Problem[] {
+function interpolateScalars(doc: ReturnType<typeof parseDocument>, positions: Positions, lookup: Lookup): { problems: Problem[]; interpolated: Set<string> } {
   const problems: Problem[] = [];
+  const interpolated = new Set<string>();
   visit(doc, {
     Scalar(key, node: Scalar, ancestors) {
       if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('$')) return;
       const { value, missing } = interpolate(node.value, lookup);
       node.value = value;
       const keyPath = ancestors.filter(isPair).map((p) => (isScalar(p.key) ? String(p.key.value) : '?'));
+      interpolated.add(keyPath.join('.'));
       for (const name of missing) {
         problems.push(positions.problem(keyPath, `\${${name}} is not set`, `export ${name}=… or add ${name}=… to .env beside the topology file`));
       }
     },
   });
-  return problems;
+  return { problems, interpolated };
 }
 
 /** Fills in defaults: replication settings, server ids, sources, images; orders sources first. */
-function resolve(raw: RawTopology, file: string): Topology {
+function resolve(raw: RawTopology, file: string, interpolated: Set<string>): Topology {
   const creds = raw.credentials ?? {};
   const repl = raw.replication ?? {};
   const entries = Object.entries(raw.nodes ?? {}) as [string, RawNode][];
@@ -105,6 +107,16 @@ function resolve(raw: RawTopology, file: string): Topology {
   const warnings = skipErrors.length
     ? [`replication.skip_errors (${skipErrors.join(', ')}) makes replicas skip failing events: their data can silently diverge from the primary`]
     : [];
+  for (const key of ['root_password', 'replication_password']) {
+    if (!interpolated.has(`credentials.${key}`)) {
+      warnings.push(`credentials.${key} is written in the topology file itself: anyone who reads the file has it; use \${VARIABLE} and keep the value in the environment or .env`);
+    }
+  }
+  for (const n of nodes) {
+    if (n.bind === '0.0.0.0' || n.bind === '::') {
+      warnings.push(`nodes.${n.name}.bind is ${n.bind}: its port ${n.port ?? '(picked by Docker)'} accepts connections from other machines; use 127.0.0.1 unless they need it`);
+    }
+  }
 
   return {
     file,

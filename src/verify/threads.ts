@@ -1,6 +1,7 @@
 import { NodeError } from '../errors';
 import type { ReplicaStatus } from '../dialects/dialect';
 import { replicaStatus } from '../replication/link';
+import { likelyCause } from './causes';
 import type { SqlSession } from '../replication/session';
 
 /**
@@ -16,10 +17,15 @@ export async function waitForThreads(s: SqlSession, timeoutMs = 60_000, signal?:
     if (!status) throw new NodeError(s.node, 'is not configured as a replica', 'run replikit up again');
     if (status.ioRunning === 'Yes' && status.sqlRunning === 'Yes') return status;
     if (status.sqlRunning === 'No' && status.lastSqlError) {
-      throw new NodeError(s.node, `replication SQL thread stopped: ${status.lastSqlError}`, 'see replikit status; the replica diverged from its source');
+      throw new NodeError(s.node, `replication SQL thread stopped: ${status.lastSqlError}`, likelyCause(status) ?? 'see replikit status; the replica diverged from its source');
     }
-    if (status.ioRunning === 'No' && status.lastIoError) {
-      throw new NodeError(s.node, `replication IO thread stopped: ${status.lastIoError}`, 'check the replication user and that the source is reachable');
+    // A refused password does not heal by retrying; a network error may (the source restarting).
+    if (status.lastIoError && (status.ioRunning === 'No' || status.lastIoErrno === 1045)) {
+      throw new NodeError(
+        s.node,
+        `replication IO thread cannot read from ${status.sourceHost}:${status.sourcePort}: ${status.lastIoError}`,
+        likelyCause(status) ?? 'check the replication user and that the source is reachable',
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -29,6 +35,6 @@ export async function waitForThreads(s: SqlSession, timeoutMs = 60_000, signal?:
   throw new NodeError(
     s.node,
     `replication threads not running after ${timeoutMs / 1000} s (IO: ${status?.ioRunning}, SQL: ${status?.sqlRunning})${errors ? `; ${errors}` : ''}`,
-    'check that the source is up and the replication password matches',
+    (status && likelyCause(status)) ?? `check that the source ${status?.sourceHost}:${status?.sourcePort} is up and the replication password matches`,
   );
 }

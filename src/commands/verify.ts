@@ -1,0 +1,86 @@
+import { DockerEngine } from '../docker/engine';
+import { containerName } from '../docker/names';
+import { replicaStatus } from '../replication/link';
+import { SqlSession } from '../replication/session';
+import { loadTopology } from '../topology/load';
+import type { Topology } from '../topology/types';
+import { likelyCause } from '../verify/causes';
+import { compareTables, TableComparison } from '../verify/checksums';
+
+export interface VerifyOptions {
+  docker?: DockerEngine;
+  /** Largest Seconds_Behind_Master a replica may report and still pass. */
+  maxLagSeconds?: number;
+}
+
+export interface VerifyReport {
+  topology: string;
+  ok: boolean;
+  /** Every reason `ok` is false, one line each, naming the node. */
+  problems: string[];
+  replicas: { node: string; source: string; io: string; sql: string; secondsBehind: number | null; tables: number; equalTables: number }[];
+  tables: TableComparison[];
+}
+
+/**
+ * A read-only check for CI: every node answers, every replica's threads run with lag under the
+ * bound, and every replicated table on every replica has its source's checksum.
+ */
+export async function verify(topology: Topology | string, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const t = typeof topology === 'string' ? loadTopology(topology) : topology;
+  const docker = options.docker ?? new DockerEngine();
+  const maxLag = options.maxLagSeconds ?? 10;
+  await docker.ping();
+  const problems: string[] = [];
+  const ports = new Map((await docker.containers(t.name)).map((c) => [c.node, c.state === 'running' ? c.hostPort : undefined]));
+  const sessions = new Map<string, SqlSession>();
+  const report: VerifyReport = { topology: t.name, ok: false, problems, replicas: [], tables: [] };
+  try {
+    await Promise.all(
+      t.nodes.map(async (n) => {
+        const port = ports.get(n.name);
+        if (!port) return problems.push(`${n.name}: container ${containerName(t, n.name)} is ${ports.has(n.name) ? 'not running' : 'missing'} (replikit up brings it back)`);
+        try {
+          sessions.set(n.name, await SqlSession.open({ node: n.name, host: docker.publishedHost(), port, user: 'root', password: t.credentials.rootPassword }, 5000));
+        } catch (e) {
+          problems.push(`${n.name}: no SQL connection on port ${port}: ${(e as Error).message}`);
+        }
+      }),
+    );
+    for (const n of t.nodes.filter((x) => x.source)) {
+      const replica = sessions.get(n.name);
+      const source = sessions.get(n.source!);
+      if (!replica || !source) continue;
+      const r = await replicaStatus(replica);
+      if (!r) {
+        problems.push(`${n.name}: is not configured as a replica (replikit up connects it)`);
+        continue;
+      }
+      const cause = likelyCause(r);
+      if (r.ioRunning !== 'Yes' || r.sqlRunning !== 'Yes') {
+        const error = r.lastIoError || r.lastSqlError;
+        problems.push(`${n.name}: replication threads IO=${r.ioRunning} SQL=${r.sqlRunning}${error ? `: ${error}` : ''}${cause ? ` (likely cause: ${cause})` : ''}`);
+      } else if (r.secondsBehind !== null && r.secondsBehind > maxLag) {
+        problems.push(`${n.name}: ${r.secondsBehind} s behind ${n.source}, more than the ${maxLag} s allowed`);
+      }
+      const tables = r.sqlRunning === 'Yes' ? await compareTables(source, replica, t.replication.ignoreDatabases) : [];
+      for (const c of tables) {
+        if (c.result !== 'equal') problems.push(`${n.name}: table ${c.table} is ${c.result} (checksum ${c.replicaChecksum ?? 'none'}, ${n.source} has ${c.sourceChecksum})`);
+      }
+      report.tables.push(...tables);
+      report.replicas.push({
+        node: n.name,
+        source: n.source!,
+        io: r.ioRunning,
+        sql: r.sqlRunning,
+        secondsBehind: r.secondsBehind,
+        tables: tables.length,
+        equalTables: tables.filter((c) => c.result === 'equal').length,
+      });
+    }
+  } finally {
+    await Promise.all([...sessions.values()].map((s) => s.close()));
+  }
+  report.ok = problems.length === 0;
+  return report;
+}
