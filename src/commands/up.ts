@@ -121,9 +121,11 @@ export async function up(topology: Topology | string, options: UpOptions = {}): 
               t.nodes.map((n) => ({
                 title: n.name,
                 task: async (_: Ctx, sub: Task) => {
-                  const created = await ensureReplicationUser(c.sessions.get(n.name)!, t.credentials.replicationUser, t.credentials.replicationPassword);
-                  sub.title = `${n.name}: ${created ? 'created' : 'already has'} ${t.credentials.replicationUser}@%`;
-                  if (created) c.changes.push(`${n.name}: created replication user ${t.credentials.replicationUser}`);
+                  const user = t.credentials.replicationUser;
+                  const done = await ensureReplicationUser(c.sessions.get(n.name)!, user, t.credentials.replicationPassword);
+                  const what = { created: `created ${user}@%`, repaired: `set ${user}@%'s password back to the topology's`, present: `already has ${user}@%` }[done];
+                  sub.title = `${n.name}: ${what}`;
+                  if (done !== 'present') c.changes.push(`${n.name}: ${what}`);
                 },
               })),
               { concurrent: true },

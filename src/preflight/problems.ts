@@ -33,7 +33,7 @@ export function preflightProblems(t: Topology, facts: PreflightFacts): Preflight
     const owned = r.owner ? `belongs to topology "${r.owner}"` : 'was not created by replikit (no io.replikit.topology label)';
     problems.push({
       message: `a ${r.kind} named ${r.name} already exists and ${owned}`,
-      hint: `remove it (docker ${r.kind === 'container' ? 'rm -f' : `${r.kind} rm`} ${r.name}) if it is not needed, or give this topology another name: (line "name:" in ${t.file})`,
+      hint: `remove it (docker ${r.kind === 'container' ? 'rm -f' : `${r.kind} rm`} ${r.name}) if it is not needed, or change name: in ${t.file}`,
     });
   }
   for (const i of facts.missingImages) {

@@ -36,7 +36,8 @@ export async function linkReplica(r: LinkRequest): Promise<string | undefined> {
 
   if (current?.sourceHost === source.container) {
     if (current.ioRunning === 'Yes' && current.sqlRunning === 'Yes') return undefined;
-    await replica.session.run(replica.session.dialect.startReplica());
+    // Stop first: an IO thread stuck retrying keeps its old error until it next connects.
+    await replica.session.run(replica.session.dialect.stopReplica(), replica.session.dialect.startReplica());
     return `${replica.name}: restarted replication from ${source.name}`;
   }
   if (current?.sourceHost) {

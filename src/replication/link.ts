@@ -2,7 +2,7 @@ import type { BinlogCoordinates, ReplicaStatus } from '../dialects/dialect';
 import { normaliseReplicaStatus, parseBinlogStatus } from '../dialects/dialect';
 import { NodeError } from '../errors';
 import type { Credentials, ReplicationMode } from '../topology/types';
-import type { SqlSession } from './session';
+import { SqlSession } from './session';
 
 /** Schemas every server has; anything else on a source is data a newcomer must receive. */
 export const SYSTEM_SCHEMAS = ['mysql', 'information_schema', 'performance_schema', 'sys'];
@@ -22,13 +22,25 @@ export function sourceLink(sourceContainer: string, credentials: Credentials, mo
 
 /**
  * The replication account on a node, created locally (not binlogged) so that every node, not
- * only the primary, can serve replicas: chains and switchovers need it.
+ * only the primary, can serve replicas: chains and switchovers need it. An account whose
+ * password no longer matches the topology (changed by hand) gets the topology's password back.
  */
-export async function ensureReplicationUser(s: SqlSession, user: string, password: string): Promise<boolean> {
+export async function ensureReplicationUser(s: SqlSession, user: string, password: string): Promise<'created' | 'repaired' | 'present'> {
   const found = await s.first('SELECT 1 AS found FROM mysql.user WHERE User = ? AND Host = ?', [user, '%']);
-  if (found) return false;
+  if (found && (await passwordWorks(s, user, password))) return 'present';
   await s.runUnlogged(...s.dialect.createReplicationUser(user, password));
-  return true;
+  return found ? 'repaired' : 'created';
+}
+
+/** Logs in as the account, the way a replica would; only "access denied" counts as a wrong password. */
+async function passwordWorks(s: SqlSession, user: string, password: string): Promise<boolean> {
+  try {
+    await (await SqlSession.open({ ...s.endpoint, user, password }, 5000)).close();
+    return true;
+  } catch (e) {
+    if ((e as { errno?: number }).errno === 1045) return false;
+    throw new NodeError(s.node, `cannot log in as ${user} to check its password`, undefined, e);
+  }
 }
 
 export async function userSchemas(s: SqlSession): Promise<string[]> {

@@ -72,7 +72,7 @@ describe('replikit CLI against the real engine', () => {
     const t = topology(fs.readFileSync(simpleTopology(name, IMAGE, {}).file, 'utf8').replace(`image: ${IMAGE}`, 'image: replikit/no-such-image:0.0'));
     const r = replikit(['up', '-f', t.file]);
     expect(r.code).toBe(1);
-    expect(r.err).toContain('cannot pull image replikit/no-such-image:0.0');
+    expect(r.err).toContain('image replikit/no-such-image:0.0 is not present and cannot be pulled');
     expect(r.err).toContain('hint:');
   });
 

@@ -51,4 +51,9 @@ describe('reconcile', () => {
     expect([...plan.nodesTouched()]).toEqual(['replica2']);
     expect(plan.orphans).toEqual(['shop-old']);
   });
+
+  it('recreates a container that was created but never started (an up killed between create and start)', () => {
+    const observed = { ...converged, containers: [running('shop-primary', 'primary', desired.nodes[0].plan.configHash, 'created'), converged.containers[1]] };
+    expect(reconcile(desired, observed).toString()).toBe('recreate-container shop-primary: created but never started (an earlier up was interrupted)');
+  });
 });
