@@ -1,22 +1,30 @@
 /**
- * replikit's library API: the same pipeline the CLI runs, for scripts and CI jobs.
+ * replikit's library API: the same pipeline the CLI runs, for scripts and CI jobs. Nothing is
+ * printed unless `progress` asks for it.
  *
- *   const t = loadTopology('configs/classic.yaml');
- *   const result = await up(t, { progress: 'silent' });
- *   // … tests against result.nodes[i].host/port …
- *   await down(t.name, { volumes: true });
+ *   const db = await up({ image: 'mariadb:11.4', nodes: { primary: { role: 'primary' }, replica1: { role: 'replica' } } });
+ *   const conn = await mysql.createConnection(db.nodes[0].connection);
+ *   await conn.query('INSERT …');
+ *   await waitForReplication(db);          // the replicas have it now
+ *   await down(db, { volumes: true });
  */
 export { loadTopology, parseTopology, DEFAULT_FILE } from './topology/load';
+export { topologyFromObject, resolveTopology } from './topology/inline';
+export type { TopologyInput, TopologySource } from './topology/inline';
 export type { Topology, NodeSpec, Role, ReplicationMode } from './topology/types';
 export { renderNode, renderAll } from './render/mycnf';
 export { up } from './commands/up';
 export type { UpOptions, UpResult, NodeReport } from './commands/up';
+export type { ConnectionConfig } from './commands/connection';
 export { status, formatStatus } from './commands/status';
 export type { StatusReport, NodeStatus } from './commands/status';
-export { down } from './commands/down';
-export { switchover } from './commands/switchover';
 export { verify } from './commands/verify';
 export type { VerifyOptions, VerifyReport } from './commands/verify';
+export { waitForReplication } from './verify/wait';
+export type { ReplicationTarget } from './verify/wait';
+export { down } from './commands/down';
+export type { DownResult, DownTarget } from './commands/down';
+export { switchover } from './commands/switchover';
 export type { SwitchoverOptions, SwitchoverResult } from './commands/switchover';
 export { dialectFor, parseServerVersion } from './dialects/detect';
 export type { Dialect } from './dialects/dialect';

@@ -6,11 +6,15 @@ export interface DownResult {
   volumes: string[];
 }
 
+/** A topology name, a loaded topology, or what `up` returned. */
+export type DownTarget = string | { name: string } | { topology: string };
+
 /**
  * Removes what carries the topology's label: containers and network, and with `volumes` the
  * data. Anything without the label is never touched.
  */
-export async function down(topologyName: string, options: { volumes?: boolean; docker?: DockerEngine } = {}): Promise<DownResult> {
+export async function down(target: DownTarget, options: { volumes?: boolean; docker?: DockerEngine } = {}): Promise<DownResult> {
+  const topologyName = typeof target === 'string' ? target : 'topology' in target ? target.topology : target.name;
   const docker = options.docker ?? new DockerEngine();
   await docker.ping();
   const containers = (await docker.containers(topologyName)).map((c) => c.name);

@@ -2,7 +2,7 @@ import { DockerEngine } from '../docker/engine';
 import { containerName } from '../docker/names';
 import { replicaStatus } from '../replication/link';
 import { SqlSession } from '../replication/session';
-import { loadTopology } from '../topology/load';
+import { resolveTopology, TopologySource } from '../topology/inline';
 import type { NodeSpec, Topology } from '../topology/types';
 import { levels } from './context';
 import { likelyCause } from '../verify/causes';
@@ -32,8 +32,8 @@ export interface StatusReport {
 }
 
 /** Observes without changing anything: containers, server versions and replication threads. */
-export async function status(topology: Topology | string, docker = new DockerEngine()): Promise<StatusReport> {
-  const t = typeof topology === 'string' ? loadTopology(topology) : topology;
+export async function status(topology: TopologySource, docker = new DockerEngine()): Promise<StatusReport> {
+  const t = resolveTopology(topology);
   await docker.ping();
   const depth = new Map(levels(t).flatMap((level, d) => level.map((n) => [n.name, d] as const)));
   const byContainer = new Map(t.nodes.map((n) => [containerName(t, n.name), n.name]));

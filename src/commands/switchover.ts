@@ -155,7 +155,7 @@ export async function switchover(topology: Topology | string, newPrimary: string
           },
         },
       ],
-      listrOptions(options.progress ?? 'auto'),
+      listrOptions(options.progress ?? 'silent'),
     ).run(ctx);
   } finally {
     await Promise.all([...ctx.sessions.values()].map((s) => s.close()));

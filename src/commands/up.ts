@@ -8,7 +8,8 @@ import { ensureReplicationUser } from '../replication/link';
 import type { SqlSession } from '../replication/session';
 import { linkReplica } from '../replication/link-replica';
 import { runInitOnce } from '../replication/init-sql';
-import { loadTopology } from '../topology/load';
+import { resolveTopology, TopologySource } from '../topology/inline';
+import { ConnectionConfig, connectionConfig, connectionUri } from './connection';
 import { NodeSpec, primaryOf, Topology } from '../topology/types';
 import { waitForHeartbeat, writeHeartbeat } from '../verify/heartbeat';
 import { waitForThreads } from '../verify/threads';
@@ -19,6 +20,7 @@ import { preflightProblems } from '../preflight/problems';
 import { PreflightError } from '../errors';
 
 export interface UpOptions {
+  /** Progress output; the library prints nothing unless asked ('auto': live tree on a TTY, lines otherwise). */
   progress?: Progress;
   signal?: AbortSignal;
   docker?: DockerEngine;
@@ -38,6 +40,12 @@ export interface NodeReport {
   container: string;
   host: string;
   port: number;
+  /** The account `connection` and `uri` use (root; its password is the topology's root_password). */
+  user: string;
+  /** Ready for mysql2: `createConnection(node.connection)`. */
+  connection: ConnectionConfig;
+  /** mysql://root:PASSWORD@host:port/ */
+  uri: string;
   version: string;
   /** ms the heartbeat took to arrive; absent for the primary or when no heartbeat was written. */
   heartbeatLagMs?: number;
@@ -73,8 +81,8 @@ type Task = ListrTaskWrapper<Ctx, any, any>;
  * Converges Docker and replication to the topology: observe → plan → execute, then verify.
  * Returns only when every replica answers queries and has received the heartbeat.
  */
-export async function up(topology: Topology | string, options: UpOptions = {}): Promise<UpResult> {
-  const t = typeof topology === 'string' ? loadTopology(topology) : topology;
+export async function up(topology: TopologySource, options: UpOptions = {}): Promise<UpResult> {
+  const t = resolveTopology(topology);
   const ctx: Ctx = {
     t,
     docker: options.docker ?? new DockerEngine(),
@@ -154,7 +162,7 @@ export async function up(topology: Topology | string, options: UpOptions = {}): 
           task: verifyHeartbeat,
         },
       ],
-      listrOptions(options.progress ?? 'auto'),
+      listrOptions(options.progress ?? 'silent'),
     ).run(ctx);
     return await report(ctx);
   } catch (e) {
@@ -266,6 +274,7 @@ async function report(c: Ctx): Promise<UpResult> {
   const nodes: NodeReport[] = [];
   for (const n of c.t.nodes) {
     const s = c.sessions.get(n.name)!;
+    const connection = connectionConfig(s.endpoint.host, s.endpoint.port, s.endpoint.user, s.endpoint.password);
     nodes.push({
       name: n.name,
       role: n.role,
@@ -273,6 +282,9 @@ async function report(c: Ctx): Promise<UpResult> {
       container: containerName(c.t, n.name),
       host: s.endpoint.host,
       port: s.endpoint.port,
+      user: s.endpoint.user,
+      connection,
+      uri: connectionUri(connection),
       version: s.version,
       ...(c.lag.has(n.name) ? { heartbeatLagMs: c.lag.get(n.name) } : {}),
     });

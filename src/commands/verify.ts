@@ -2,7 +2,7 @@ import { DockerEngine } from '../docker/engine';
 import { containerName } from '../docker/names';
 import { replicaStatus } from '../replication/link';
 import { SqlSession } from '../replication/session';
-import { loadTopology } from '../topology/load';
+import { resolveTopology, TopologySource } from '../topology/inline';
 import type { Topology } from '../topology/types';
 import { likelyCause } from '../verify/causes';
 import { compareTables, TableComparison } from '../verify/checksums';
@@ -26,8 +26,8 @@ export interface VerifyReport {
  * A read-only check for CI: every node answers, every replica's threads run with lag under the
  * bound, and every replicated table on every replica has its source's checksum.
  */
-export async function verify(topology: Topology | string, options: VerifyOptions = {}): Promise<VerifyReport> {
-  const t = typeof topology === 'string' ? loadTopology(topology) : topology;
+export async function verify(topology: TopologySource, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const t = resolveTopology(topology);
   const docker = options.docker ?? new DockerEngine();
   const maxLag = options.maxLagSeconds ?? 10;
   await docker.ping();

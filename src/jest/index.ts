@@ -1,0 +1,4 @@
+/** replikit/jest: what a test file needs after the globalSetup started the database. */
+export { replicatedDatabase } from './state';
+export { defaultTestTopology } from './global-setup';
+export { waitForReplication } from '../verify/wait';

@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import { environmentLookup } from './interpolate';
+import { loadTopology, parseTopology } from './load';
+import type { Topology } from './types';
+
+/** A topology written in code: the same keys as the YAML file; `name` and passwords may be left out. */
+export interface TopologyInput {
+  version?: 1;
+  /** Left out: a unique name is made up, so parallel CI jobs never share containers. */
+  name?: string;
+  image?: string;
+  /** Passwords left out are generated; `${VAR}` values are read from the environment as in a file. */
+  credentials?: { root_password?: string; replication_user?: string; replication_password?: string };
+  replication?: { mode?: 'position' | 'gtid'; binlog_format?: 'ROW' | 'MIXED' | 'STATEMENT'; ignore_databases?: string[]; skip_errors?: number[]; charset?: 'utf8mb4' };
+  /** SQL files, relative to the working folder. */
+  init?: string[];
+  nodes: Record<
+    string,
+    { role: 'primary' | 'replica'; source?: string; server_id?: number; port?: number; bind?: string; image?: string; mysqld?: Record<string, string | number | boolean> }
+  >;
+}
+
+/** A topology given as a file path, a loaded Topology, or an object in code. */
+export type TopologySource = string | Topology | TopologyInput;
+
+/**
+ * Validates an object exactly as a file would be (same schema, same checks, same errors, with
+ * key paths), after filling in a unique name and generated passwords where none were given.
+ */
+export function topologyFromObject(input: TopologyInput, env: NodeJS.ProcessEnv = process.env): Topology {
+  const name = input.name ?? `rk-${randomBytes(4).toString('hex')}`;
+  const credentials = {
+    root_password: secret(),
+    replication_password: secret(),
+    ...input.credentials,
+  };
+  const doc = { version: 1, ...input, name, credentials };
+  const file = path.join(process.cwd(), `<topology ${name}>`);
+  const t = parseTopology(stringify(doc), file, environmentLookup(env, [path.resolve('.env')]));
+  // The "password written in the file" warning is about files people share, not code.
+  return { ...t, warnings: t.warnings.filter((w) => !w.startsWith('credentials.')) };
+}
+
+export function resolveTopology(source: TopologySource): Topology {
+  if (typeof source === 'string') return loadTopology(source);
+  if (isLoaded(source)) return source;
+  return topologyFromObject(source);
+}
+
+function isLoaded(t: Topology | TopologyInput): t is Topology {
+  return Array.isArray(t.nodes) && typeof (t as Topology).file === 'string';
+}
+
+/** 24 URL-safe characters: strong, and nothing a shell or URI would need quoted. */
+function secret(): string {
+  return randomBytes(18).toString('base64url');
+}
