@@ -3,14 +3,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, ReplikitError, TopologyError } from './errors';
-import { DEFAULT_FILE, loadTopology } from './topology/load';
-import { readTopologyName } from './topology/name';
-import { renderAll } from './render/mycnf';
-import { up, UpResult } from './commands/up';
-import { formatStatus, status } from './commands/status';
-import { down } from './commands/down';
-import { switchover } from './commands/switchover';
-import { verify } from './commands/verify';
+import type { UpResult } from './commands/up';
+import type { Progress } from './commands/context';
+import { DEFAULT_FILE } from './topology/types';
+
+// Commands load their modules when they run: `replikit --help` never loads dockerode, mysql2 or listr2.
+const topologyModule = () => import('./topology/load');
 
 /** Exit codes: 0 success, 1 runtime failure (Docker, MySQL), 2 invalid input or usage. */
 const EXIT = { ok: 0, runtime: 1, input: 2 } as const;
@@ -19,6 +17,26 @@ const stamp = () => new Date().toISOString().slice(11, 19);
 
 function fileOption() {
   return new Option('-f, --file <file>', 'topology file').default(DEFAULT_FILE);
+}
+
+interface OutputFlags {
+  json?: boolean;
+  plain?: boolean;
+  quiet?: boolean;
+}
+
+/** --json and --quiet print no progress; --plain forces timestamped lines; else listr2 decides by terminal. */
+function progressOf(o: OutputFlags): Progress {
+  return o.json || o.quiet ? 'silent' : o.plain ? 'plain' : 'auto';
+}
+
+/** Human output, unless --json (which prints its own) or --quiet (which prints nothing but errors). */
+function say(o: OutputFlags, text: string): void {
+  if (!o.json && !o.quiet) console.log(text);
+}
+
+function warn(o: OutputFlags, warnings: string[]): void {
+  if (!o.quiet) for (const w of warnings) console.error(`${stamp()} warning: ${w}`);
 }
 
 function program(): Command {
@@ -33,7 +51,9 @@ function program(): Command {
     .description('check a topology file; exit 2 with every problem, positioned, when it is invalid')
     .addOption(fileOption())
     .option('--json', 'print the result as JSON')
-    .action((o: { file: string; json?: boolean }) => {
+    .option('-q, --quiet', 'print nothing when valid; the exit code says it')
+    .action(async (o: { file: string } & OutputFlags) => {
+      const { loadTopology } = await topologyModule();
       let t;
       try {
         t = loadTopology(o.file);
@@ -44,10 +64,8 @@ function program(): Command {
         return;
       }
       if (o.json) print({ valid: true, file: t.file, name: t.name, nodes: t.nodes, warnings: t.warnings });
-      else {
-        for (const w of t.warnings) console.error(`warning: ${w}`);
-        console.log(`${o.file}: valid (${t.nodes.length} nodes: ${t.nodes.map((n) => `${n.name}=${n.role}`).join(', ')})`);
-      }
+      warn(o, o.json ? [] : t.warnings);
+      say(o, `${o.file}: valid (${t.nodes.length} nodes: ${t.nodes.map((n) => `${n.name}=${n.role}`).join(', ')})`);
     });
 
   cli
@@ -55,20 +73,27 @@ function program(): Command {
     .description("write each node's my.cnf (to stdout, or into --out DIR as NODE.cnf)")
     .addOption(fileOption())
     .option('--out <dir>', 'folder to write NODE.cnf files into')
-    .action((o: { file: string; out?: string }) => {
-      const t = loadTopology(o.file);
-      for (const w of t.warnings) console.error(`warning: ${w}`);
+    .option('--json', 'print [{ node, file?, text }] as JSON')
+    .option('-q, --quiet', 'print nothing but errors (with --out)')
+    .action(async (o: { file: string; out?: string } & OutputFlags) => {
+      const t = (await topologyModule()).loadTopology(o.file);
+      const { renderAll } = await import('./render/mycnf');
+      warn(o, t.warnings);
+      const written: { node: string; file?: string; text: string }[] = [];
       for (const r of renderAll(t)) {
         if (!o.out) {
-          console.log(`# ---- ${r.node}.cnf ----\n${r.text}`);
+          written.push({ node: r.node, text: r.text });
+          if (!o.json && !o.quiet) console.log(`# ---- ${r.node}.cnf ----\n${r.text}`);
           continue;
         }
         fs.mkdirSync(o.out, { recursive: true });
         const file = path.join(o.out, `${r.node}.cnf`);
         fs.writeFileSync(file, r.text);
         fs.chmodSync(file, 0o644); // mysqld ignores a world-writable my.cnf
-        console.log(`wrote ${file}`);
+        written.push({ node: r.node, file, text: r.text });
+        say(o, `wrote ${file}`);
       }
+      if (o.json) print(written);
     });
 
   cli
@@ -77,16 +102,19 @@ function program(): Command {
     .addOption(fileOption())
     .option('--json', 'print the result as one JSON document (no progress output)')
     .option('--plain', 'timestamped progress lines instead of the live tree')
+    .option('-q, --quiet', 'print nothing but errors')
     .option('--keep-on-failure', 'when up fails, keep the containers and volumes this run created for inspection (default: remove them)')
-    .action(async (o: { file: string; json?: boolean; plain?: boolean; keepOnFailure?: boolean }) => {
-      const t = loadTopology(o.file);
-      for (const w of t.warnings) console.error(`${stamp()} warning: ${w}`);
+    .action(async (o: { file: string; keepOnFailure?: boolean } & OutputFlags) => {
+      const t = (await topologyModule()).loadTopology(o.file);
+      const { up } = await import('./commands/up');
+      const { withoutSecrets } = await import('./commands/connection');
+      warn(o, t.warnings);
       const controller = new AbortController();
       // The first Ctrl-C stops at the next step and cleans up; a second one exits at once.
       process.once('SIGINT', () => controller.abort(new ReplikitError('interrupted (Ctrl-C)', 'run replikit up again to finish, or replikit down to remove what exists')));
-      const result = await up(t, { progress: o.json ? 'silent' : o.plain ? 'plain' : 'auto', signal: controller.signal, keepOnFailure: o.keepOnFailure });
-      if (o.json) print(result);
-      else console.log(summary(result));
+      const result = await up(t, { progress: progressOf(o), signal: controller.signal, keepOnFailure: o.keepOnFailure });
+      if (o.json) print(withoutSecrets(result));
+      say(o, summary(result));
     });
 
   cli
@@ -94,10 +122,12 @@ function program(): Command {
     .description('containers, versions and replication threads of every node')
     .addOption(fileOption())
     .option('--json', 'print the status as one JSON document')
-    .action(async (o: { file: string; json?: boolean }) => {
+    .option('-q, --quiet', 'print nothing; exit 1 when not healthy')
+    .action(async (o: { file: string } & OutputFlags) => {
+      const { status, formatStatus } = await import('./commands/status');
       const report = await status(o.file);
       if (o.json) print(report);
-      else console.log(formatStatus(report));
+      say(o, formatStatus(report));
       if (!report.healthy) process.exitCode = EXIT.runtime;
     });
 
@@ -107,14 +137,14 @@ function program(): Command {
     .addOption(fileOption())
     .option('--max-lag <seconds>', 'largest replica lag that passes', (v) => positiveInt(v, '--max-lag'), 10)
     .option('--json', 'print the report as one JSON document')
-    .action(async (o: { file: string; maxLag: number; json?: boolean }) => {
+    .option('-q, --quiet', 'print only problems; the exit code says the rest')
+    .action(async (o: { file: string; maxLag: number } & OutputFlags) => {
+      const { verify } = await import('./commands/verify');
       const r = await verify(o.file, { maxLagSeconds: o.maxLag });
       if (o.json) print(r);
-      else {
-        for (const x of r.replicas) console.log(`${x.node} ← ${x.source}: IO ${x.io}, SQL ${x.sql}, ${x.secondsBehind ?? '?'} s behind, ${x.equalTables}/${x.tables} tables equal`);
-        for (const p of r.problems) console.log(`problem: ${p}`);
-        console.log(r.ok ? `${r.topology}: verified` : `${r.topology}: NOT verified (${r.problems.length} problem(s))`);
-      }
+      for (const x of r.replicas) say(o, `${x.node} ← ${x.source}: IO ${x.io}, SQL ${x.sql}, ${x.secondsBehind ?? '?'} s behind, ${x.equalTables}/${x.tables} tables equal`);
+      if (!o.json) for (const p of r.problems) console.error(`problem: ${p}`);
+      say(o, r.ok ? `${r.topology}: verified` : `${r.topology}: NOT verified (${r.problems.length} problem(s))`);
       if (!r.ok) process.exitCode = EXIT.runtime;
     });
 
@@ -124,14 +154,15 @@ function program(): Command {
     .addOption(fileOption())
     .option('--volumes', 'also remove the data volumes')
     .option('--json', 'print what was removed as JSON')
-    .action(async (o: { file: string; volumes?: boolean; json?: boolean }) => {
+    .option('-q, --quiet', 'print nothing but errors')
+    .action(async (o: { file: string; volumes?: boolean } & OutputFlags) => {
+      const { readTopologyName } = await import('./topology/name');
+      const { down } = await import('./commands/down');
       const removed = await down(readTopologyName(o.file), { volumes: o.volumes });
       if (o.json) print(removed);
-      else {
-        const parts = [`${removed.containers.length} container(s)`, `${removed.networks.length} network(s)`];
-        if (o.volumes) parts.push(`${removed.volumes.length} volume(s)`);
-        console.log(`removed ${parts.join(', ')}${o.volumes ? '' : '; data volumes kept (--volumes removes them)'}`);
-      }
+      const parts = [`${removed.containers.length} container(s)`, `${removed.networks.length} network(s)`];
+      if (o.volumes) parts.push(`${removed.volumes.length} volume(s)`);
+      say(o, `removed ${parts.join(', ')}${o.volumes ? '' : '; data volumes kept (--volumes removes them)'}`);
     });
   cli
     .command('switchover')
@@ -141,12 +172,14 @@ function program(): Command {
     .option('--write', 'rewrite the topology file with the new roles (comments kept)')
     .option('--json', 'print the result as one JSON document (no progress output)')
     .option('--plain', 'timestamped progress lines instead of the live tree')
-    .action(async (newPrimary: string, o: { file: string; write?: boolean; json?: boolean; plain?: boolean }) => {
-      const r = await switchover(o.file, newPrimary, { write: o.write, progress: o.json ? 'silent' : o.plain ? 'plain' : 'auto' });
+    .option('-q, --quiet', 'print nothing but errors')
+    .action(async (newPrimary: string, o: { file: string; write?: boolean } & OutputFlags) => {
+      const { switchover } = await import('./commands/switchover');
+      const r = await switchover(o.file, newPrimary, { write: o.write, progress: progressOf(o) });
       if (o.json) return print(r);
-      console.log(`${r.newPrimary} is the primary; ${r.repointed.join(', ')} replicate from it (writes refused for ${r.writeDowntimeMs} ms)`);
-      console.log(r.written ? `updated ${o.file}:` : `edit ${o.file} to match (or run again with --write):`);
-      console.log(r.edit);
+      say(o, `${r.newPrimary} is the primary; ${r.repointed.join(', ')} replicate from it (writes refused for ${r.writeDowntimeMs} ms)`);
+      say(o, r.written ? `updated ${o.file}:` : `edit ${o.file} to match (or run again with --write):`);
+      say(o, r.edit);
     });
   return cli;
 }

@@ -6,9 +6,10 @@ import { environmentLookup, interpolate, Lookup } from './interpolate';
 import { Positions } from './positions';
 import { schemaProblems } from './schema';
 import { isObject, RawNode, RawTopology, semanticProblems } from './check';
-import type { NodeSpec, Topology } from './types';
+import { DEFAULT_FILE, NodeSpec, Topology } from './types';
 
-export const DEFAULT_FILE = 'replikit.yaml';
+export { DEFAULT_FILE };
+
 
 export interface LoadOptions {
   /** Where `${VAR}` values come from; defaults to process.env, then `.env` beside the file, then in the working folder. */

@@ -1,3 +1,6 @@
+/** The file replikit reads when -f is not given. */
+export const DEFAULT_FILE = 'replikit.yaml';
+
 /** The topology as replikit uses it: validated, interpolated, with every default filled in. */
 export type Role = 'primary' | 'replica';
 export type ReplicationMode = 'position' | 'gtid';

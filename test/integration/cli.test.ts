@@ -56,6 +56,31 @@ describe('replikit CLI against the real engine', () => {
     expect(gone.out).toMatch(/removed 0 container\(s\), 0 network\(s\), 2 volume\(s\)/);
   });
 
+  it('--quiet prints nothing, NO_COLOR output has no escape codes, --json shapes carry no password', async () => {
+    const t = simpleTopology(name, IMAGE, { replica1: undefined });
+    const quiet = replikit(['up', '-f', t.file, '--quiet']);
+    expect([quiet.code, quiet.out, quiet.err]).toEqual([0, '', '']);
+    const plain = replikit(['status', '-f', t.file], { NO_COLOR: '1' });
+    expect(plain.out).toMatch(/^NODE +ROLE +STATE/);
+    expect(plain.out).not.toMatch(/\x1b\[/);
+    const up = JSON.parse(replikit(['up', '-f', t.file, '--json']).out);
+    expect(up.nodes[0]).toEqual({
+      name: 'primary',
+      role: 'primary',
+      container: `${name}-primary`,
+      host: '127.0.0.1',
+      port: expect.any(Number),
+      user: 'root',
+      connection: { host: '127.0.0.1', port: up.nodes[0].port, user: 'root', charset: 'utf8mb4' },
+      uri: `mysql://root@127.0.0.1:${up.nodes[0].port}/`,
+      version: expect.stringMatching(/MariaDB/),
+    });
+    const verify = replikit(['verify', '-f', t.file, '--quiet']);
+    expect([verify.code, verify.out, verify.err]).toEqual([0, '', '']);
+    expect(JSON.parse(replikit(['render', '-f', t.file, '--json']).out).map((r: { node: string }) => r.node)).toEqual(['primary', 'replica1']);
+    expect(replikit(['down', '-f', t.file, '--volumes', '--quiet']).out).toBe('');
+  });
+
   it('down touches nothing without the topology label', async () => {
     const bystander = `${name}-bystander`;
     await docker.ensureVolume(bystander, { other: 'label' });
