@@ -1,6 +1,9 @@
 import { Listr, ListrRendererValue, ListrTaskWrapper } from 'listr2';
 import { DockerEngine } from '../docker/engine';
-import { containerName, LABEL, networkName, topologyLabels } from '../docker/names';
+import { containerName, LABEL, networkName, topologyLabels, volumeName } from '../docker/names';
+import { DataDirSeed, seedable } from '../docker/seed';
+import { guessImageVersion } from '../dialects/detect';
+import { profileCnf } from '../render/mycnf';
 import { waitForSql } from '../docker/wait-for-sql';
 import { desiredState, observe } from '../plan/observe';
 import { Plan, reconcile, Desired } from '../plan/reconcile';
@@ -114,6 +117,18 @@ export async function up(topology: TopologySource, options: UpOptions = {}): Pro
         },
         { title: 'Create network and data volumes', enabled: (c) => c.plan.has('create-network') || c.plan.has('create-volume'), task: networkAndVolumes },
         {
+          title: 'Seed new data directories from one initialised copy',
+          enabled: (c) => seedGroups(c).size > 0,
+          task: (c, task) =>
+            task.newListr(
+              [...seedGroups(c)].map(([image, volumes]) => ({
+                title: `${volumes.length} volume(s) of ${image}`,
+                task: (_: Ctx, sub: Task) => new DataDirSeed(c.docker).copyInto(image, profileCnf(c.t.profile), volumes, (l) => (sub.output = l)),
+              })),
+              { concurrent: true },
+            ),
+        },
+        {
           title: 'Create and start containers',
           enabled: (c) => c.plan.nodesTouched().size > 0,
           task: (c, task) => task.newListr([...c.plan.nodesTouched()].map((n) => ({ title: n, task: () => startNode(c, n) })), { concurrent: true }),
@@ -190,6 +205,17 @@ async function networkAndVolumes(c: Ctx): Promise<void> {
       return [c.docker.ensureVolume(o.name, { ...topologyLabels(c.t), [LABEL.node]: o.node }).then((made) => made && c.created.volumes.push(o.name))];
     }),
   );
+}
+
+/** Volumes this run created whose nodes can start from a seed copy, by image. */
+function seedGroups(c: Ctx): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const n of c.t.nodes) {
+    const volume = volumeName(c.t, n.name);
+    if (!c.created.volumes.includes(volume) || !seedable(guessImageVersion(n.image).flavor)) continue;
+    groups.set(n.image, [...(groups.get(n.image) ?? []), volume]);
+  }
+  return groups;
 }
 
 async function startNode(c: Ctx, node: string): Promise<void> {

@@ -126,6 +126,20 @@ export function replicationUserStatements(user: string, password: string): strin
   ];
 }
 
+/**
+ * root@localhost and root@'%' with the topology's password, as an init_file: one statement per
+ * line, nothing binlogged, safe to run at every start.
+ */
+export function rootAccountStatements(password: string): string[] {
+  return [
+    'SET SESSION sql_log_bin=0;',
+    `ALTER USER IF EXISTS 'root'@'localhost' IDENTIFIED BY ${literal(password)};`,
+    `CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY ${literal(password)};`,
+    `ALTER USER 'root'@'%' IDENTIFIED BY ${literal(password)};`,
+    "GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;",
+  ];
+}
+
 /** How to reach the source: the options every CHANGE statement starts with, MASTER_ or SOURCE_. */
 export function connectionOptions(o: ChangeSourceOptions, prefix: 'MASTER' | 'SOURCE'): string[] {
   return [

@@ -1,10 +1,11 @@
 import type { ContainerCreateOptions } from 'dockerode';
 import type { NodeSpec, Topology } from '../topology/types';
 import type { RenderedNode } from '../render/mycnf';
-import { hashOf, MYCNF_PATH } from '../render/mycnf';
+import { hashOf, MYCNF_PATH, usesRootInitFile } from '../render/mycnf';
+import { rootAccountStatements } from '../dialects/dialect';
 import { guessImageVersion } from '../dialects/detect';
 import { ArchiveFile } from './archive';
-import { containerName, LABEL, MYSQL_UID, networkName, nodeLabels, ROOT_PASSWORD_FILE, volumeName } from './names';
+import { containerName, LABEL, MYSQL_UID, networkName, nodeLabels, ROOT_INIT_FILE, ROOT_PASSWORD_FILE, volumeName } from './names';
 
 /** Everything needed to create one node's container: the options and the files put into it. */
 export interface ContainerPlan {
@@ -22,7 +23,8 @@ export interface ContainerPlan {
  */
 export function containerPlan(t: Topology, node: NodeSpec, rendered: RenderedNode): ContainerPlan {
   const name = containerName(t, node.name);
-  const mariadb = guessImageVersion(node.image).flavor === 'mariadb';
+  const flavor = guessImageVersion(node.image).flavor;
+  const mariadb = flavor === 'mariadb';
   // Covers what a running container cannot change without being recreated.
   const configHash = hashOf([rendered.text, node.image, node.bind, node.port ?? 'any'].join('\n'));
   return {
@@ -32,6 +34,9 @@ export function containerPlan(t: Topology, node: NodeSpec, rendered: RenderedNod
     files: [
       { path: MYCNF_PATH, content: rendered.text, mode: 0o644 },
       { path: ROOT_PASSWORD_FILE, content: t.credentials.rootPassword, mode: 0o400, uid: MYSQL_UID, gid: MYSQL_UID },
+      ...(usesRootInitFile(flavor)
+        ? [{ path: ROOT_INIT_FILE, content: `${rootAccountStatements(t.credentials.rootPassword).join('\n')}\n`, mode: 0o400, uid: MYSQL_UID, gid: MYSQL_UID }]
+        : []),
     ],
     options: {
       name,

@@ -6,10 +6,18 @@ export const LABEL = {
   node: 'io.replikit.node',
   role: 'io.replikit.role',
   configHash: 'io.replikit.config-hash',
+  /** An initialised data directory kept to copy into new nodes' volumes (see docker/seed.ts). */
+  seed: 'io.replikit.seed',
 } as const;
 
 /** Where each container finds the root password (a file, never an environment value). */
 export const ROOT_PASSWORD_FILE = '/run/secrets/replikit-root-password';
+/**
+ * SQL the server runs at every start (my.cnf init_file): sets root's password from the topology.
+ * A data directory copied from the seed was initialised with a throwaway password; this file
+ * gives every node the topology's. Readable by the server only, like the password file.
+ */
+export const ROOT_INIT_FILE = '/run/secrets/replikit-root-init.sql';
 /** The official images run mysqld as uid/gid 999; the secret is theirs to read and no one else's. */
 export const MYSQL_UID = 999;
 

@@ -5,6 +5,7 @@ import * as ini from 'ini';
 import type { NodeSpec, SettingValue, Topology } from '../topology/types';
 import type { Dialect } from '../dialects/dialect';
 import { dialectFor, guessImageVersion } from '../dialects/detect';
+import { ROOT_INIT_FILE } from '../docker/names';
 
 export const TEMPLATES_DIR = path.join(__dirname, '..', '..', 'templates');
 /** Where the rendered file goes in the container; the official images read conf.d last. */
@@ -21,7 +22,7 @@ export interface RenderedNode {
 }
 
 /**
- * One node's my.cnf: base template, then the role's template, then the topology's replication
+ * One node's my.cnf: base template, the profile's, then the role's template, then the topology's replication
  * settings, then the node's own `mysqld:` settings, which win. Pure: same input, same text.
  */
 export function renderNode(topology: Topology, node: NodeSpec, dialect: Dialect = dialectFor(guessImageVersion(node.image))): RenderedNode {
@@ -31,13 +32,14 @@ export function renderNode(topology: Topology, node: NodeSpec, dialect: Dialect 
     binlog_format: topology.replication.binlogFormat,
   };
   const config: Config = {};
-  for (const name of ['base', node.role]) merge(config, readTemplate(name, vars));
+  for (const name of ['base', `profile-${topology.profile}`, node.role]) merge(config, readTemplate(name, vars));
 
   const mysqld = config.mysqld;
   const r = topology.replication;
   if (r.ignoreDatabases.length) mysqld.binlog_ignore_db = r.ignoreDatabases;
   if (r.skipErrors.length) mysqld.replica_skip_errors = r.skipErrors.join(',');
   if (r.mode === 'gtid') Object.assign(mysqld, dialect.gtidSettings());
+  if (usesRootInitFile(dialect.version.flavor)) mysqld.init_file = ROOT_INIT_FILE;
   if (mysqld.binlog_expire_logs_seconds !== undefined) {
     const seconds = Number(mysqld.binlog_expire_logs_seconds);
     delete mysqld.binlog_expire_logs_seconds;
@@ -58,6 +60,19 @@ export function renderNode(topology: Topology, node: NodeSpec, dialect: Dialect 
     `# Dialect: ${dialect.id}. Edit the topology file, not this file.\n` +
     ini.encode(toOptionFile(config), { whitespace: true, bracketedArray: false });
   return { node: node.name, text, hash: hashOf(text) };
+}
+
+/**
+ * MariaDB nodes set root's password at every start from an init_file, which lets their data
+ * directories start as copies of one seed (docker/seed.ts). MySQL nodes initialise their own.
+ */
+export function usesRootInitFile(flavor: string): boolean {
+  return flavor === 'mariadb';
+}
+
+/** The profile's settings alone, as an option file: what the seed data directory is made with. */
+export function profileCnf(profile: Topology['profile']): string {
+  return ini.encode(toOptionFile(readTemplate(`profile-${profile}`, {})), { whitespace: true, bracketedArray: false });
 }
 
 export function renderAll(topology: Topology): RenderedNode[] {

@@ -8,6 +8,7 @@ export interface RawTopology {
   version?: unknown;
   name?: unknown;
   image?: unknown;
+  profile?: unknown;
   credentials?: Record<string, unknown>;
   replication?: Record<string, unknown>;
   init?: unknown;

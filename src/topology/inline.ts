@@ -11,6 +11,7 @@ export interface TopologyInput {
   /** Left out: a unique name is made up, so parallel CI jobs never share containers. */
   name?: string;
   image?: string;
+  profile?: 'dev' | 'production';
   /** Passwords left out are generated; `${VAR}` values are read from the environment as in a file. */
   credentials?: { root_password?: string; replication_user?: string; replication_password?: string };
   replication?: { mode?: 'position' | 'gtid'; binlog_format?: 'ROW' | 'MIXED' | 'STATEMENT'; ignore_databases?: string[]; skip_errors?: number[]; charset?: 'utf8mb4' };

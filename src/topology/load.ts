@@ -122,6 +122,7 @@ function resolve(raw: RawTopology, file: string, interpolated: Set<string>): Top
   return {
     file,
     name: raw.name as string,
+    profile: (raw.profile as Topology['profile'] | undefined) ?? 'dev',
     credentials: {
       rootPassword: creds.root_password as string,
       replicationUser: (creds.replication_user as string | undefined) ?? 'repl',

@@ -4,6 +4,7 @@ export const DEFAULT_FILE = 'replikit.yaml';
 /** The topology as replikit uses it: validated, interpolated, with every default filled in. */
 export type Role = 'primary' | 'replica';
 export type ReplicationMode = 'position' | 'gtid';
+export type Profile = 'dev' | 'production';
 export type BinlogFormat = 'ROW' | 'MIXED' | 'STATEMENT';
 export type SettingValue = string | number | boolean;
 
@@ -38,6 +39,8 @@ export interface Topology {
   /** Absolute path of the file it was loaded from. */
   file: string;
   name: string;
+  /** Server footprint settings rendered into every node's my.cnf (templates/profile-*.cnf). */
+  profile: Profile;
   credentials: Credentials;
   replication: ReplicationSettings;
   /** Absolute paths of SQL files run once on the primary. */
