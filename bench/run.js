@@ -1,84 +1,177 @@
 #!/usr/bin/env node
 /**
- * Measures replikit on the real engine (npm run build first):
- *   node bench/run.js [image]        default image: replikit/mariadb:10.11
- * Prints one line per figure and a JSON summary. Topologies are created under the name
- * rk-bench-* with ports picked by Docker, and removed afterwards.
+ * replikit's benchmark, on the real engine (npm run bench builds first):
+ *
+ *   npm run bench                    image replikit/mariadb:10.11, 3 runs of each measure
+ *   npm run bench -- IMAGE --runs 5  another image, more runs
+ *
+ * Measures, each several times, medians and spreads (min–max):
+ * - floor: N containers of the image started in parallel with plain `docker run`, until each
+ *   answers a ping: what the engine and the server cost with no replication at all;
+ * - `replikit up` (the CLI, as users run it) for 1+1, 1+2, 1+8 from nothing to verified
+ *   replication, and its ratio to the floor of the same node count, measured in the same run;
+ * - `up` on a converged topology, `status`, `down --volumes`, `replikit --help`;
+ * - peak memory of every server container (cgroup), for the dev and production profiles.
+ * Prints a readable table, then one JSON document on the last line.
  */
+const { execFile, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { promisify } = require('node:util');
 const { createConnection } = require('mysql2/promise');
-const { loadTopology, up, down, switchover, DockerEngine } = require('../dist');
 
-const image = process.argv[2] ?? 'replikit/mariadb:10.11';
-const env = { MYSQL_ROOT_PASSWORD: 'bench-root', MYSQL_REPLICATION_PASSWORD: 'bench-repl' };
-const docker = new DockerEngine();
+const run = promisify(execFile);
+const args = process.argv.slice(2);
+const runsAt = args.indexOf('--runs');
+const RUNS = runsAt >= 0 ? Number(args.splice(runsAt, 2)[1]) : 3;
+const IMAGE = args[0] ?? 'replikit/mariadb:10.11';
+const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
+const PASSWORD = 'bench-root-pw';
+const env = { ...process.env, MYSQL_ROOT_PASSWORD: PASSWORD, MYSQL_REPLICATION_PASSWORD: 'bench-repl-pw', CI: '1' };
 
-function topology(name, replicas) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rk-bench-'));
-  const nodes = replicas.map((r) => `  ${r}:\n    role: replica\n`).join('');
-  const file = path.join(dir, 'replikit.yaml');
-  fs.writeFileSync(file, `version: 1\nname: ${name}\nimage: ${image}\ncredentials:\n  root_password: \${MYSQL_ROOT_PASSWORD}\n  replication_password: \${MYSQL_REPLICATION_PASSWORD}\nnodes:\n  primary:\n    role: primary\n${nodes}`);
-  return loadTopology(file, { env });
-}
+const ms = (start) => Number((process.hrtime.bigint() - start) / 1_000_000n);
+const pause = (t) => new Promise((r) => setTimeout(r, t));
 
-async function timed(fn) {
+async function replikit(...argv) {
   const start = process.hrtime.bigint();
-  const result = await fn();
-  return { ms: Number((process.hrtime.bigint() - start) / 1_000_000n), result };
+  await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...argv], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`replikit ${argv.join(' ')} exited ${code}: ${err}`))));
+  });
+  return ms(start);
 }
 
-async function sql(port, q, values) {
-  const c = await createConnection({ host: '127.0.0.1', port, user: 'root', password: env.MYSQL_ROOT_PASSWORD });
-  try {
-    return (await c.query(q, values))[0];
-  } finally {
-    await c.end();
-  }
+function topologyFile(name, replicas, profile = 'dev') {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rk-bench-'));
+  const nodes = Array.from({ length: replicas }, (_, i) => `  replica${i + 1}:\n    role: replica\n`).join('');
+  const file = path.join(dir, 'replikit.yaml');
+  fs.writeFileSync(
+    file,
+    `version: 1\nname: ${name}\nimage: ${IMAGE}\nprofile: ${profile}\ncredentials:\n  root_password: \${MYSQL_ROOT_PASSWORD}\n  replication_password: \${MYSQL_REPLICATION_PASSWORD}\nnodes:\n  primary:\n    role: primary\n${nodes}`,
+  );
+  return file;
+}
+
+/** Plain `docker run` of n servers at once, until each answers a ping on its published port. */
+async function floor(n) {
+  const names = Array.from({ length: n }, (_, i) => `rk-bench-floor-${i}`);
+  await run('docker', ['rm', '-f', '-v', ...names]).catch(() => undefined);
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    names.map(async (name) => {
+      await run('docker', ['run', '-d', '--name', name, '-e', `MARIADB_ROOT_PASSWORD=${PASSWORD}`, '-e', `MYSQL_ROOT_PASSWORD=${PASSWORD}`, '-p', '127.0.0.1::3306', IMAGE]);
+      const { stdout } = await run('docker', ['port', name, '3306/tcp']);
+      const port = Number(stdout.trim().split('\n')[0].split(':').pop());
+      for (;;) {
+        try {
+          const c = await createConnection({ host: '127.0.0.1', port, user: 'root', password: PASSWORD, connectTimeout: 2000 });
+          await c.ping();
+          await c.end();
+          return;
+        } catch {
+          await pause(100);
+        }
+      }
+    }),
+  );
+  const elapsed = ms(start);
+  const memory = await peakMemory(names);
+  await run('docker', ['rm', '-f', '-v', ...names]);
+  return { elapsed, memory };
+}
+
+/** Peak memory (bytes) of each container, from its cgroup (v1 or v2); docker stats' current use as a fallback. */
+async function peakMemory(containers) {
+  return Promise.all(
+    containers.map(async (c) => {
+      const id = (await run('docker', ['inspect', '-f', '{{.Id}}', c])).stdout.trim();
+      for (const file of [
+        `/sys/fs/cgroup/memory/docker/${id}/memory.max_usage_in_bytes`,
+        `/sys/fs/cgroup/system.slice/docker-${id}.scope/memory.peak`,
+        `/sys/fs/cgroup/docker/${id}/memory.peak`,
+      ]) {
+        if (fs.existsSync(file)) return Number(fs.readFileSync(file, 'utf8'));
+      }
+      const { stdout } = await run('docker', ['stats', '--no-stream', '--format', '{{.MemUsage}}', c]);
+      const m = /^([\d.]+)([KMG]i?B)/.exec(stdout.trim());
+      return m ? Number(m[1]) * { KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, kB: 1e3, MB: 1e6, GB: 1e9 }[m[2]] : NaN;
+    }),
+  );
+}
+
+function stats(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid] : Math.round((sorted[mid - 1] + sorted[mid]) / 2);
+  return { median, min: sorted[0], max: sorted[sorted.length - 1], runs: values };
 }
 
 async function main() {
-  const figures = {};
-  const note = (key, value, text) => {
-    figures[key] = value;
-    console.log(`${key}: ${text}`);
-  };
+  await run('docker', ['image', 'inspect', IMAGE]).catch(() => {
+    throw new Error(`image ${IMAGE} is missing: scripts/test-env.sh builds the test images`);
+  });
+  const samples = {};
+  const add = (key, value) => (samples[key] ??= []).push(value);
+  const memory = {};
 
-  const two = topology('rk-bench-two', ['replica1']);
-  await down(two.name, { volumes: true });
-  const cold = await timed(() => up(two, { progress: 'silent' }));
-  note('up_cold_1p1r_ms', cold.ms, `${cold.ms} ms for a cold up of primary + 1 replica (heartbeat lag ${cold.result.nodes[1].heartbeatLagMs} ms)`);
-  const warm = await timed(() => up(two, { progress: 'silent' }));
-  note('up_converged_ms', warm.ms, `${warm.ms} ms for up on the converged topology (changed: ${warm.result.changed})`);
+  // The seed data directory is a cache like the image: made once, by the first up of an image.
+  const seedFile = topologyFile('rk-bench-seed', 0);
+  const seedVolumes = (await run('docker', ['volume', 'ls', '-q', '-f', 'label=io.replikit.seed'])).stdout.trim().split('\n').filter(Boolean);
+  if (seedVolumes.length) await run('docker', ['volume', 'rm', ...seedVolumes]);
+  add('up_1p0r_first_ever_ms', await replikit('up', '-q', '-f', seedFile));
+  await replikit('down', '--volumes', '-q', '-f', seedFile);
 
-  const p = await docker.hostPort(`${two.name}-primary`);
-  const rows = 200_000;
-  await sql(p, 'CREATE DATABASE app');
-  await sql(p, 'CREATE TABLE app.t (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64)) ENGINE=InnoDB');
-  await sql(p, `INSERT INTO app.t (v) SELECT MD5(seq) FROM app.seq_1_to_${rows}`);
-  const grown = topology('rk-bench-two', ['replica1', 'replica2']);
-  const join = await timed(() => up(grown, { progress: 'silent' }));
-  note('join_snapshot_200k_rows_ms', join.ms, `${join.ms} ms to add a replica to a primary holding ${rows} rows (snapshot + catch-up + verify)`);
+  for (let r = 1; r <= RUNS; r++) {
+    process.stderr.write(`run ${r}/${RUNS}\n`);
+    for (const [replicas, nodes] of [
+      [1, 2],
+      [2, 3],
+      [8, 9],
+    ]) {
+      const f = await floor(nodes);
+      add(`floor_${nodes}_ms`, f.elapsed);
+      if (r === 1) memory[`floor_${nodes}_default_config`] = f.memory;
+      const file = topologyFile(`rk-bench-${nodes}`, replicas);
+      await replikit('down', '--volumes', '-q', '-f', file);
+      add(`up_1p${replicas}r_ms`, await replikit('up', '-q', '-f', file));
+      add(`ratio_up_1p${replicas}r_to_floor_${nodes}`, samples[`up_1p${replicas}r_ms`].at(-1) / f.elapsed);
+      if (replicas === 2) {
+        add('up_noop_ms', await replikit('up', '-q', '-f', file));
+        add('status_ms', await replikit('status', '-q', '-f', file));
+      }
+      if (r === 1) memory[`up_1p${replicas}r_dev_profile`] = await peakMemory(Array.from({ length: nodes }, (_, i) => `rk-bench-${nodes}-${i ? `replica${i}` : 'primary'}`));
+      add(`down_volumes_${nodes}_nodes_ms`, await replikit('down', '--volumes', '-q', '-f', file));
+    }
+    add('help_ms', await replikit('--help'));
+  }
 
-  const sw = await timed(() => switchover(grown, 'replica1', { progress: 'silent' }));
-  note('switchover_ms', sw.ms, `${sw.ms} ms for a switchover of 1 primary + 2 replicas; writes refused for ${sw.result.writeDowntimeMs} ms`);
-  figures.switchover_write_downtime_ms = sw.result.writeDowntimeMs;
-  await down(two.name, { volumes: true });
+  const prod = topologyFile('rk-bench-prod', 2, 'production');
+  await replikit('down', '--volumes', '-q', '-f', prod);
+  add('up_1p2r_production_profile_ms', await replikit('up', '-q', '-f', prod));
+  memory.up_1p2r_production_profile = await peakMemory(['rk-bench-prod-primary', 'rk-bench-prod-replica1', 'rk-bench-prod-replica2']);
+  await replikit('down', '--volumes', '-q', '-f', prod);
 
-  const many = topology('rk-bench-many', Array.from({ length: 8 }, (_, i) => `replica${i + 1}`));
-  await down(many.name, { volumes: true });
-  const fan = await timed(() => up(many, { progress: 'silent', startTimeoutMs: 300_000 }));
-  const lags = fan.result.nodes.filter((n) => n.heartbeatLagMs !== undefined).map((n) => n.heartbeatLagMs);
-  note('up_cold_1p8r_ms', fan.ms, `${fan.ms} ms for a cold up of primary + 8 replicas on ${os.cpus().length} cores (heartbeat lag max ${Math.max(...lags)} ms)`);
-  await down(many.name, { volumes: true });
+  const results = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, k.startsWith('ratio') ? ratioStats(v) : stats(v)]));
+  const mib = (b) => Math.round(b / 2 ** 20);
+  const memoryMiB = Object.fromEntries(Object.entries(memory).map(([k, v]) => [k, { max: mib(Math.max(...v)), median: mib(stats(v).median), perNode: v.map(mib) }]));
 
-  console.log(JSON.stringify({ image, cores: os.cpus().length, ...figures }));
+  console.log(`replikit benchmark: ${IMAGE}, ${RUNS} runs, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`);
+  console.log('| measure | median | min | max |\n|---|---|---|---|');
+  for (const [k, s] of Object.entries(results)) console.log(`| ${k} | ${s.median} | ${s.min} | ${s.max} |`);
+  console.log('\n| peak memory (MiB) | median per node | max per node |\n|---|---|---|');
+  for (const [k, m] of Object.entries(memoryMiB)) console.log(`| ${k} | ${m.median} | ${m.max} |`);
+  console.log(JSON.stringify({ image: IMAGE, runs: RUNS, cores: os.cpus().length, node: process.version, results, memoryMiB }));
 }
 
-main().catch(async (e) => {
+function ratioStats(values) {
+  const s = stats(values.map((v) => Math.round(v * 100)));
+  return { median: s.median / 100, min: s.min / 100, max: s.max / 100, runs: values.map((v) => Math.round(v * 100) / 100) };
+}
+
+main().catch((e) => {
   console.error(e);
-  await down('rk-bench-two', { volumes: true }).catch(() => undefined);
-  await down('rk-bench-many', { volumes: true }).catch(() => undefined);
   process.exit(1);
 });

@@ -23,7 +23,7 @@ export class DataDirSeed {
     return this.engine.docker;
   }
 
-  /** Copies an initialised data directory into every target volume (all new, all of `image`). */
+  /** Copies an initialised data directory into every target volume of `image` that has none yet. */
   async copyInto(image: string, profileCnf: string, targets: string[], progress: (line: string) => void = () => undefined): Promise<void> {
     const seed = await this.volumeFor(image, profileCnf);
     if (!(await this.engine.ownerOf('volume', seed))) {
@@ -77,19 +77,18 @@ export class DataDirSeed {
     }
   }
 
-  /** The entrypoint's real server (after its networkless temporary one) answers on TCP. */
+  /**
+   * Ready when the entrypoint's real server says so: its temporary server (no networking)
+   * reports "port: 0", the real one "port: 3306". Read from the log, so no exec is needed.
+   */
   private async waitUntilServing(container: Docker.Container): Promise<void> {
-    const ping = 'for c in mariadb-admin mysqladmin; do command -v $c >/dev/null && exec $c --protocol=tcp -h127.0.0.1 --connect-timeout=2 ping; done; exit 127';
     const deadline = Date.now() + 180_000;
     while (Date.now() < deadline) {
       const state = (await container.inspect()).State;
       if (!state.Running) throw new ReplikitError(`seed server exited with code ${state.ExitCode} while initialising`, 'docker logs of a normal node show why');
-      const exec = await container.exec({ Cmd: ['sh', '-c', ping], AttachStdout: false, AttachStderr: false });
-      await exec.start({ Detach: true });
-      let info = await exec.inspect();
-      for (let i = 0; info.Running && i < 50; i++) info = (await new Promise((r) => setTimeout(r, 100)), await exec.inspect());
-      if (info.ExitCode === 0) return;
-      await new Promise((r) => setTimeout(r, 250));
+      const log = (await container.logs({ stdout: true, stderr: true, tail: 50 })).toString('utf8');
+      if (/ready for connections[\s\S]*port: 3306/.test(log)) return;
+      await new Promise((r) => setTimeout(r, 200));
     }
     throw new ReplikitError('seed server did not start within 180 s');
   }
@@ -100,9 +99,19 @@ export class DataDirSeed {
     }
   }
 
-  /** One container copies the seed into every target; exit 3 when the seed is incomplete. */
+  /**
+   * One container copies the seed into every target that holds no data directory yet; exit 3
+   * when the seed is incomplete. mysql/ arrives last, by rename, so a copy cut short is redone.
+   */
   private helper(image: string, seed: string, targets: string[]): Promise<number> {
-    const script = `[ -f /seed/${COMPLETE} ] || exit 3; for d in /t/*; do cp -a /seed/. "$d"/ && rm -f "$d/${COMPLETE}" "$d/auto.cnf" || exit 1; done`;
+    const script = [
+      `[ -f /seed/${COMPLETE} ] || exit 3`,
+      'for d in /t/*; do',
+      '  [ -d "$d/mysql" ] && continue',
+      '  for f in /seed/*; do [ "${f##*/}" = mysql ] || cp -a "$f" "$d/" || exit 1; done',
+      '  rm -rf "$d/.mysql.tmp" && cp -a /seed/mysql "$d/.mysql.tmp" && rm -f "$d/auto.cnf" && mv "$d/.mysql.tmp" "$d/mysql" || exit 1',
+      'done',
+    ].join('\n');
     return this.run(image, script, [
       { Type: 'volume', Source: seed, Target: '/seed', ReadOnly: true },
       ...targets.map((v, i) => ({ Type: 'volume' as const, Source: v, Target: `/t/${i}` })),

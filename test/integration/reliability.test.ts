@@ -163,6 +163,17 @@ describe('failures during up', () => {
     expect((await verify(t)).ok).toBe(true);
   });
 
+  it('an up stopped after creating the volumes, before any container: the next up fills them and converges', async () => {
+    await cleanup(name);
+    const t = simpleTopology(name, IMAGE, { replica1: undefined });
+    await docker.ensureNetwork(`${name}-net`, { 'io.replikit.topology': name });
+    for (const n of ['primary', 'replica1']) await docker.ensureVolume(`${name}-${n}-data`, { 'io.replikit.topology': name, 'io.replikit.node': n });
+    const result = await up(t);
+    expect(result.changes.filter((c) => /^create-(volume|network)/.test(c))).toEqual([]);
+    expect(result.nodes.find((n) => n.name === 'replica1')?.heartbeatLagMs).toBeGreaterThanOrEqual(0);
+    expect((await verify(t)).ok).toBe(true);
+  });
+
   it('a replication password changed behind its back: the error says authentication and names the source; up repairs it', async () => {
     const t = simpleTopology(name, IMAGE, { replica1: undefined, replica2: undefined });
     const primary = await hostPort(t, 'primary');

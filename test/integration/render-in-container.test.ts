@@ -1,7 +1,8 @@
 import { containerPlan } from '../../src/docker/container-spec';
 import { networkName, topologyLabels, volumeName } from '../../src/docker/names';
 import { waitForSql } from '../../src/docker/wait-for-sql';
-import { renderNode } from '../../src/render/mycnf';
+import { profileCnf, renderNode } from '../../src/render/mycnf';
+import { DataDirSeed } from '../../src/docker/seed';
 import { cleanup, docker, IMAGES, requireEngine, ROOT_PASSWORD, simpleTopology, uniqueName } from './harness';
 
 /** The rendered my.cnf, put into a real container of the test image, is what the server runs with. */
@@ -16,6 +17,8 @@ describe.each(IMAGES)('rendered my.cnf in a real %s container', (image) => {
     const rendered = renderNode(t, node);
     await docker.ensureNetwork(networkName(t), topologyLabels(t));
     await docker.ensureVolume(volumeName(t, node.name), topologyLabels(t));
+    // As up does: a MariaDB node's data directory starts as a copy of the seed.
+    await new DataDirSeed(docker).copyInto(image, profileCnf(t.profile), [volumeName(t, node.name)]);
     const plan = containerPlan(t, node, rendered);
     await docker.create(plan);
     await docker.start(plan.name);
