@@ -117,25 +117,35 @@ export async function up(topology: TopologySource, options: UpOptions = {}): Pro
         },
         { title: 'Create network and data volumes', enabled: (c) => c.plan.has('create-network') || c.plan.has('create-volume'), task: networkAndVolumes },
         {
-          title: 'Seed new data directories from one initialised copy',
-          enabled: (c) => seedGroups(c).size > 0,
+          // Seeding writes into the volumes while the containers are being created: only start waits for both.
+          title: 'Create containers and seed new data directories',
+          enabled: (c) => c.plan.nodesTouched().size > 0,
           task: (c, task) =>
             task.newListr(
-              [...seedGroups(c)].map(([image, volumes]) => ({
-                title: `${volumes.length} volume(s) of ${image}`,
-                task: (_: Ctx, sub: Task) => new DataDirSeed(c.docker).copyInto(image, profileCnf(c.t.profile), volumes, (l) => (sub.output = l)),
-              })),
+              [
+                ...[...seedGroups(c)].map(([image, volumes]) => ({
+                  title: `Seed ${volumes.length} data volume(s) of ${image}`,
+                  task: (_: Ctx, sub: Task) => new DataDirSeed(c.docker).copyInto(image, profileCnf(c.t.profile), volumes, (l) => (sub.output = l)),
+                })),
+                ...[...c.plan.nodesTouched()].map((n) => ({ title: `Create ${n}`, task: () => createNode(c, n) })),
+              ],
               { concurrent: true },
             ),
         },
         {
-          title: 'Create and start containers',
-          enabled: (c) => c.plan.nodesTouched().size > 0,
-          task: (c, task) => task.newListr([...c.plan.nodesTouched()].map((n) => ({ title: n, task: () => startNode(c, n) })), { concurrent: true }),
-        },
-        {
-          title: 'Wait until every node accepts SQL connections',
-          task: (c, task) => task.newListr(t.nodes.map((n) => ({ title: n.name, task: (_: Ctx, sub: Task) => connectNode(c, n, sub) })), { concurrent: true }),
+          // Each node is waited for as soon as it starts: one server's start-up overlaps the next one's start.
+          title: 'Start the nodes and wait until each accepts SQL connections',
+          task: (c, task) =>
+            task.newListr(
+              t.nodes.map((n) => ({
+                title: n.name,
+                task: async (_: Ctx, sub: Task) => {
+                  if (c.plan.nodesTouched().has(n.name)) await c.docker.start(containerName(c.t, n.name));
+                  await connectNode(c, n, sub);
+                },
+              })),
+              { concurrent: true },
+            ),
         },
         {
           title: 'Create the replication user on every node',
@@ -221,13 +231,13 @@ function seedGroups(c: Ctx): Map<string, string[]> {
   return groups;
 }
 
-async function startNode(c: Ctx, node: string): Promise<void> {
+/** Creates (or recreates) a node's container with its files in, not yet started. */
+async function createNode(c: Ctx, node: string): Promise<void> {
   const { plan } = c.desired.nodes.find((n) => n.plan.node === node)!;
   if (c.plan.has('recreate-container', node)) await c.docker.remove(plan.name);
   if (c.plan.has('create-container', node)) c.created.containers.push(plan.name);
   if (c.plan.has('recreate-container', node) || c.plan.has('create-container', node)) await c.docker.create(plan);
   c.signal?.throwIfAborted();
-  await c.docker.start(plan.name);
 }
 
 async function connectNode(c: Ctx, n: NodeSpec, task: Task): Promise<void> {

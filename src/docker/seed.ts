@@ -10,6 +10,8 @@ import type { DockerEngine } from './engine';
 import { LABEL, MYSQL_UID } from './names';
 
 const COMPLETE = '.replikit-seed-complete';
+/** A seed build container older than this was left by a killed run: a build takes seconds. */
+const BUILD_STALE_MS = 120_000;
 
 /**
  * Most of a fresh node's start-up is initialising its data directory (system tables, redo log,
@@ -26,18 +28,20 @@ export class DataDirSeed {
   /** Copies an initialised data directory into every target volume of `image` that has none yet. */
   async copyInto(image: string, profileCnf: string, targets: string[], progress: (line: string) => void = () => undefined): Promise<void> {
     const seed = await this.volumeFor(image, profileCnf);
-    if (!(await this.engine.ownerOf('volume', seed))) {
-      progress(`initialising the seed data directory ${seed} (once per image and profile)`);
-      await this.build(image, profileCnf, seed);
-    }
-    const code = await this.helper(image, seed, targets);
-    if (code === 3) {
-      // A seed left incomplete by an interrupted build: make it again.
+    for (let attempt = 1; ; attempt++) {
+      if ((await this.engine.ownerOf('volume', seed)) === undefined) {
+        progress(`initialising the seed data directory ${seed} (once per image and profile)`);
+        await this.build(image, profileCnf, seed);
+      }
+      const code = await this.helper(image, seed, targets);
+      if (code === 0) return;
+      if (code !== 3 || attempt === 2) {
+        throw new ReplikitError(`could not copy seed ${seed} into ${targets.join(', ')} (exit ${code})`, `docker volume rm ${seed} makes replikit build it again`);
+      }
+      // Incomplete: a build that was interrupted, or one still running in another up. Start over.
+      await this.waitForOtherBuild(seed);
+      if ((await this.helper(image, seed, targets)) === 0) return;
       await this.engine.removeVolume(seed);
-      await this.build(image, profileCnf, seed);
-      if ((await this.helper(image, seed, targets)) !== 0) throw new ReplikitError(`could not copy seed ${seed} into ${targets.join(', ')}`);
-    } else if (code !== 0) {
-      throw new ReplikitError(`could not copy seed ${seed} into ${targets.join(', ')} (exit ${code})`, `docker volume rm ${seed} makes replikit build it again`);
     }
   }
 
@@ -46,16 +50,44 @@ export class DataDirSeed {
     return `replikit-seed-${hashOf(`${id}\n${profileCnf}`).slice(0, 12)}`;
   }
 
+  /**
+   * The build container is named after the seed, so two ups that need the same seed at once do
+   * not both build it: the second waits for the first. One left behind by a killed run (older
+   * than BUILD_STALE_MS) is removed.
+   */
+  private async waitForOtherBuild(seed: string): Promise<void> {
+    const name = `${seed}-init`;
+    const deadline = Date.now() + 180_000;
+    while (Date.now() < deadline) {
+      const info = await this.engine.inspect(name);
+      if (!info) return;
+      if (!info.State.Running || Date.now() - Date.parse(info.Created) > BUILD_STALE_MS) {
+        await this.engine.remove(name);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
   /** Runs the image's own initialisation (its entrypoint contract) into the seed volume, then shuts down cleanly. */
   private async build(image: string, profileCnf: string, seed: string): Promise<void> {
+    await this.waitForOtherBuild(seed);
+    if ((await this.engine.ownerOf('volume', seed)) !== undefined) return; // the other build made it
     await this.docker.createVolume({ Name: seed, Labels: { [LABEL.seed]: image } });
     const secret = '/run/secrets/replikit-seed-password';
-    const container = await this.docker.createContainer({
-      Image: image,
-      Env: [`MARIADB_ROOT_PASSWORD_FILE=${secret}`, `MYSQL_ROOT_PASSWORD_FILE=${secret}`],
-      Labels: { [LABEL.seed]: image },
-      HostConfig: { Mounts: [{ Type: 'volume', Source: seed, Target: '/var/lib/mysql' }], NetworkMode: 'none' },
-    });
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer({
+        name: `${seed}-init`,
+        Image: image,
+        Env: [`MARIADB_ROOT_PASSWORD_FILE=${secret}`, `MYSQL_ROOT_PASSWORD_FILE=${secret}`],
+        Labels: { [LABEL.seed]: image },
+        HostConfig: { Mounts: [{ Type: 'volume', Source: seed, Target: '/var/lib/mysql' }], NetworkMode: 'none' },
+      });
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 409) return this.waitForOtherBuild(seed); // lost the race
+      throw e;
+    }
     try {
       // The password is thrown away: every node's init_file sets its own topology's.
       const files = [
@@ -70,6 +102,7 @@ export class DataDirSeed {
       if (state.ExitCode !== 0) throw new ReplikitError(`seed server for ${image} stopped with exit code ${state.ExitCode}`);
       await this.mark(image, seed);
     } catch (e) {
+      await container.remove({ force: true }).catch(() => undefined);
       await this.docker.getVolume(seed).remove().catch(() => undefined);
       throw e instanceof ReplikitError ? e : new ReplikitError(`cannot initialise a seed data directory for ${image}: ${(e as Error).message}`, undefined, { cause: e });
     } finally {
@@ -85,7 +118,10 @@ export class DataDirSeed {
     const deadline = Date.now() + 180_000;
     while (Date.now() < deadline) {
       const state = (await container.inspect()).State;
-      if (!state.Running) throw new ReplikitError(`seed server exited with code ${state.ExitCode} while initialising`, 'docker logs of a normal node show why');
+      if (!state.Running) {
+        const tail = (await container.logs({ stdout: true, stderr: true, tail: 15 })).toString('utf8').replace(/[\x00-\x08]/g, '');
+        throw new ReplikitError(`seed server exited with code ${state.ExitCode} while initialising; last log lines:\n${tail}`, 'a setting of the profile the server does not accept is a likely cause');
+      }
       const log = (await container.logs({ stdout: true, stderr: true, tail: 50 })).toString('utf8');
       if (/ready for connections[\s\S]*port: 3306/.test(log)) return;
       await new Promise((r) => setTimeout(r, 200));
@@ -94,7 +130,8 @@ export class DataDirSeed {
   }
 
   private async mark(image: string, seed: string): Promise<void> {
-    if ((await this.run(image, `touch /seed/${COMPLETE}`, [{ Type: 'volume', Source: seed, Target: '/seed' }])) !== 0) {
+    // ibtmp1 is made anew at every start: no need to copy it.
+    if ((await this.run(image, `rm -f /seed/ibtmp1 && touch /seed/${COMPLETE}`, [{ Type: 'volume', Source: seed, Target: '/seed' }])) !== 0) {
       throw new ReplikitError(`cannot mark seed ${seed} complete`);
     }
   }
@@ -106,11 +143,15 @@ export class DataDirSeed {
   private helper(image: string, seed: string, targets: string[]): Promise<number> {
     const script = [
       `[ -f /seed/${COMPLETE} ] || exit 3`,
-      'for d in /t/*; do',
-      '  [ -d "$d/mysql" ] && continue',
-      '  for f in /seed/*; do [ "${f##*/}" = mysql ] || cp -a "$f" "$d/" || exit 1; done',
-      '  rm -rf "$d/.mysql.tmp" && cp -a /seed/mysql "$d/.mysql.tmp" && rm -f "$d/auto.cnf" && mv "$d/.mysql.tmp" "$d/mysql" || exit 1',
-      'done',
+      'copy() {',
+      '  [ -d "$1/mysql" ] && return 0',
+      // Sparse copies: most of a fresh InnoDB file is zeros, which need not be written.
+      '  for f in /seed/*; do [ "${f##*/}" = mysql ] || cp -a --sparse=always "$f" "$1/" || return 1; done',
+      '  rm -rf "$1/.mysql.tmp" && cp -a /seed/mysql "$1/.mysql.tmp" && rm -f "$1/auto.cnf" && mv "$1/.mysql.tmp" "$1/mysql"',
+      '}',
+      // One copy per volume, all at once; any that fails fails the whole.
+      'pids=""; for d in /t/*; do copy "$d" & pids="$pids $!"; done',
+      'for p in $pids; do wait $p || exit 1; done',
     ].join('\n');
     return this.run(image, script, [
       { Type: 'volume', Source: seed, Target: '/seed', ReadOnly: true },

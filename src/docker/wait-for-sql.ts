@@ -39,7 +39,7 @@ export async function waitForSql(docker: DockerEngine, container: string, endpoi
         logs(await docker.logTail(container)),
       );
     }
-    await new Promise((r) => setTimeout(r, o.intervalMs ?? 500));
+    await new Promise((r) => setTimeout(r, o.intervalMs ?? 100));
   }
   throw new NodeError(
     endpoint.node,

@@ -27,7 +27,7 @@ export async function waitForThreads(s: SqlSession, timeoutMs = 60_000, signal?:
         likelyCause(status) ?? 'check the replication user and that the source is reachable',
       );
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 50)); // threads start within milliseconds of START SLAVE
   }
   const errors = [status?.lastIoError && `Last_IO_Error: ${status.lastIoError}`, status?.lastSqlError && `Last_SQL_Error: ${status.lastSqlError}`]
     .filter(Boolean)

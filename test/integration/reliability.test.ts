@@ -163,6 +163,21 @@ describe('failures during up', () => {
     expect((await verify(t)).ok).toBe(true);
   });
 
+  it('Ctrl-C during up: exits 1 saying it was interrupted, and removes what the run created', async () => {
+    await cleanup(name);
+    const t = simpleTopology(name, IMAGE, { replica1: undefined });
+    const child = spawn(process.execPath, [CLI, 'up', '-f', t.file], { env: { ...process.env, ...ENV, CI: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (d) => (err += d));
+    for (let i = 0; i < 400 && (await leftovers(name)).containers.length < 2; i++) await pause(25);
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(1);
+    expect(err).toContain('error: interrupted (Ctrl-C)');
+    expect(err).toContain('removed what this run created');
+    expect(await leftovers(name)).toEqual(nothing);
+  });
+
   it('an up stopped after creating the volumes, before any container: the next up fills them and converges', async () => {
     await cleanup(name);
     const t = simpleTopology(name, IMAGE, { replica1: undefined });
