@@ -13,6 +13,8 @@ export function listrOptions(progress: Progress) {
     renderer: (progress === 'silent' ? 'silent' : plain ? 'simple' : 'default') as ListrRendererValue,
     rendererOptions: { timestamp: PRESET_TIMESTAMP, collapseSubtasks: false },
     exitOnError: true,
+    // listr2 would exit the process with 127 on Ctrl-C; the CLI aborts the run and cleans up instead.
+    registerSignalListeners: false,
     collectErrors: false as const,
   };
 }

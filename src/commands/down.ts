@@ -22,6 +22,9 @@ export async function down(target: DownTarget, options: { volumes?: boolean; doc
   const networks = await docker.networks(topologyName);
   for (const n of networks) await docker.removeNetwork(n);
   const volumes = options.volumes ? await docker.volumes(topologyName) : [];
-  for (const v of volumes) await docker.removeVolume(v);
+  for (const v of volumes) {
+    await docker.removeSeedHelpersOf(v); // left running by an up killed while copying the seed
+    await docker.removeVolume(v);
+  }
   return { containers, networks, volumes };
 }

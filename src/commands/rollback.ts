@@ -22,6 +22,8 @@ export async function afterFailure(c: { docker: DockerEngine; created: Created }
     const failed: string[] = [];
     const attempt = (what: string, fn: () => Promise<void>) => fn().catch((e) => failed.push(`${what}: ${(e as Error).message}`));
     await Promise.all(c.created.containers.map((n) => attempt(n, () => c.docker.remove(n))));
+    // A seed copy still running when the run stopped holds its volumes; one helper may hold several.
+    await attempt('seed copies', () => c.docker.removeSeedHelpersOf(...c.created.volumes));
     await Promise.all([
       ...c.created.networks.map((n) => attempt(n, () => c.docker.removeNetwork(n))),
       ...c.created.volumes.map((n) => attempt(n, () => c.docker.removeVolume(n))),

@@ -218,14 +218,15 @@ async function networkAndVolumes(c: Ctx): Promise<void> {
 }
 
 /**
- * Volumes of containers about to be created, by image, for nodes that start from a seed copy.
- * The copy skips a volume that already holds a data directory, so kept data is never touched.
+ * Volumes of containers about to be (re)created or started, by image, for nodes that start from
+ * a seed copy: an earlier up may have stopped before filling them. The copy skips a volume that
+ * already holds a data directory, so kept data is never touched.
  */
 function seedGroups(c: Ctx): Map<string, string[]> {
   const groups = new Map<string, string[]>();
   for (const n of c.t.nodes) {
     const volume = volumeName(c.t, n.name);
-    if (!c.plan.has('create-container', n.name) || !seedable(guessImageVersion(n.image).flavor)) continue;
+    if (!c.plan.nodesTouched().has(n.name) || !seedable(guessImageVersion(n.image).flavor)) continue;
     groups.set(n.image, [...(groups.get(n.image) ?? []), volume]);
   }
   return groups;

@@ -178,6 +178,13 @@ export class DockerEngine {
     await this.call(`remove network ${name}`, () => this.docker.getNetwork(name).remove());
   }
 
+  /** Removes replikit's own short-lived seed containers that still mount a volume (an interrupted copy). */
+  async removeSeedHelpersOf(...volumes: string[]): Promise<void> {
+    if (!volumes.length) return;
+    const list = await this.call('list containers', () => this.docker.listContainers({ all: true, filters: { volume: volumes, label: [LABEL.seed] } }));
+    await Promise.all(list.map((c) => this.remove(c.Id)));
+  }
+
   async removeVolume(name: string): Promise<void> {
     await this.call(`remove volume ${name}`, () => this.docker.getVolume(name).remove());
   }

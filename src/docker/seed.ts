@@ -28,6 +28,8 @@ export class DataDirSeed {
   /** Copies an initialised data directory into every target volume of `image` that has none yet. */
   async copyInto(image: string, profileCnf: string, targets: string[], progress: (line: string) => void = () => undefined): Promise<void> {
     const seed = await this.volumeFor(image, profileCnf);
+    // A copy left running by a killed up would race this one.
+    await this.engine.removeSeedHelpersOf(...targets);
     for (let attempt = 1; ; attempt++) {
       if ((await this.engine.ownerOf('volume', seed)) === undefined) {
         progress(`initialising the seed data directory ${seed} (once per image and profile)`);

@@ -35,7 +35,7 @@ export async function waitForSql(docker: DockerEngine, container: string, endpoi
       throw new NodeError(
         endpoint.node,
         `container ${container} exited (code ${state.ExitCode}) before accepting connections`,
-        `see docker logs ${container}; a mysqld: setting the server does not know is a common cause`,
+        'a mysqld: setting the server does not know is a common cause; docker logs shows the whole log (with --keep-on-failure the container is kept for it)',
         logs(await docker.logTail(container)),
       );
     }
@@ -44,11 +44,15 @@ export async function waitForSql(docker: DockerEngine, container: string, endpoi
   throw new NodeError(
     endpoint.node,
     `no SQL connection on ${endpoint.host}:${endpoint.port} after ${Math.round(o.timeoutMs / 1000)} s (last error: ${last})`,
-    `see docker logs ${container}`,
+    `see docker logs ${container} (with --keep-on-failure the container is kept for it)`,
     logs(await docker.logTail(container)),
   );
 }
 
+/** The server's [ERROR] lines when it logged any (they say why), else the last lines. */
 function logs(tail: string): string {
-  return `last log lines:\n${tail.split('\n').map((l) => `    ${l}`).join('\n')}`;
+  const lines = tail.split('\n');
+  const errors = lines.filter((l) => /\[ERROR\]|^ERROR /.test(l));
+  const shown = errors.length ? errors : lines;
+  return `${errors.length ? 'server errors' : 'last log lines'}:\n${shown.map((l) => `    ${l}`).join('\n')}`;
 }
