@@ -76,6 +76,8 @@ interface Ctx {
   startTimeoutMs: number;
   /** What this run created, so a failed run can take exactly that away again. */
   created: Created;
+  /** Docker work still running when a sibling task fails; cleanup waits for it to settle. */
+  inflight: Set<Promise<unknown>>;
 }
 
 type Task = ListrTaskWrapper<Ctx, any, any>;
@@ -97,6 +99,7 @@ export async function up(topology: TopologySource, options: UpOptions = {}): Pro
     signal: options.signal,
     startTimeoutMs: options.startTimeoutMs ?? 180_000,
     created: { containers: [], networks: [], volumes: [] },
+    inflight: new Set(),
   };
   const replicas = t.nodes.filter((n) => n.role === 'replica');
   try {
@@ -125,9 +128,9 @@ export async function up(topology: TopologySource, options: UpOptions = {}): Pro
               [
                 ...[...seedGroups(c)].map(([image, volumes]) => ({
                   title: `Seed ${volumes.length} data volume(s) of ${image}`,
-                  task: (_: Ctx, sub: Task) => new DataDirSeed(c.docker).copyInto(image, profileCnf(c.t.profile), volumes, (l) => (sub.output = l)),
+                  task: (_: Ctx, sub: Task) => track(c, new DataDirSeed(c.docker).copyInto(image, profileCnf(c.t.profile), volumes, (l) => (sub.output = l))),
                 })),
-                ...[...c.plan.nodesTouched()].map((n) => ({ title: `Create ${n}`, task: () => createNode(c, n) })),
+                ...[...c.plan.nodesTouched()].map((n) => ({ title: `Create ${n}`, task: () => track(c, createNode(c, n)) })),
               ],
               { concurrent: true },
             ),
@@ -191,6 +194,8 @@ export async function up(topology: TopologySource, options: UpOptions = {}): Pro
     ).run(ctx);
     return await report(ctx);
   } catch (e) {
+    // Removing a volume while a sibling task still copies into it would fail, or let Docker make it anew.
+    await Promise.allSettled([...ctx.inflight]);
     throw await afterFailure(ctx, e, options.keepOnFailure ?? false);
   } finally {
     await Promise.all([...ctx.sessions.values()].map((s) => s.close()));
@@ -215,6 +220,12 @@ async function networkAndVolumes(c: Ctx): Promise<void> {
       return [c.docker.ensureVolume(o.name, { ...topologyLabels(c.t), [LABEL.node]: o.node }).then((made) => made && c.created.volumes.push(o.name))];
     }),
   );
+}
+
+/** Registers Docker work that must finish before a failed run cleans up. */
+function track<T>(c: Ctx, work: Promise<T>): Promise<T> {
+  c.inflight.add(work);
+  return work.finally(() => c.inflight.delete(work));
 }
 
 /**

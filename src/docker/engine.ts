@@ -142,7 +142,8 @@ export class DockerEngine {
 
   async remove(name: string): Promise<void> {
     try {
-      await this.docker.getContainer(name).remove({ force: true, v: false });
+      // v removes anonymous volumes only (an image's VOLUME); named volumes always stay.
+      await this.docker.getContainer(name).remove({ force: true, v: true });
     } catch (e) {
       if (statusOf(e) !== 404) throw wrap(`remove container ${name}`, e);
     }

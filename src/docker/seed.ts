@@ -104,11 +104,11 @@ export class DataDirSeed {
       if (state.ExitCode !== 0) throw new ReplikitError(`seed server for ${image} stopped with exit code ${state.ExitCode}`);
       await this.mark(image, seed);
     } catch (e) {
-      await container.remove({ force: true }).catch(() => undefined);
+      await container.remove({ force: true, v: true }).catch(() => undefined);
       await this.docker.getVolume(seed).remove().catch(() => undefined);
       throw e instanceof ReplikitError ? e : new ReplikitError(`cannot initialise a seed data directory for ${image}: ${(e as Error).message}`, undefined, { cause: e });
     } finally {
-      await container.remove({ force: true }).catch(() => undefined);
+      await container.remove({ force: true, v: true }).catch(() => undefined);
     }
   }
 
@@ -175,7 +175,7 @@ export class DataDirSeed {
       const { StatusCode } = (await container.wait()) as { StatusCode: number };
       return StatusCode;
     } finally {
-      await container.remove({ force: true }).catch(() => undefined);
+      await container.remove({ force: true, v: true }).catch(() => undefined);
     }
   }
 }

@@ -56,4 +56,23 @@ describe('container plan', () => {
     expect(cnf.mode).toBe(0o644);
     expect(cnf.body).toContain('server_id = 1\n');
   });
+
+  it('gives MariaDB nodes an init file that sets root from the topology, readable by the server only', () => {
+    const m = parse(VALID.replace('image: mysql:8.0', 'image: mariadb:11.4').replace('root_password: ${ROOT_PW}', `root_password: "it's"`));
+    const p = containerPlan(m, m.nodes[0], renderNode(m, m.nodes[0]));
+    const init = p.files.find((f) => f.path === '/run/secrets/replikit-root-init.sql');
+    expect(init).toMatchObject({ mode: 0o400, uid: 999, gid: 999 });
+    expect(init!.content.split('\n')).toEqual([
+      'SET SESSION sql_log_bin=0;',
+      "ALTER USER IF EXISTS 'root'@'localhost' IDENTIFIED BY 'it\\'s';",
+      "CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY 'it\\'s';",
+      "ALTER USER 'root'@'%' IDENTIFIED BY 'it\\'s';",
+      "GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;",
+      '',
+    ]);
+    expect(renderNode(m, m.nodes[0]).text).toContain('init_file = /run/secrets/replikit-root-init.sql');
+    // MySQL nodes initialise their own data directory: no init file, no init_file line.
+    expect(plan.files.map((f) => f.path)).toEqual(['/etc/mysql/conf.d/replikit.cnf', '/run/secrets/replikit-root-password']);
+    expect(renderNode(t, replica).text).not.toContain('init_file');
+  });
 });

@@ -76,4 +76,16 @@ describe('my.cnf rendering', () => {
     const changed = parse(VALID.replace('max_connections: 200', 'max_connections: 300'));
     expect(renderNode(changed, changed.nodes[1]).hash).not.toBe(a.hash);
   });
+
+  it('renders the dev profile by default, production when asked', () => {
+    const dev = renderNode(parse(VALID), parse(VALID).nodes[0]).text;
+    expect(dev).toContain('innodb_buffer_pool_size = 32M');
+    expect(dev).toContain('performance_schema = OFF');
+    expect(dev).toContain('loose-aria_pagecache_buffer_size = 1M');
+    const prodTopology = parse(VALID.replace('image: mysql:8.0', 'image: mysql:8.0\nprofile: production'));
+    const prod = renderNode(prodTopology, prodTopology.nodes[0]).text;
+    expect(prod).toContain('innodb_buffer_pool_size = 256M');
+    expect(prod).toContain('sync_binlog = 1');
+    expect(prod).not.toContain('performance_schema');
+  });
 });
