@@ -11,7 +11,8 @@
  * - `replikit up` (the CLI, as users run it) for 1+1, 1+2, 1+8 from nothing to verified
  *   replication, and its ratio to the floor of the same node count, measured in the same run;
  * - `up` on a converged topology, `status`, `down --volumes`, `replikit --help`;
- * - peak memory of every server container (cgroup), for the dev and production profiles.
+ * - peak memory of every server container (cgroup), for the dev and production profiles;
+ * - once: adding a replica to a primary holding 200,000 rows, and a switchover of 1 + 2.
  * Prints a readable table, then one JSON document on the last line.
  */
 const { execFile, spawn } = require('node:child_process');
@@ -28,7 +29,8 @@ const RUNS = runsAt >= 0 ? Number(args.splice(runsAt, 2)[1]) : 3;
 const IMAGE = args[0] ?? 'replikit/mariadb:10.11';
 const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
 const PASSWORD = 'bench-root-pw';
-const env = { ...process.env, MYSQL_ROOT_PASSWORD: PASSWORD, MYSQL_REPLICATION_PASSWORD: 'bench-repl-pw', CI: '1' };
+Object.assign(process.env, { MYSQL_ROOT_PASSWORD: PASSWORD, MYSQL_REPLICATION_PASSWORD: 'bench-repl-pw' });
+const env = { ...process.env, CI: '1' };
 
 const ms = (start) => Number((process.hrtime.bigint() - start) / 1_000_000n);
 const pause = (t) => new Promise((r) => setTimeout(r, t));
@@ -147,6 +149,25 @@ async function main() {
     }
     add('help_ms', await replikit('--help'));
   }
+
+  // Joining a primary that holds data (snapshot, catch-up, heartbeat), then a switchover.
+  const lib = require('../dist');
+  const data = topologyFile('rk-bench-data', 1);
+  await replikit('down', '--volumes', '-q', '-f', data);
+  await replikit('up', '-q', '-f', data);
+  const port = Number((await run('docker', ['port', 'rk-bench-data-primary', '3306/tcp'])).stdout.trim().split('\n')[0].split(':').pop());
+  const c = await createConnection({ host: '127.0.0.1', port, user: 'root', password: PASSWORD });
+  await c.query('CREATE DATABASE app');
+  await c.query('CREATE TABLE app.t (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64))');
+  await c.query('INSERT INTO app.t (v) SELECT MD5(seq) FROM app.seq_1_to_200000');
+  await c.end();
+  fs.appendFileSync(data, '  replica2:\n    role: replica\n');
+  add('join_replica_to_200k_rows_ms', await replikit('up', '-q', '-f', data));
+  const started = process.hrtime.bigint();
+  const sw = await lib.switchover(data, 'replica1', { progress: 'silent' });
+  add('switchover_1p2r_ms', ms(started));
+  add('switchover_writes_refused_ms', sw.writeDowntimeMs);
+  await replikit('down', '--volumes', '-q', '-f', data);
 
   const prod = topologyFile('rk-bench-prod', 2, 'production');
   await replikit('down', '--volumes', '-q', '-f', prod);
