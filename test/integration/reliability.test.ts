@@ -211,6 +211,19 @@ describe('failures during up', () => {
   });
 });
 
+describe('two ups at once', () => {
+  const names = [uniqueName('twin'), uniqueName('twin')];
+  afterAll(() => Promise.all(names.map(cleanup)));
+
+  it('of different topologies, with no seed data directory yet, share one seed and both come up', async () => {
+    const seeds = async () => (await docker.docker.listVolumes({ filters: { label: [`io.replikit.seed=${IMAGE}`] } })).Volumes.map((v) => v.Name);
+    for (const v of await seeds()) await docker.removeVolume(v);
+    const results = await Promise.all(names.map((n) => up(simpleTopology(n, IMAGE, { replica1: undefined }))));
+    expect(results.map((r) => r.nodes.find((n) => n.name === 'replica1')?.heartbeatLagMs)).toEqual([expect.any(Number), expect.any(Number)]);
+    expect(await seeds()).toHaveLength(1);
+  });
+});
+
 describe.each(IMAGES)('faults after up, under a steady writer, on %s', (image) => {
   const name = uniqueName('fault');
   afterAll(() => cleanup(name));
