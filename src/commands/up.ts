@@ -2,6 +2,7 @@ import { Listr, ListrRendererValue, ListrTaskWrapper } from 'listr2';
 import { DockerEngine } from '../docker/engine';
 import { containerName, LABEL, networkName, topologyLabels, volumeName } from '../docker/names';
 import { DataDirSeed, seedable } from '../docker/seed';
+import { TopologyLock } from '../docker/lock';
 import { guessImageVersion } from '../dialects/detect';
 import { profileCnf } from '../render/mycnf';
 import { waitForSql } from '../docker/wait-for-sql';
@@ -78,6 +79,9 @@ interface Ctx {
   created: Created;
   /** Docker work still running when a sibling task fails; cleanup waits for it to settle. */
   inflight: Set<Promise<unknown>>;
+  lock?: TopologyLock;
+  /** Images preflight found missing (and pullable). */
+  missingImages: string[];
 }
 
 type Task = ListrTaskWrapper<Ctx, any, any>;
@@ -100,24 +104,31 @@ export async function up(topology: TopologySource, options: UpOptions = {}): Pro
     startTimeoutMs: options.startTimeoutMs ?? 180_000,
     created: { containers: [], networks: [], volumes: [] },
     inflight: new Set(),
+    missingImages: [],
   };
   const replicas = t.nodes.filter((n) => n.role === 'replica');
   try {
     await new Listr<Ctx, ListrRendererValue, ListrRendererValue>(
       [
         { title: 'Connect to the Docker engine', task: (c) => c.docker.ping() },
-        { title: 'Preflight and plan: names, images, ports; compare the topology with what runs', task: planTask },
+        { title: 'Preflight: names, images, ports', task: preflightTask },
         {
           title: 'Pull images',
-          enabled: (c) => c.plan.has('pull-image'),
+          enabled: (c) => c.missingImages.length > 0,
           task: (c, task) =>
             task.newListr(
-              c.plan.operations.flatMap((o) =>
-                o.kind === 'pull-image' ? [{ title: `Pull ${o.image}`, task: (_: Ctx, sub: Task) => c.docker.pull(o.image, (l) => (sub.output = l)) }] : [],
-              ),
+              c.missingImages.map((image) => ({ title: `Pull ${image}`, task: (_: Ctx, sub: Task) => c.docker.pull(image, (l) => (sub.output = l)) })),
               { concurrent: true },
             ),
         },
+        {
+          // A second up of the same topology would plan from a state this one is changing: it stops here.
+          title: 'Lock the topology',
+          task: async (c) => {
+            c.lock = await TopologyLock.acquire(c.docker, c.t.name, c.t.nodes[0].image);
+          },
+        },
+        { title: 'Plan: compare the topology with what runs', task: planTask },
         { title: 'Create network and data volumes', enabled: (c) => c.plan.has('create-network') || c.plan.has('create-volume'), task: networkAndVolumes },
         {
           // Seeding writes into the volumes while the containers are being created: only start waits for both.
@@ -199,13 +210,21 @@ export async function up(topology: TopologySource, options: UpOptions = {}): Pro
     throw await afterFailure(ctx, e, options.keepOnFailure ?? false);
   } finally {
     await Promise.all([...ctx.sessions.values()].map((s) => s.close()));
+    await ctx.lock?.release();
   }
 }
 
-async function planTask(c: Ctx, task: Task): Promise<void> {
+/** Everything that would make the run fail half-way, found before anything is created. */
+async function preflightTask(c: Ctx): Promise<void> {
   const observed = await observe(c.docker, c.t, c.desired.images);
   const problems = preflightProblems(c.t, await gatherPreflight(c.docker, c.t, observed));
   if (problems.length) throw new PreflightError(problems);
+  c.missingImages = c.desired.images.filter((i) => !observed.images.includes(i));
+}
+
+/** Observed again under the lock, so the plan starts from what no other up is changing. */
+async function planTask(c: Ctx, task: Task): Promise<void> {
+  const observed = await observe(c.docker, c.t, c.desired.images);
   c.plan = reconcile(c.desired, observed);
   task.title = c.plan.empty ? 'Plan: containers are up to date' : `Plan: ${c.plan.operations.length} operation(s)`;
   task.output = c.plan.toString();

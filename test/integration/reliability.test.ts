@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { up, verify, status, PreflightError } from '../../src';
 import {
@@ -212,13 +213,39 @@ describe('failures during up', () => {
 });
 
 describe('two ups at once', () => {
-  const names = [uniqueName('twin'), uniqueName('twin')];
+  const names = [uniqueName('twin'), uniqueName('twin'), uniqueName('twin')];
   afterAll(() => Promise.all(names.map(cleanup)));
+
+  it('of the same topology: one runs, the other stops at once saying so, and the lock is gone after', async () => {
+    const t = simpleTopology(names[0], IMAGE, { replica1: undefined });
+    const run = () =>
+      new Promise<{ code: number | null; err: string }>((resolve) => {
+        const child = spawn(process.execPath, [CLI, 'up', '-f', t.file], { env: { ...process.env, ...ENV, CI: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        child.stderr!.on('data', (d) => (err += d));
+        child.on('exit', (code) => resolve({ code, err }));
+      });
+    const results = await Promise.all([run(), run()]);
+    expect(results.map((r) => r.code).sort()).toEqual([0, 1]);
+    const loser = results.find((r) => r.code === 1)!;
+    expect(loser.err).toMatch(new RegExp(`error: another replikit up of topology ${names[0]} is running \\(${os.hostname()}:\\d+, since `));
+    expect(loser.err).toContain(`hint: wait for it to finish; if none is running any more, remove the lock: docker rm replikit-lock-${names[0]}`);
+    expect(await docker.inspect(`replikit-lock-${names[0]}`)).toBeUndefined();
+  });
+
+  it('takes over a lock left by a killed up on this host', async () => {
+    const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid;
+    const labels = { 'io.replikit.lock': names[0], 'io.replikit.lock-holder': `${os.hostname()}:${dead}` };
+    await docker.docker.createContainer({ name: `replikit-lock-${names[0]}`, Image: IMAGE, Entrypoint: ['true'], Labels: labels });
+    const r = await up(simpleTopology(names[0], IMAGE, { replica1: undefined }));
+    expect(r.changed).toBe(false);
+    expect(await docker.inspect(`replikit-lock-${names[0]}`)).toBeUndefined();
+  });
 
   it('of different topologies, with no seed data directory yet, share one seed and both come up', async () => {
     const seeds = async () => (await docker.docker.listVolumes({ filters: { label: [`io.replikit.seed=${IMAGE}`] } })).Volumes.map((v) => v.Name);
     for (const v of await seeds()) await docker.removeVolume(v);
-    const results = await Promise.all(names.map((n) => up(simpleTopology(n, IMAGE, { replica1: undefined }))));
+    const results = await Promise.all(names.slice(1).map((n) => up(simpleTopology(n, IMAGE, { replica1: undefined }))));
     expect(results.map((r) => r.nodes.find((n) => n.name === 'replica1')?.heartbeatLagMs)).toEqual([expect.any(Number), expect.any(Number)]);
     expect(await seeds()).toHaveLength(1);
   });
