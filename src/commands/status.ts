@@ -3,7 +3,7 @@ import { containerName } from '../docker/names';
 import { replicaStatus } from '../replication/link';
 import { SqlSession } from '../replication/session';
 import { resolveTopology, TopologySource } from '../topology/inline';
-import type { NodeSpec, Topology } from '../topology/types';
+import type { NodeSpec } from '../topology/types';
 import { levels } from './context';
 import { likelyCause } from '../verify/causes';
 

@@ -3,7 +3,6 @@ import { containerName } from '../docker/names';
 import { replicaStatus } from '../replication/link';
 import { SqlSession } from '../replication/session';
 import { resolveTopology, TopologySource } from '../topology/inline';
-import type { Topology } from '../topology/types';
 import { likelyCause } from '../verify/causes';
 import { compareTables, TableComparison } from '../verify/checksums';
 
