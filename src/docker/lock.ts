@@ -32,7 +32,8 @@ export class TopologyLock {
           Entrypoint: ['true'],
           Cmd: [],
           Labels: { [LOCK_LABEL]: topology, [HOLDER_LABEL]: holder },
-          HostConfig: { NetworkMode: 'none' },
+          // A tmpfs where the image declares its data VOLUME: no anonymous volume to create and delete.
+          HostConfig: { NetworkMode: 'none', Tmpfs: { '/var/lib/mysql': '' } },
         });
         return new TopologyLock(engine, name);
       } catch (e) {
