@@ -19,22 +19,16 @@ export function listrOptions(progress: Progress) {
   };
 }
 
-/** Root endpoint of a node's published port on the engine's host. */
-export async function rootEndpoint(docker: DockerEngine, t: Topology, node: NodeSpec): Promise<Endpoint> {
+/**
+ * Root endpoint of a node's published port on the engine's host. `port` when the caller already
+ * has it (from a container listing); otherwise the container is inspected for it.
+ */
+export async function rootEndpoint(docker: DockerEngine, t: Topology, node: Pick<NodeSpec, 'name'>, port?: number): Promise<Endpoint> {
   return {
     node: node.name,
     host: docker.publishedHost(),
-    port: await docker.hostPort(containerName(t, node.name)),
+    port: port ?? (await docker.hostPort(containerName(t, node.name))),
     user: 'root',
     password: t.credentials.rootPassword,
   };
-}
-
-/** Nodes grouped by depth: the primary, its replicas, their replicas, … */
-export function levels(t: Topology): NodeSpec[][] {
-  const depth = new Map<string, number>();
-  for (const n of t.nodes) depth.set(n.name, n.source === undefined ? 0 : depth.get(n.source)! + 1);
-  const out: NodeSpec[][] = [];
-  for (const n of t.nodes) (out[depth.get(n.name)!] ??= []).push(n);
-  return out;
 }

@@ -3,8 +3,8 @@ import { containerName } from '../docker/names';
 import { replicaStatus } from '../replication/link';
 import { SqlSession } from '../replication/session';
 import { resolveTopology, TopologySource } from '../topology/inline';
-import type { NodeSpec } from '../topology/types';
-import { levels } from './context';
+import { levels, NodeSpec } from '../topology/types';
+import { rootEndpoint } from './context';
 import { likelyCause } from '../verify/causes';
 
 export interface NodeStatus {
@@ -35,7 +35,7 @@ export interface StatusReport {
 export async function status(topology: TopologySource, docker = new DockerEngine()): Promise<StatusReport> {
   const t = resolveTopology(topology);
   await docker.ping();
-  const depth = new Map(levels(t).flatMap((level, d) => level.map((n) => [n.name, d] as const)));
+  const depth = new Map(levels(t.nodes).flatMap((level, d) => level.map((n) => [n.name, d] as const)));
   const byContainer = new Map(t.nodes.map((n) => [containerName(t, n.name), n.name]));
   // One listing gives every container's state and published port.
   const observed = new Map((await docker.containers(t.name)).map((c) => [c.name, c]));
@@ -47,7 +47,7 @@ export async function status(topology: TopologySource, docker = new DockerEngine
       if (c?.state !== 'running' || !c.hostPort) return base;
       let session: SqlSession | undefined;
       try {
-        const endpoint = { node: n.name, host: docker.publishedHost(), port: c.hostPort, user: 'root', password: t.credentials.rootPassword };
+        const endpoint = await rootEndpoint(docker, t, n, c.hostPort);
         base.address = `${endpoint.host}:${endpoint.port}`;
         session = await SqlSession.open(endpoint, 3000);
         base.version = session.version;

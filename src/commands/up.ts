@@ -14,10 +14,10 @@ import { linkReplica } from '../replication/link-replica';
 import { runInitOnce } from '../replication/init-sql';
 import { resolveTopology, TopologySource } from '../topology/inline';
 import { ConnectionConfig, connectionConfig, connectionUri } from './connection';
-import { NodeSpec, primaryOf, Topology } from '../topology/types';
+import { levels, NodeSpec, primaryOf, Topology } from '../topology/types';
 import { waitForHeartbeat, writeHeartbeat } from '../verify/heartbeat';
 import { waitForThreads } from '../verify/threads';
-import { levels, listrOptions, Progress, rootEndpoint } from './context';
+import { listrOptions, Progress, rootEndpoint } from './context';
 import { afterFailure, Created } from './rollback';
 import { gatherPreflight } from '../preflight/gather';
 import { preflightProblems } from '../preflight/problems';
@@ -183,7 +183,7 @@ export async function up(topology: TopologySource, options: UpOptions = {}): Pro
           enabled: () => replicas.length > 0,
           task: (c, task) =>
             task.newListr(
-              levels(t)
+              levels(t.nodes)
                 .slice(1)
                 .map((level, i) => ({
                   title: `Depth ${i + 1}: ${level.map((n) => n.name).join(', ')}`,
@@ -217,9 +217,10 @@ export async function up(topology: TopologySource, options: UpOptions = {}): Pro
 /** Everything that would make the run fail half-way, found before anything is created. */
 async function preflightTask(c: Ctx): Promise<void> {
   const observed = await observe(c.docker, c.t, c.desired.images);
-  const problems = preflightProblems(c.t, await gatherPreflight(c.docker, c.t, observed));
+  const facts = await gatherPreflight(c.docker, c.t, observed);
+  const problems = preflightProblems(c.t, facts);
   if (problems.length) throw new PreflightError(problems);
-  c.missingImages = c.desired.images.filter((i) => !observed.images.includes(i));
+  c.missingImages = facts.missingImages.map((i) => i.image); // all pullable, or preflight failed
 }
 
 /** Observed again under the lock, so the plan starts from what no other up is changing. */

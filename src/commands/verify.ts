@@ -5,6 +5,7 @@ import { SqlSession } from '../replication/session';
 import { resolveTopology, TopologySource } from '../topology/inline';
 import { likelyCause } from '../verify/causes';
 import { compareTables, TableComparison } from '../verify/checksums';
+import { rootEndpoint } from './context';
 
 export interface VerifyOptions {
   docker?: DockerEngine;
@@ -40,7 +41,7 @@ export async function verify(topology: TopologySource, options: VerifyOptions = 
         const port = ports.get(n.name);
         if (!port) return problems.push(`${n.name}: container ${containerName(t, n.name)} is ${ports.has(n.name) ? 'not running' : 'missing'} (replikit up brings it back)`);
         try {
-          sessions.set(n.name, await SqlSession.open({ node: n.name, host: docker.publishedHost(), port, user: 'root', password: t.credentials.rootPassword }, 5000));
+          sessions.set(n.name, await SqlSession.open(await rootEndpoint(docker, t, n, port), 5000));
         } catch (e) {
           problems.push(`${n.name}: no SQL connection on port ${port}: ${(e as Error).message}`);
         }

@@ -57,6 +57,23 @@ export function primaryOf(t: Topology): NodeSpec {
   return p;
 }
 
+/**
+ * Nodes grouped by depth: the primary, its replicas, their replicas, … Works on any list of
+ * named nodes with sources (the topology's, or the nodes `up` returned), in any order.
+ */
+export function levels<N extends { name: string; source?: string }>(nodes: N[]): N[][] {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const depth = new Map<string, number>();
+  const depthOf = (n: N): number => {
+    if (n.source === undefined) return 0;
+    if (!depth.has(n.name)) depth.set(n.name, depthOf(byName.get(n.source)!) + 1);
+    return depth.get(n.name)!;
+  };
+  const out: N[][] = [];
+  for (const n of nodes) (out[depthOf(n)] ??= []).push(n);
+  return out;
+}
+
 export function nodeByName(t: Topology, name: string): NodeSpec | undefined {
   return t.nodes.find((n) => n.name === name);
 }

@@ -2,6 +2,7 @@ import { NodeError } from '../errors';
 import { readCoordinates } from '../replication/link';
 import { SqlSession } from '../replication/session';
 import type { ConnectionConfig } from '../commands/connection';
+import { levels } from '../topology/types';
 
 /** What `up` returns is enough: each node's connection and its source. */
 export interface ReplicationTarget {
@@ -22,7 +23,7 @@ export async function waitForReplication(target: ReplicationTarget, options: { t
     await Promise.all(
       target.nodes.map(async (n) => sessions.set(n.name, await SqlSession.open({ node: n.name, ...n.connection }, 5000))),
     );
-    for (const level of byDepth(target.nodes)) {
+    for (const level of levels(target.nodes).slice(1)) {
       await Promise.all(
         level.map(async (n) => {
           const source = sessions.get(n.source!)!;
@@ -44,17 +45,4 @@ export async function waitForReplication(target: ReplicationTarget, options: { t
     await Promise.all([...sessions.values()].map((s) => s.close()));
   }
   return { waitedMs: Date.now() - started };
-}
-
-/** Replicas grouped by distance from the primary, nearest first. */
-function byDepth<N extends { name: string; source?: string }>(nodes: N[]): N[][] {
-  const depth = new Map<string, number>();
-  const of = (n: N): number => {
-    if (!n.source) return 0;
-    if (!depth.has(n.name)) depth.set(n.name, of(nodes.find((x) => x.name === n.source)!) + 1);
-    return depth.get(n.name)!;
-  };
-  const levels: N[][] = [];
-  for (const n of nodes) if (n.source) (levels[of(n) - 1] ??= []).push(n);
-  return levels.filter(Boolean);
 }
