@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Prepares a machine for replikit's integration tests: a running Docker engine and the
-# offline-built MariaDB test images. Idempotent: every step checks before it acts, and slow
+# offline-built test images, one per flavour and version of the matrix. Idempotent: every step checks before it acts, and slow
 # artefacts (root filesystems) are cached outside the repo in $REPLIKIT_CACHE.
 #
-#   scripts/test-env.sh            engine + both test images (10.11 from bookworm, 11.8 from trixie)
-#   scripts/test-env.sh bookworm   engine + only the bookworm image
+#   scripts/test-env.sh            engine + all test images: MariaDB 10.11 (bookworm), MariaDB 11.8
+#                                  (trixie), MySQL 9.7 (sid)
+#   scripts/test-env.sh bookworm   engine + only the bookworm image (also: trixie, sid)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${REPLIKIT_CACHE:-/var/cache/replikit}"
-suites=("${@:-bookworm trixie}")
+suites=("${@:-bookworm trixie sid}")
 # shellcheck disable=SC2206
 suites=(${suites[*]})
 
@@ -44,8 +45,8 @@ start_engine() {
   echo "dockerd did not answer within 60 s; its log:" >&2; tail -n 30 /var/log/dockerd.log >&2; exit 1
 }
 
-build_image() { # build_image SUITE TAG
-  local suite="$1" tag="$2" rootfs="$cache/rootfs-$1.tar" context="$here/../test/image" want have
+build_image() { # build_image SUITE TAG CONTEXT SERVER PACKAGES
+  local suite="$1" tag="$2" context="$here/../test/$3" server="$4" packages="$5" rootfs="$cache/rootfs-$1.tar" want have
   # The image is rebuilt whenever its build context changes, so an edited entrypoint is never stale.
   want="$(cat "$context"/* | sha256sum | cut -c1-16)"
   have="$(docker image inspect -f '{{index .Config.Labels "io.replikit.context"}}' "$tag" 2>/dev/null || true)"
@@ -53,8 +54,11 @@ build_image() { # build_image SUITE TAG
   if [ ! -s "$rootfs" ]; then
     need_pkg mmdebstrap mmdebstrap
     as_root mkdir -p "$cache"
-    log "building $suite root filesystem with mariadb-server (takes a minute or two)"
-    as_root mmdebstrap --quiet --variant=apt --include=mariadb-server,mariadb-client \
+    log "building the $suite root filesystem with $packages (takes a few minutes)"
+    # The mirror's sid Release file can be past its Valid-Until date; manual pages and docs are not needed.
+    as_root mmdebstrap --quiet --variant=apt --include="$packages" \
+      --aptopt='Acquire::Check-Valid-Until "false"' \
+      --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
       "$suite" "$cache/partial-$suite.tar"
     as_root mv "$cache/partial-$suite.tar" "$rootfs"
   fi
@@ -63,16 +67,20 @@ build_image() { # build_image SUITE TAG
     docker import "$rootfs" "replikit/$suite-base:latest" >/dev/null
   fi
   log "building $tag"
-  docker build -q -t "$tag" --build-arg "BASE=replikit/$suite-base:latest" \
-    --label "io.replikit.context=$want" "$context" >/dev/null
-  log "image $tag ready: $(docker run --rm --entrypoint mariadbd "$tag" --version)"
+  # BuildKit is not part of docker.io on Debian 12; the legacy builder's deprecation banner goes to stderr.
+  DOCKER_BUILDKIT=0 docker build -q -t "$tag" --build-arg "BASE=replikit/$suite-base:latest" \
+    --label "io.replikit.context=$want" "$context" >/dev/null 2>"$cache/build-$suite.log" \
+    || { cat "$cache/build-$suite.log" >&2; exit 1; }
+  log "image $tag ready: $(docker run --rm --entrypoint "$server" "$tag" --version)"
 }
 
 start_engine
 for suite in "${suites[@]}"; do
   case "$suite" in
-    bookworm) build_image bookworm "${REPLIKIT_TEST_IMAGE:-replikit/mariadb:10.11}" ;;
-    trixie) build_image trixie "${REPLIKIT_TEST_IMAGE_NEXT:-replikit/mariadb:11.8}" ;;
-    *) echo "unknown suite $suite (bookworm or trixie)" >&2; exit 2 ;;
+    bookworm) build_image bookworm replikit/mariadb:10.11 image mariadbd mariadb-server,mariadb-client ;;
+    trixie) build_image trixie replikit/mariadb:11.8 image mariadbd mariadb-server,mariadb-client ;;
+    # mysql-server-core, not mysql-server: the full package's config binds to 127.0.0.1 and logs to a file.
+    sid) build_image sid replikit/mysql:9.7 image-mysql mysqld mysql-server-core,mysql-client,tzdata ;;
+    *) echo "unknown suite $suite (bookworm, trixie or sid)" >&2; exit 2 ;;
   esac
 done

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { Listr, ListrRendererValue, ListrTaskWrapper } from 'listr2';
-import type { BinlogCoordinates } from '../dialects/dialect';
+import type { BinlogCoordinates } from '../flavors/dialect';
 import { DockerEngine } from '../docker/engine';
 import { containerName } from '../docker/names';
 import { InputError, NodeError } from '../errors';

@@ -1,12 +1,13 @@
 import { Listr, ListrRendererValue, ListrTaskWrapper } from 'listr2';
 import { DockerEngine } from '../docker/engine';
 import { containerName, LABEL, networkName, topologyLabels, volumeName } from '../docker/names';
-import { DataDirSeed, seedable } from '../docker/seed';
+import { DataDirSeed } from '../docker/seed';
 import { TopologyLock } from '../docker/lock';
-import { guessImageVersion } from '../dialects/detect';
+import { imageVersion } from '../flavors/detect-image';
+import type { ServerVersion } from '../flavors';
 import { profileCnf } from '../render/mycnf';
 import { waitForSql } from '../docker/wait-for-sql';
-import { desiredState, observe } from '../plan/observe';
+import { desiredState, nodeDialect, observe } from '../plan/observe';
 import { Plan, reconcile, Desired } from '../plan/reconcile';
 import { ensureReplicationUser } from '../replication/link';
 import type { SqlSession } from '../replication/session';
@@ -82,6 +83,10 @@ interface Ctx {
   lock?: TopologyLock;
   /** Images preflight found missing (and pullable). */
   missingImages: string[];
+  /** What each image runs, asked of the image itself. */
+  versions: Map<string, ServerVersion>;
+  /** Nodes whose replication account got the topology's password in this run: their replicas need it too. */
+  passwordChanged: Set<string>;
 }
 
 type Task = ListrTaskWrapper<Ctx, any, any>;
@@ -105,6 +110,8 @@ export async function up(topology: TopologySource, options: UpOptions = {}): Pro
     created: { containers: [], networks: [], volumes: [] },
     inflight: new Set(),
     missingImages: [],
+    versions: new Map(),
+    passwordChanged: new Set(),
   };
   const replicas = t.nodes.filter((n) => n.role === 'replica');
   try {
@@ -118,6 +125,21 @@ export async function up(topology: TopologySource, options: UpOptions = {}): Pro
           task: (c, task) =>
             task.newListr(
               c.missingImages.map((image) => ({ title: `Pull ${image}`, task: (_: Ctx, sub: Task) => c.docker.pull(image, (l) => (sub.output = l)) })),
+              { concurrent: true },
+            ),
+        },
+        {
+          title: 'Ask each image which server it runs',
+          task: (c, task) =>
+            task.newListr(
+              c.desired.images.map((image) => ({
+                title: image,
+                task: async (_: Ctx, sub: Task) => {
+                  const v = await imageVersion(c.docker, image);
+                  c.versions.set(image, v);
+                  sub.title = `${image}: ${v.flavor} ${v.major}.${v.minor}.${v.patch}`;
+                },
+              })),
               { concurrent: true },
             ),
         },
@@ -137,10 +159,14 @@ export async function up(topology: TopologySource, options: UpOptions = {}): Pro
           task: (c, task) =>
             task.newListr(
               [
-                ...[...seedGroups(c)].map(([image, volumes]) => ({
-                  title: `Seed ${volumes.length} data volume(s) of ${image}`,
-                  task: (_: Ctx, sub: Task) => track(c, new DataDirSeed(c.docker).copyInto(image, profileCnf(c.t.profile), volumes, (l) => (sub.output = l))),
-                })),
+                ...[...seedGroups(c)].map(([image, volumes]) => {
+                  const dialect = nodeDialect(image, c.versions);
+                  return {
+                    title: `Seed ${volumes.length} data volume(s) of ${image}`,
+                    task: (_: Ctx, sub: Task) =>
+                      track(c, new DataDirSeed(c.docker).copyInto(image, dialect, profileCnf(c.t.profile, dialect), volumes, (l) => (sub.output = l))),
+                  };
+                }),
                 ...[...c.plan.nodesTouched()].map((n) => ({ title: `Create ${n}`, task: () => track(c, createNode(c, n)) })),
               ],
               { concurrent: true },
@@ -170,9 +196,10 @@ export async function up(topology: TopologySource, options: UpOptions = {}): Pro
                 task: async (_: Ctx, sub: Task) => {
                   const user = t.credentials.replicationUser;
                   const done = await ensureReplicationUser(c.sessions.get(n.name)!, user, t.credentials.replicationPassword);
-                  const what = { created: `created ${user}@%`, repaired: `set ${user}@%'s password back to the topology's`, present: `already has ${user}@%` }[done];
+                  const what = { created: `created ${user}@%`, repaired: `set ${user}@%'s password to the topology's`, present: `already has ${user}@%` }[done];
                   sub.title = `${n.name}: ${what}`;
                   if (done !== 'present') c.changes.push(`${n.name}: ${what}`);
+                  if (done === 'repaired') c.passwordChanged.add(n.name);
                 },
               })),
               { concurrent: true },
@@ -216,6 +243,7 @@ export async function up(topology: TopologySource, options: UpOptions = {}): Pro
 
 /** Everything that would make the run fail half-way, found before anything is created. */
 async function preflightTask(c: Ctx): Promise<void> {
+  // The images' own answers are not known yet; names and images do not depend on them.
   const observed = await observe(c.docker, c.t, c.desired.images);
   const facts = await gatherPreflight(c.docker, c.t, observed);
   const problems = preflightProblems(c.t, facts);
@@ -225,6 +253,7 @@ async function preflightTask(c: Ctx): Promise<void> {
 
 /** Observed again under the lock, so the plan starts from what no other up is changing. */
 async function planTask(c: Ctx, task: Task): Promise<void> {
+  c.desired = desiredState(c.t, c.versions);
   const observed = await observe(c.docker, c.t, c.desired.images);
   c.plan = reconcile(c.desired, observed);
   task.title = c.plan.empty ? 'Plan: containers are up to date' : `Plan: ${c.plan.operations.length} operation(s)`;
@@ -249,15 +278,15 @@ function track<T>(c: Ctx, work: Promise<T>): Promise<T> {
 }
 
 /**
- * Volumes of containers about to be (re)created or started, by image, for nodes that start from
- * a seed copy: an earlier up may have stopped before filling them. The copy skips a volume that
+ * Volumes of containers about to be (re)created or started, by image: every node starts from a
+ * seed copy, and an earlier up may have stopped before filling them. The copy skips a volume that
  * already holds a data directory, so kept data is never touched.
  */
 function seedGroups(c: Ctx): Map<string, string[]> {
   const groups = new Map<string, string[]>();
   for (const n of c.t.nodes) {
     const volume = volumeName(c.t, n.name);
-    if (!c.plan.nodesTouched().has(n.name) || !seedable(guessImageVersion(n.image).flavor)) continue;
+    if (!c.plan.nodesTouched().has(n.name)) continue;
     groups.set(n.image, [...(groups.get(n.image) ?? []), volume]);
   }
   return groups;
@@ -290,6 +319,7 @@ async function connectReplica(c: Ctx, n: NodeSpec, task: Task): Promise<void> {
     replica: { name: n.name, container: containerName(c.t, n.name), session: replica },
     source: { name: n.source!, container: containerName(c.t, n.source!), session: c.sessions.get(n.source!)! },
     credentials: c.t.credentials,
+    passwordChanged: c.passwordChanged.has(n.source!),
     mode: c.t.replication.mode,
     progress: (text) => (task.output = text),
   });

@@ -1,9 +1,9 @@
 import type { ContainerCreateOptions } from 'dockerode';
 import type { NodeSpec, Topology } from '../topology/types';
 import type { RenderedNode } from '../render/mycnf';
-import { hashOf, MYCNF_PATH, usesRootInitFile } from '../render/mycnf';
-import { rootAccountStatements } from '../dialects/dialect';
-import { guessImageVersion } from '../dialects/detect';
+import { hashOf, MYCNF_PATH } from '../render/mycnf';
+import { Dialect, dialectFor, guessImageVersion } from '../flavors';
+import { rootAccountStatements } from '../flavors/dialect';
 import { ArchiveFile } from './archive';
 import { containerName, LABEL, MYSQL_UID, networkName, nodeLabels, ROOT_INIT_FILE, ROOT_PASSWORD_FILE, volumeName } from './names';
 
@@ -21,10 +21,8 @@ export interface ContainerPlan {
  * rendered my.cnf and the root password as files (never env values that `docker inspect`
  * shows), the port on 127.0.0.1 unless `bind:` says otherwise, never privileged, never a bind mount.
  */
-export function containerPlan(t: Topology, node: NodeSpec, rendered: RenderedNode): ContainerPlan {
+export function containerPlan(t: Topology, node: NodeSpec, rendered: RenderedNode, dialect: Dialect = dialectFor(guessImageVersion(node.image))): ContainerPlan {
   const name = containerName(t, node.name);
-  const flavor = guessImageVersion(node.image).flavor;
-  const mariadb = flavor === 'mariadb';
   // Covers what a running container cannot change without being recreated.
   const configHash = hashOf([rendered.text, node.image, node.bind, node.port ?? 'any'].join('\n'));
   return {
@@ -34,15 +32,13 @@ export function containerPlan(t: Topology, node: NodeSpec, rendered: RenderedNod
     files: [
       { path: MYCNF_PATH, content: rendered.text, mode: 0o644 },
       { path: ROOT_PASSWORD_FILE, content: t.credentials.rootPassword, mode: 0o400, uid: MYSQL_UID, gid: MYSQL_UID },
-      ...(usesRootInitFile(flavor)
-        ? [{ path: ROOT_INIT_FILE, content: `${rootAccountStatements(t.credentials.rootPassword).join('\n')}\n`, mode: 0o400, uid: MYSQL_UID, gid: MYSQL_UID }]
-        : []),
+      { path: ROOT_INIT_FILE, content: `${rootAccountStatements(t.credentials.rootPassword).join('\n')}\n`, mode: 0o400, uid: MYSQL_UID, gid: MYSQL_UID },
     ],
     options: {
       name,
       Image: node.image,
       Hostname: name,
-      Env: [`${mariadb ? 'MARIADB' : 'MYSQL'}_ROOT_PASSWORD_FILE=${ROOT_PASSWORD_FILE}`],
+      Env: [`${dialect.flavor.envPrefix}_ROOT_PASSWORD_FILE=${ROOT_PASSWORD_FILE}`],
       Labels: {
         ...nodeLabels(t, node),
         [LABEL.configHash]: configHash,

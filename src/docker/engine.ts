@@ -1,9 +1,21 @@
 import Docker from 'dockerode';
 import { PassThrough, Readable } from 'node:stream';
 import { ReplikitError } from '../errors';
-import { tarOf } from './archive';
+import { ArchiveFile, tarOf } from './archive';
 import type { ContainerPlan } from './container-spec';
 import { LABEL } from './names';
+
+/** A throw-away container: see DockerEngine.runOnce. */
+export interface OneOff {
+  image: string;
+  script: string;
+  /** A fixed name lets concurrent runs see each other (a seed being built). */
+  name?: string;
+  hostname?: string;
+  mounts?: Docker.MountSettings[];
+  files?: ArchiveFile[];
+  labels?: Record<string, string>;
+}
 
 /** What replikit sees of a container it owns. */
 export interface ObservedContainer {
@@ -52,6 +64,41 @@ export class DockerEngine {
     } catch (e) {
       if (statusOf(e) === 404) return false;
       throw wrap(`inspect image ${image}`, e);
+    }
+  }
+
+  /** An image's id and the environment its configuration sets (the official images name their version there). */
+  async imageConfig(image: string): Promise<{ id: string; env: string[] }> {
+    const info = await this.call(`inspect image ${image}`, () => this.docker.getImage(image).inspect());
+    return { id: info.Id, env: info.Config?.Env ?? [] };
+  }
+
+  /**
+   * Runs a shell script in a throw-away container of `image` with no network: `files` are put
+   * in before it starts; the container is removed whatever happens. Resolves its exit code and
+   * output (the last 20 lines when it failed).
+   */
+  async runOnce(o: OneOff): Promise<{ code: number; output: string }> {
+    const container = await this.call(`create a helper container of ${o.image}`, () =>
+      this.docker.createContainer({
+        ...(o.name ? { name: o.name } : {}),
+        Image: o.image,
+        Entrypoint: ['sh', '-c', o.script],
+        Cmd: [],
+        User: 'root',
+        ...(o.hostname ? { Hostname: o.hostname } : {}),
+        Labels: o.labels ?? {},
+        HostConfig: { Mounts: o.mounts ?? [], NetworkMode: 'none' },
+      }),
+    );
+    try {
+      if (o.files?.length) await this.call(`copy files into a helper of ${o.image}`, async () => container.putArchive(await tarOf(o.files!), { path: '/' }));
+      await this.call(`start a helper of ${o.image}`, () => container.start());
+      const { StatusCode } = (await container.wait()) as { StatusCode: number };
+      const log = (await container.logs({ stdout: true, stderr: true, ...(StatusCode === 0 ? {} : { tail: 20 }) })) as unknown as Buffer;
+      return { code: StatusCode, output: demux(log).trimEnd() };
+    } finally {
+      await container.remove({ force: true, v: true }).catch(() => undefined);
     }
   }
 

@@ -3,14 +3,26 @@ import type { Topology } from '../topology/types';
 import { containerPlan } from '../docker/container-spec';
 import { networkName, volumeName } from '../docker/names';
 import { renderNode } from '../render/mycnf';
+import { Dialect, dialectFor, guessImageVersion, ServerVersion } from '../flavors';
 import type { Desired, Observed } from './reconcile';
 
+/** What each image runs, as asked of the image (flavors/detect-image.ts). */
+export type ImageVersions = ReadonlyMap<string, ServerVersion>;
+
+/** The dialect a node's my.cnf is written in: its image's, or a guess from the image name. */
+export function nodeDialect(image: string, versions: ImageVersions): Dialect {
+  return dialectFor(versions.get(image) ?? guessImageVersion(image));
+}
+
 /** The topology as Docker resources: pure. */
-export function desiredState(t: Topology): Desired {
+export function desiredState(t: Topology, versions: ImageVersions = new Map()): Desired {
   return {
     network: networkName(t),
     images: [...new Set(t.nodes.map((n) => n.image))],
-    nodes: t.nodes.map((n) => ({ plan: containerPlan(t, n, renderNode(t, n)), volume: volumeName(t, n.name) })),
+    nodes: t.nodes.map((n) => {
+      const dialect = nodeDialect(n.image, versions);
+      return { plan: containerPlan(t, n, renderNode(t, n, dialect), dialect), volume: volumeName(t, n.name) };
+    }),
   };
 }
 

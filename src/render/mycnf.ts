@@ -3,8 +3,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import * as ini from 'ini';
 import type { NodeSpec, SettingValue, Topology } from '../topology/types';
-import type { Dialect } from '../dialects/dialect';
-import { dialectFor, guessImageVersion } from '../dialects/detect';
+import { Dialect, dialectFor, guessImageVersion } from '../flavors';
 import { ROOT_INIT_FILE } from '../docker/names';
 
 export const TEMPLATES_DIR = path.join(__dirname, '..', '..', 'templates');
@@ -23,7 +22,9 @@ export interface RenderedNode {
 
 /**
  * One node's my.cnf: base template, the profile's, then the role's template, then the topology's replication
- * settings, then the node's own `mysqld:` settings, which win. Pure: same input, same text.
+ * settings, then the node's own `mysqld:` settings, which win. Pure: same input, same text. The
+ * dialect is the image's (flavors/detect-image.ts) when `up` renders, a guess from the image
+ * name otherwise.
  */
 export function renderNode(topology: Topology, node: NodeSpec, dialect: Dialect = dialectFor(guessImageVersion(node.image))): RenderedNode {
   const vars: Record<string, string> = {
@@ -39,15 +40,17 @@ export function renderNode(topology: Topology, node: NodeSpec, dialect: Dialect 
   if (r.ignoreDatabases.length) mysqld.binlog_ignore_db = r.ignoreDatabases;
   if (r.skipErrors.length) mysqld.replica_skip_errors = r.skipErrors.join(',');
   if (r.mode === 'gtid') Object.assign(mysqld, dialect.gtidSettings());
-  if (usesRootInitFile(dialect.version.flavor)) mysqld.init_file = ROOT_INIT_FILE;
+  // In the file, not only set at run time: a restarted replica comes back read-only.
+  Object.assign(mysqld, dialect.readOnlySettings(String(mysqld.read_only).toUpperCase() === 'ON'));
+  // Root's password is set from the topology at every start: data directories start as seed copies.
+  mysqld.init_file = ROOT_INIT_FILE;
   if (mysqld.binlog_expire_logs_seconds !== undefined) {
     const seconds = Number(mysqld.binlog_expire_logs_seconds);
     delete mysqld.binlog_expire_logs_seconds;
     Object.assign(mysqld, dialect.binlogExpiry(seconds));
   }
 
-  const translated: Section = {};
-  for (const [k, v] of Object.entries(mysqld)) translated[dialect.settingName(k)] = v;
+  const translated = translate(mysqld, dialect);
   // A node's own settings win; `log-bin` and `log_bin` are the same option to mysqld.
   for (const [k, v] of Object.entries(node.mysqld)) {
     for (const existing of Object.keys(translated)) if (canonical(existing) === canonical(k)) delete translated[existing];
@@ -62,17 +65,20 @@ export function renderNode(topology: Topology, node: NodeSpec, dialect: Dialect 
   return { node: node.name, text, hash: hashOf(text) };
 }
 
-/**
- * MariaDB nodes set root's password at every start from an init_file, which lets their data
- * directories start as copies of one seed (docker/seed.ts). MySQL nodes initialise their own.
- */
-export function usesRootInitFile(flavor: string): boolean {
-  return flavor === 'mariadb';
+/** The profile's settings alone, in the dialect's names: what the seed data directory is made with. */
+export function profileCnf(profile: Topology['profile'], dialect: Dialect): string {
+  const config = readTemplate(`profile-${profile}`, {});
+  config.mysqld = translate(config.mysqld ?? {}, dialect);
+  return ini.encode(toOptionFile(config), { whitespace: true, bracketedArray: false });
 }
 
-/** The profile's settings alone, as an option file: what the seed data directory is made with. */
-export function profileCnf(profile: Topology['profile']): string {
-  return ini.encode(toOptionFile(readTemplate(`profile-${profile}`, {})), { whitespace: true, bracketedArray: false });
+/** Current MySQL names and values to the ones this server version reads. */
+function translate(settings: Section, dialect: Dialect): Section {
+  const out: Section = {};
+  for (const [k, v] of Object.entries(settings)) {
+    out[dialect.settingName(k)] = typeof v === 'string' ? dialect.settingValue(k, v) : v;
+  }
+  return out;
 }
 
 export function renderAll(topology: Topology): RenderedNode[] {

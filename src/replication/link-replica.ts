@@ -1,7 +1,7 @@
 import type { DockerEngine } from '../docker/engine';
 import { NodeError } from '../errors';
 import type { Credentials, ReplicationMode } from '../topology/types';
-import { pointAt, readCoordinates, replicaStatus, sourceLink, userSchemas } from './link';
+import { pointAt, readCoordinates, replicaStatus, sourceLink, updateCredentials, userSchemas } from './link';
 import type { SqlSession } from './session';
 import { copySnapshot } from './snapshot';
 
@@ -16,13 +16,16 @@ export interface LinkRequest {
   replica: LinkEnd;
   source: LinkEnd;
   credentials: Credentials;
+  /** The source's replication account got a new password in this run. */
+  passwordChanged: boolean;
   mode: ReplicationMode;
   progress: (text: string) => void;
 }
 
 /**
  * Makes one replica replicate from its source, doing only what is missing:
- * - already replicating from that source: nothing;
+ * - already replicating from that source: nothing, unless the replication password changed or
+ *   the source refuses the replica's login: then it gets the topology's account again;
  * - configured but stopped: start it;
  * - replicating from another node: move it (GTID mode only; in position mode it refuses);
  * - new, source without data: start from the source's current coordinates;
@@ -35,6 +38,11 @@ export async function linkReplica(r: LinkRequest): Promise<string | undefined> {
   const current = await replicaStatus(replica.session);
 
   if (current?.sourceHost === source.container) {
+    // 1045 access denied; 2061 caching_sha2_password wants a secure connection or the key.
+    if (r.passwordChanged || [1045, 2061].includes(current.lastIoErrno)) {
+      await updateCredentials(replica.session, link);
+      return `${replica.name}: logs in to ${source.name} with the topology's replication password`;
+    }
     if (current.ioRunning === 'Yes' && current.sqlRunning === 'Yes') return undefined;
     // Stop first: an IO thread stuck retrying keeps its old error until it next connects.
     await replica.session.run(replica.session.dialect.stopReplica(), replica.session.dialect.startReplica());
@@ -65,8 +73,12 @@ export async function linkReplica(r: LinkRequest): Promise<string | undefined> {
 
   r.progress(`copying a consistent snapshot of ${data.join(', ')} from ${source.name}`);
   const started = Date.now();
-  const snap = await copySnapshot(r.docker, source, replica);
-  await replica.session.run(...replica.session.dialect.adoptSnapshot(snap.coordinates));
+  const snap = await replica.session.asAdmin(async () => {
+    await replica.session.run(...replica.session.dialect.prepareSnapshotTarget());
+    const copied = await copySnapshot(r.docker, source, replica);
+    await replica.session.run(...replica.session.dialect.adoptSnapshot(copied.coordinates));
+    return copied;
+  });
   await pointAt(replica.session, link, r.mode === 'position' ? snap.coordinates : undefined);
   const c = snap.coordinates;
   return (

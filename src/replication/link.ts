@@ -1,5 +1,5 @@
-import type { BinlogCoordinates, ReplicaStatus } from '../dialects/dialect';
-import { normaliseReplicaStatus, parseBinlogStatus } from '../dialects/dialect';
+import type { BinlogCoordinates, ReplicaStatus } from '../flavors/dialect';
+import { normaliseReplicaStatus, parseBinlogStatus } from '../flavors/dialect';
 import { NodeError } from '../errors';
 import type { Credentials, ReplicationMode } from '../topology/types';
 import { SqlSession } from './session';
@@ -28,7 +28,8 @@ export function sourceLink(sourceContainer: string, credentials: Credentials, mo
 export async function ensureReplicationUser(s: SqlSession, user: string, password: string): Promise<'created' | 'repaired' | 'present'> {
   const found = await s.first('SELECT 1 AS found FROM mysql.user WHERE User = ? AND Host = ?', [user, '%']);
   if (found && (await passwordWorks(s, user, password))) return 'present';
-  await s.runUnlogged(...s.dialect.createReplicationUser(user, password));
+  // On a replica too: every node can serve replicas after a switchover or in a chain.
+  await s.asAdmin(() => s.runUnlogged(...s.dialect.createReplicationUser(user, password)));
   return found ? 'repaired' : 'created';
 }
 
@@ -62,6 +63,12 @@ export async function readCoordinates(s: SqlSession): Promise<BinlogCoordinates>
 
 export async function replicaStatus(s: SqlSession): Promise<ReplicaStatus | undefined> {
   return normaliseReplicaStatus(await s.first(s.dialect.replicaStatus()));
+}
+
+/** Gives a replica the account it logs in to its source with; its source and position stay. */
+export async function updateCredentials(s: SqlSession, link: SourceLink): Promise<void> {
+  const d = s.dialect;
+  await s.run(d.stopReplica(), d.changeCredentials(link.user, link.password), d.startReplica());
 }
 
 /** Points a replica at its source and starts replication. */

@@ -1,7 +1,7 @@
 import { createConnection, Connection, RowDataPacket } from 'mysql2/promise';
 import { NodeError } from '../errors';
-import type { Dialect, Row } from '../dialects/dialect';
-import { dialectFor, parseServerVersion } from '../dialects/detect';
+import type { Row } from '../flavors/dialect';
+import { Dialect, dialectFor, parseServerVersion } from '../flavors';
 
 export interface Endpoint {
   node: string;
@@ -70,6 +70,22 @@ export class SqlSession {
       await this.run(...statements);
     } finally {
       await this.run('SET SESSION sql_log_bin=1');
+    }
+  }
+
+  /**
+   * Runs root's own work (accounts, a snapshot load) on a server that may be read-only even for
+   * root (MySQL's super_read_only), then makes it read-only again. Ordinary accounts stay
+   * refused throughout: read_only itself stays on.
+   */
+  async asAdmin<T>(work: () => Promise<T>): Promise<T> {
+    const w = this.dialect.adminWritable();
+    if (!w || Number((await this.first(w.check))?.ro) !== 1) return work();
+    await this.run(...w.lift);
+    try {
+      return await work();
+    } finally {
+      await this.run(...w.restore);
     }
   }
 

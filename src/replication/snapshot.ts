@@ -1,5 +1,5 @@
 import { Transform } from 'node:stream';
-import type { BinlogCoordinates } from '../dialects/dialect';
+import type { BinlogCoordinates } from '../flavors/dialect';
 import type { DockerEngine } from '../docker/engine';
 import { ROOT_PASSWORD_FILE } from '../docker/names';
 import { NodeError } from '../errors';

@@ -1,4 +1,4 @@
-import type { ReplicaStatus } from '../dialects/dialect';
+import type { ReplicaStatus } from '../flavors/dialect';
 
 /**
  * The likely cause of a replication error, from the server's error number and text, with what

@@ -1,5 +1,5 @@
 import { NodeError } from '../errors';
-import type { ReplicaStatus } from '../dialects/dialect';
+import type { ReplicaStatus } from '../flavors/dialect';
 import { replicaStatus } from '../replication/link';
 import { likelyCause } from './causes';
 import type { SqlSession } from '../replication/session';

@@ -5,13 +5,17 @@ import { createConnection, RowDataPacket } from 'mysql2/promise';
 import { DockerEngine } from '../../src/docker/engine';
 import { down } from '../../src/commands/down';
 import { loadTopology } from '../../src/topology/load';
+import { imageVersion } from '../../src/flavors/detect-image';
+import { Dialect, dialectFor } from '../../src/flavors';
+import { normaliseReplicaStatus } from '../../src/flavors/dialect';
 import type { Topology } from '../../src/topology/types';
 
 /**
- * Images the integration tests run on, pinned in one place. scripts/test-env.sh builds both
- * offline; REPLIKIT_TEST_IMAGES overrides (e.g. with mariadb:11.4,mysql:8.4 where a registry is reachable).
+ * Images the integration tests run on, pinned in one place: one per flavour and version of the
+ * matrix. scripts/test-env.sh builds all three offline; REPLIKIT_TEST_IMAGES overrides (e.g. with
+ * mariadb:11.4,mysql:8.4 where a registry is reachable).
  */
-export const IMAGES = (process.env.REPLIKIT_TEST_IMAGES ?? 'replikit/mariadb:10.11,replikit/mariadb:11.8').split(',');
+export const IMAGES = (process.env.REPLIKIT_TEST_IMAGES ?? 'replikit/mariadb:10.11,replikit/mariadb:11.8,replikit/mysql:9.7').split(',');
 export const IMAGE = IMAGES[0];
 
 /** Passwords chosen to break naive quoting: quotes, a backslash and a dollar sign. */
@@ -94,11 +98,30 @@ export async function leftovers(name: string) {
   };
 }
 
+/** The dialect of the server an image runs: tests ask it for SQL instead of spelling one flavour's. */
+export async function dialectOf(image: string): Promise<Dialect> {
+  return dialectFor(await imageVersion(docker, image));
+}
+
+/** The primary's binary log coordinates, in the image's own statement. */
+export async function binlogPosition(image: string, port: number): Promise<{ file: string; position: number }> {
+  const [status] = await sql(port, (await dialectOf(image)).binlogStatus());
+  return { file: String(status.File), position: Number(status.Position) };
+}
+
+/** The replica's status with the same column names on every flavour. */
+export async function replicaStatusOf(image: string, port: number) {
+  const d = await dialectOf(image);
+  return normaliseReplicaStatus((await sql(port, d.replicaStatus()))[0])!;
+}
+
 /** Waits until a replica has applied everything the primary has written so far. */
-export async function caughtUp(primaryPort: number, replicaPort: number): Promise<void> {
-  const [status] = await sql(primaryPort, 'SHOW MASTER STATUS');
-  const [res] = await sql(replicaPort, 'SELECT MASTER_POS_WAIT(?, ?, 60) AS r', [status.File, status.Position]);
-  if (res.r === null || Number(res.r) < 0) throw new Error(`replica on ${replicaPort} did not catch up: ${res.r}`);
+export async function caughtUp(primaryPort: number, replicaPort: number, image = IMAGE): Promise<void> {
+  const d = await dialectOf(image);
+  const at = await binlogPosition(image, primaryPort);
+  const wait = d.waitForCoordinates(at, 60);
+  const [res] = await sql(replicaPort, wait.sql);
+  if (!wait.reached(res.result)) throw new Error(`replica on ${replicaPort} did not catch up: ${res.result}`);
 }
 
 export interface Writer {

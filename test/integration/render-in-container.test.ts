@@ -3,7 +3,7 @@ import { networkName, topologyLabels, volumeName } from '../../src/docker/names'
 import { waitForSql } from '../../src/docker/wait-for-sql';
 import { profileCnf, renderNode } from '../../src/render/mycnf';
 import { DataDirSeed } from '../../src/docker/seed';
-import { cleanup, docker, IMAGES, requireEngine, ROOT_PASSWORD, simpleTopology, uniqueName } from './harness';
+import { cleanup, dialectOf, docker, IMAGES, requireEngine, ROOT_PASSWORD, simpleTopology, uniqueName } from './harness';
 
 /** The rendered my.cnf, put into a real container of the test image, is what the server runs with. */
 describe.each(IMAGES)('rendered my.cnf in a real %s container', (image) => {
@@ -14,12 +14,13 @@ describe.each(IMAGES)('rendered my.cnf in a real %s container', (image) => {
   it.each(['primary', 'replica1'])('the %s server runs with the rendered settings', async (nodeName) => {
     const t = simpleTopology(name, image, { replica1: undefined }, 'replication:\n  binlog_format: MIXED\n');
     const node = t.nodes.find((n) => n.name === nodeName)!;
-    const rendered = renderNode(t, node);
+    const dialect = await dialectOf(image);
+    const rendered = renderNode(t, node, dialect);
     await docker.ensureNetwork(networkName(t), topologyLabels(t));
     await docker.ensureVolume(volumeName(t, node.name), topologyLabels(t));
-    // As up does: a MariaDB node's data directory starts as a copy of the seed.
-    await new DataDirSeed(docker).copyInto(image, profileCnf(t.profile), [volumeName(t, node.name)]);
-    const plan = containerPlan(t, node, rendered);
+    // As up does: a node's data directory starts as a copy of the seed.
+    await new DataDirSeed(docker).copyInto(image, dialect, profileCnf(t.profile, dialect), [volumeName(t, node.name)]);
+    const plan = containerPlan(t, node, rendered, dialect);
     await docker.create(plan);
     await docker.start(plan.name);
     const session = await waitForSql(docker, plan.name, { node: node.name, host: '127.0.0.1', port: await docker.hostPort(plan.name), user: 'root', password: ROOT_PASSWORD }, { timeoutMs: 120_000 });
@@ -38,11 +39,22 @@ describe.each(IMAGES)('rendered my.cnf in a real %s container', (image) => {
         read_only: node.role === 'replica' ? 1 : 0,
       });
       if (node.role === 'replica') {
-        const r = await session.first('SELECT @@relay_log AS relay, @@log_slave_updates AS updates');
+        const r = await session.first(`SELECT @@relay_log AS relay, @@${dialect.settingName('log_replica_updates')} AS updates`);
         expect(r).toEqual({ relay: 'replica1-relay-bin', updates: 1 });
       }
     } finally {
       await session.close();
+    }
+    // Read-only comes from the file, not only from a SET GLOBAL: a restarted replica is read-only
+    // again for every account the server can bind (super_read_only where the flavour has it).
+    await docker.docker.getContainer(plan.name).restart();
+    const again = await waitForSql(docker, plan.name, { node: node.name, host: '127.0.0.1', port: await docker.hostPort(plan.name), user: 'root', password: ROOT_PASSWORD }, { timeoutMs: 120_000 });
+    try {
+      const settings = dialect.readOnlySettings(node.role === 'replica');
+      const row = await again.first(`SELECT ${Object.keys(settings).map((k) => `@@GLOBAL.${k} AS ${k}`).join(', ')}`);
+      expect(row).toEqual(Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, v === 'ON' ? 1 : 0])));
+    } finally {
+      await again.close();
     }
   });
 });

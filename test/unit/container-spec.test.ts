@@ -57,13 +57,14 @@ describe('container plan', () => {
     expect(cnf.body).toContain('server_id = 1\n');
   });
 
-  it('gives MariaDB nodes an init file that sets root from the topology, readable by the server only', () => {
+  it('gives every node an init file that sets root from the topology, readable by the server only', () => {
     const m = parse(VALID.replace('image: mysql:8.0', 'image: mariadb:11.4').replace('root_password: ${ROOT_PW}', `root_password: "it's"`));
     const p = containerPlan(m, m.nodes[0], renderNode(m, m.nodes[0]));
     const init = p.files.find((f) => f.path === '/run/secrets/replikit-root-init.sql');
     expect(init).toMatchObject({ mode: 0o400, uid: 999, gid: 999 });
     expect(init!.content.split('\n')).toEqual([
       'SET SESSION sql_log_bin=0;',
+      "DROP USER IF EXISTS 'root'@'127.0.0.1', 'root'@'::1';",
       "ALTER USER IF EXISTS 'root'@'localhost' IDENTIFIED BY 'it\\'s';",
       "CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY 'it\\'s';",
       "ALTER USER 'root'@'%' IDENTIFIED BY 'it\\'s';",
@@ -71,8 +72,8 @@ describe('container plan', () => {
       '',
     ]);
     expect(renderNode(m, m.nodes[0]).text).toContain('init_file = /run/secrets/replikit-root-init.sql');
-    // MySQL nodes initialise their own data directory: no init file, no init_file line.
-    expect(plan.files.map((f) => f.path)).toEqual(['/etc/mysql/conf.d/replikit.cnf', '/run/secrets/replikit-root-password']);
-    expect(renderNode(t, replica).text).not.toContain('init_file');
+    // MySQL nodes start from a seed copy too.
+    expect(plan.files.map((f) => f.path)).toEqual(['/etc/mysql/conf.d/replikit.cnf', '/run/secrets/replikit-root-password', '/run/secrets/replikit-root-init.sql']);
+    expect(renderNode(t, replica).text).toContain('init_file = /run/secrets/replikit-root-init.sql');
   });
 });

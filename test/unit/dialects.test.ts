@@ -1,5 +1,6 @@
-import { dialectFor, guessImageVersion, parseServerVersion } from '../../src/dialects/detect';
-import { ChangeSourceOptions, normaliseReplicaStatus, parseBinlogStatus } from '../../src/dialects/dialect';
+import { dialectFor, FLAVORS, guessImageVersion, parseServerVersion } from '../../src/flavors';
+import { versionFromEnv } from '../../src/flavors/detect-image';
+import { ChangeSourceOptions, normaliseReplicaStatus, parseBinlogStatus } from '../../src/flavors/dialect';
 
 /**
  * The exact SQL of every dialect. MySQL's are checked against the MySQL 5.7, 8.0 and 8.4
@@ -82,7 +83,7 @@ describe('MySQL 5.7', () => {
   const m = d('5.7.44');
   it('uses the classic statements with MASTER_AUTO_POSITION for GTID and super_read_only', () => {
     expect(m.changeSource(position)).toBe(
-      `CHANGE MASTER TO MASTER_HOST='shop-primary', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=${pw}, MASTER_CONNECT_RETRY=2, MASTER_LOG_FILE='primary-bin.000003', MASTER_LOG_POS=1234`,
+      `CHANGE MASTER TO MASTER_HOST='shop-primary', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=${pw}, MASTER_CONNECT_RETRY=2, MASTER_RETRY_COUNT=86400, MASTER_LOG_FILE='primary-bin.000003', MASTER_LOG_POS=1234`,
     );
     expect(m.changeSource(gtid)).toMatch(/, MASTER_AUTO_POSITION=1$/);
     expect([m.binlogStatus(), m.startReplica(), m.replicaStatus()]).toEqual(['SHOW MASTER STATUS', 'START SLAVE', 'SHOW SLAVE STATUS']);
@@ -96,7 +97,7 @@ describe('MySQL 8.0', () => {
   it('before 8.0.22: CHANGE MASTER TO with GET_MASTER_PUBLIC_KEY for caching_sha2_password', () => {
     const m = d('8.0.21');
     expect(m.changeSource(position)).toBe(
-      `CHANGE MASTER TO MASTER_HOST='shop-primary', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=${pw}, MASTER_CONNECT_RETRY=2, MASTER_LOG_FILE='primary-bin.000003', MASTER_LOG_POS=1234, GET_MASTER_PUBLIC_KEY=1`,
+      `CHANGE MASTER TO MASTER_HOST='shop-primary', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=${pw}, MASTER_CONNECT_RETRY=2, MASTER_RETRY_COUNT=86400, MASTER_LOG_FILE='primary-bin.000003', MASTER_LOG_POS=1234, GET_MASTER_PUBLIC_KEY=1`,
     );
     expect([m.startReplica(), m.replicaStatus(), m.settingName('log_replica_updates')]).toEqual(['START SLAVE', 'SHOW SLAVE STATUS', 'log_slave_updates']);
     expect(m.binlogExpiry(604800)).toEqual({ binlog_expire_logs_seconds: 604800 });
@@ -114,10 +115,10 @@ describe('MySQL 8.0', () => {
   it('8.0.23+: CHANGE REPLICATION SOURCE TO with GET_SOURCE_PUBLIC_KEY', () => {
     const m = d('8.0.36');
     expect(m.changeSource(position)).toBe(
-      `CHANGE REPLICATION SOURCE TO SOURCE_HOST='shop-primary', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=${pw}, SOURCE_CONNECT_RETRY=2, SOURCE_LOG_FILE='primary-bin.000003', SOURCE_LOG_POS=1234, GET_SOURCE_PUBLIC_KEY=1`,
+      `CHANGE REPLICATION SOURCE TO SOURCE_HOST='shop-primary', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=${pw}, SOURCE_CONNECT_RETRY=2, SOURCE_RETRY_COUNT=86400, SOURCE_LOG_FILE='primary-bin.000003', SOURCE_LOG_POS=1234, GET_SOURCE_PUBLIC_KEY=1`,
     );
     expect(m.changeSource(gtid)).toBe(
-      `CHANGE REPLICATION SOURCE TO SOURCE_HOST='shop-primary', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=${pw}, SOURCE_CONNECT_RETRY=2, SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1`,
+      `CHANGE REPLICATION SOURCE TO SOURCE_HOST='shop-primary', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=${pw}, SOURCE_CONNECT_RETRY=2, SOURCE_RETRY_COUNT=86400, SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1`,
     );
     expect(m.binlogStatus()).toBe('SHOW MASTER STATUS');
     expect([m.settingName('log_replica_updates'), m.settingName('replica_skip_errors')]).toEqual(['log_replica_updates', 'replica_skip_errors']);
@@ -150,5 +151,42 @@ describe('status rows', () => {
     expect(normaliseReplicaStatus(undefined)).toBeUndefined();
     expect(parseBinlogStatus({ File: 'b.000001', Position: 328, Executed_Gtid_Set: 'u:1-3,\nv:1' })).toEqual({ file: 'b.000001', position: 328, gtid: 'u:1-3,v:1' });
     expect(parseBinlogStatus(undefined)).toBeUndefined();
+  });
+});
+
+describe('what every flavour needs beyond statements', () => {
+  const maria = dialectFor(parseServerVersion('10.11.6-MariaDB'));
+  const my97 = dialectFor(parseServerVersion('9.7.4-2'));
+  const my80 = dialectFor(parseServerVersion('8.0.36'));
+  it('changes only the credentials of a replica, so its source and position stay', () => {
+    expect(maria.changeCredentials('repl', "n'w")).toBe("CHANGE MASTER TO MASTER_USER='repl', MASTER_PASSWORD='n\\'w'");
+    expect(my97.changeCredentials('repl', 'x')).toBe("CHANGE REPLICATION SOURCE TO SOURCE_USER='repl', SOURCE_PASSWORD='x'");
+    expect(d('5.7.44').changeCredentials('repl', 'x')).toBe("CHANGE MASTER TO MASTER_USER='repl', MASTER_PASSWORD='x'");
+  });
+  it('lifts super_read_only for root work where it exists, and nothing on MariaDB', () => {
+    expect(maria.adminWritable()).toBeUndefined();
+    expect(my97.adminWritable()).toEqual({ check: 'SELECT @@GLOBAL.super_read_only AS ro', lift: ['SET GLOBAL super_read_only=OFF'], restore: ['SET GLOBAL super_read_only=ON'] });
+  });
+  it('empties the GTID state of a snapshot target in each version\'s words', () => {
+    expect([maria.prepareSnapshotTarget(), my97.prepareSnapshotTarget(), my80.prepareSnapshotTarget()]).toEqual([[], ['RESET BINARY LOGS AND GTIDS'], ['RESET MASTER']]);
+  });
+  it('reads GTID use from the status of each flavour', () => {
+    expect([maria.usingGtid({ usingGtid: 'Slave_Pos' }), maria.usingGtid({ usingGtid: 'No' })]).toEqual([true, false]);
+    expect([my97.usingGtid({ usingGtid: '1' }), my97.usingGtid({ usingGtid: '0' })]).toEqual([true, false]);
+  });
+  it('reads the flavour and version from a server binary\'s --version', () => {
+    expect(parseServerVersion('/usr/sbin/mysqld  Ver 9.7.4-2 for Linux on x86_64 ((Debian))')).toMatchObject({ flavor: 'mysql', major: 9, minor: 7, patch: 4 });
+    expect(parseServerVersion('mariadbd  Ver 11.8.9-MariaDB-0+deb13u1 from Debian')).toMatchObject({ flavor: 'mariadb', major: 11, minor: 8, patch: 9 });
+  });
+  it('takes the version from the official images\' environment', () => {
+    expect(versionFromEnv(['PATH=/bin', 'MARIADB_VERSION=1:11.4.2+maria~ubu2404'])).toMatchObject({ flavor: 'mariadb', major: 11, minor: 4, patch: 2 });
+    expect(versionFromEnv(['MYSQL_MAJOR=8.4', 'MYSQL_VERSION=8.4.0-1.el9'])).toMatchObject({ flavor: 'mysql', major: 8, minor: 4, patch: 0 });
+    expect(versionFromEnv(['PATH=/bin'])).toBeUndefined();
+  });
+  it('keeps every flavour\'s image facts in its module', () => {
+    expect(FLAVORS.map((f) => [f.name, f.envPrefix, f.perCopyFiles])).toEqual([
+      ['mariadb', 'MARIADB', []],
+      ['mysql', 'MYSQL', ['auto.cnf']],
+    ]);
   });
 });

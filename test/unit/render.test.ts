@@ -1,8 +1,10 @@
 import * as ini from 'ini';
-import { renderNode } from '../../src/render/mycnf';
-import { dialectFor, parseServerVersion } from '../../src/dialects/detect';
+import { profileCnf, renderNode } from '../../src/render/mycnf';
+import { dialectFor, parseServerVersion } from '../../src/flavors';
 import { parse, VALID } from './helpers';
 
+const d = (version: string) => dialectFor(parseServerVersion(version));
+const v = d;
 const mysqld = (text: string) => (ini.decode(text) as Record<string, Record<string, string>>).mysqld;
 
 describe('my.cnf rendering', () => {
@@ -33,7 +35,6 @@ describe('my.cnf rendering', () => {
   });
 
   it('spells settings the way the server version needs', () => {
-    const v = (s: string) => dialectFor(parseServerVersion(s));
     const legacy = mysqld(renderNode(t, replica, v('8.0.25')).text);
     expect(legacy.log_slave_updates).toBe('ON');
     expect(legacy.log_replica_updates).toBeUndefined();
@@ -53,13 +54,32 @@ describe('my.cnf rendering', () => {
     expect([m.gtid_strict_mode, m.gtid_mode, m.slave_skip_errors]).toEqual(['ON', undefined, '1062,1032']);
   });
 
-  it('renders primary and replica alike but for read_only', () => {
+  it('renders primary and replica alike but for read_only, which binds root too where the server can', () => {
     const asReplica = { ...primary, role: 'replica' as const };
     const diff = (a: string, b: string) => a.split('\n').filter((l) => !b.split('\n').includes(l));
     expect(diff(renderNode(t, asReplica).text, renderNode(t, primary).text)).toEqual([
       "# my.cnf for node 'primary' (replica) of topology 'shop', rendered by replikit.",
       'read_only = ON',
+      'super_read_only = ON',
     ]);
+    const maria = diff(renderNode(t, asReplica, v('10.11.6-MariaDB')).text, renderNode(t, primary, v('10.11.6-MariaDB')).text);
+    expect(maria).toEqual(["# my.cnf for node 'primary' (replica) of topology 'shop', rendered by replikit.", 'read_only = ON']);
+  });
+
+  it('writes the dev profile redo log size in each version\'s own setting', () => {
+    const dev = parse(VALID);
+    const redo = (version: string) => {
+      const m = mysqld(renderNode(dev, dev.nodes[0], v(version)).text);
+      return [m.innodb_redo_log_capacity, m.innodb_log_file_size];
+    };
+    expect(redo('9.7.4')).toEqual(['8M', undefined]);
+    expect(redo('8.0.30')).toEqual(['8M', undefined]);
+    // Before 8.0.30 the capacity is two files of innodb_log_file_size each.
+    expect(redo('8.0.29')).toEqual([undefined, '4M']);
+    expect(redo('5.7.44')).toEqual([undefined, '4M']);
+    expect(redo('10.11.6-MariaDB')).toEqual([undefined, '8M']);
+    expect(profileCnf('dev', d('10.11.6-MariaDB'))).toContain('innodb_log_file_size = 8M');
+    expect(profileCnf('dev', d('9.7.4'))).toContain('innodb_redo_log_capacity = 8M');
   });
 
   it('lets a node override a template setting, whatever its spelling', () => {

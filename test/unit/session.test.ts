@@ -1,6 +1,6 @@
 import { SqlSession } from '../../src/replication/session';
-import { MariaDbDialect } from '../../src/dialects/mariadb';
-import { parseServerVersion } from '../../src/dialects/detect';
+import { MariaDbDialect } from '../../src/flavors/mariadb';
+import { parseServerVersion } from '../../src/flavors';
 
 /** A session over a fake connection that fails like a server would, quoting the statement. */
 function failingSession(serverMessage: string): SqlSession {

@@ -1,5 +1,27 @@
-import type { BinlogCoordinates, ChangeSourceOptions, Dialect, ServerVersion, WaitQuery } from './dialect';
+import type { BinlogCoordinates, ChangeSourceOptions, Dialect, Flavor, ReplicaStatus, ServerVersion, WaitQuery } from './dialect';
 import { connectionOptions, expireLogsDays, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
+
+/**
+ * MariaDB, everything replikit knows about it in one place: the official image's contract
+ * (MARIADB_ variables, mariadbd), how a data directory is initialised, and its SQL dialect.
+ */
+export const mariadb: Flavor = {
+  name: 'mariadb',
+  envPrefix: 'MARIADB',
+  serverBinaries: ['mariadbd', 'mysqld'],
+  matches: (text) => /mariadb/i.test(text),
+  newest: { major: 11, minor: 8, patch: 999 },
+  dialect: (v) => new MariaDbDialect(v),
+  // The server's own initialiser, without the official entrypoint's temporary server, its
+  // shutdown and restart. mariadb-install-db exists from 10.4; root@localhost gets a password
+  // (none yet) rather than unix_socket login, and the node's init_file sets it.
+  initialiseScript: [
+    'bin=$(command -v mariadb-install-db || command -v mysql_install_db)',
+    'exec "$bin" --user=mysql --datadir=/var/lib/mysql --skip-test-db --auth-root-authentication-method=normal --skip-log-bin >/dev/null',
+  ].join('; '),
+  // MariaDB has no server_uuid file; nothing in its data directory names one server.
+  perCopyFiles: [],
+};
 
 /**
  * MariaDB 10.x and 11.x: keeps CHANGE MASTER TO / START SLAVE / SHOW MASTER STATUS, has no
@@ -8,10 +30,22 @@ import { connectionOptions, expireLogsDays, legacySettingName, literal, parseCha
  */
 export class MariaDbDialect implements Dialect {
   readonly id = 'mariadb' as const;
+  readonly flavor = mariadb;
   constructor(readonly version: ServerVersion) {}
 
   settingName(name: string): string {
+    // MariaDB has one redo log file and never took innodb_redo_log_capacity.
+    if (name === 'innodb_redo_log_capacity') return 'innodb_log_file_size';
     return legacySettingName(name);
+  }
+
+  settingValue(_name: string, value: string): string {
+    return value;
+  }
+
+  readOnlySettings(on: boolean): Record<string, string> {
+    // No super_read_only: root holds READ ONLY ADMIN, and read_only binds every other account.
+    return { read_only: on ? 'ON' : 'OFF' };
   }
 
   gtidSettings(): Record<string, string> {
@@ -38,6 +72,10 @@ export class MariaDbDialect implements Dialect {
     return `CHANGE MASTER TO ${parts.join(', ')}`;
   }
 
+  changeCredentials(user: string, password: string): string {
+    return `CHANGE MASTER TO MASTER_USER=${literal(user)}, MASTER_PASSWORD=${literal(password)}`;
+  }
+
   startReplica(): string {
     return 'START SLAVE';
   }
@@ -56,6 +94,9 @@ export class MariaDbDialect implements Dialect {
   readWrite(): string[] {
     return ['SET GLOBAL read_only=OFF'];
   }
+  adminWritable(): undefined {
+    return undefined;
+  }
   dumpCommand(schemas: string[]): string[] {
     return [
       'mariadb-dump', '--single-transaction', '--master-data=2', '--gtid', '--routines', '--events', '--triggers',
@@ -70,12 +111,19 @@ export class MariaDbDialect implements Dialect {
     const gtid = /gtid_slave_pos='([^']*)'/.exec(header);
     return c && (gtid ? { ...c, gtid: gtid[1] } : c);
   }
+  prepareSnapshotTarget(): string[] {
+    // gtid_slave_pos is set from the dump afterwards; the replica's own binary log may stay.
+    return [];
+  }
   adoptSnapshot(c: BinlogCoordinates): string[] {
     // MASTER_USE_GTID=slave_pos starts from gtid_slave_pos: set it to the snapshot's position.
     return c.gtid !== undefined ? [`SET GLOBAL gtid_slave_pos = ${literal(c.gtid)}`] : [];
   }
   gtidPosition(): string {
     return 'SELECT @@GLOBAL.gtid_binlog_pos AS gtid';
+  }
+  usingGtid(s: Pick<ReplicaStatus, 'usingGtid'>): boolean {
+    return s.usingGtid !== '' && s.usingGtid !== 'No';
   }
   waitForCoordinates(c: BinlogCoordinates, timeoutSeconds: number): WaitQuery {
     if (c.gtid === undefined) return positionWait('MASTER_POS_WAIT', c, timeoutSeconds);

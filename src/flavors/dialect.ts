@@ -2,13 +2,36 @@ import { escape } from 'mysql2';
 import type { ReplicationMode } from '../topology/types';
 
 /**
- * One SQL dialect per server flavour and version. Steps ask the dialect for statements and
- * setting names; nothing outside this folder spells version-specific SQL.
+ * A flavour is a server family (MariaDB, MySQL) with everything replikit needs to know about it:
+ * its image contract, how a data directory is initialised, and one SQL dialect per version.
+ * Each flavour lives in one file of this folder; nothing outside it branches on the flavour.
  */
-export type Flavor = 'mariadb' | 'mysql';
+export type FlavorName = 'mariadb' | 'mysql';
 
+export interface Flavor {
+  readonly name: FlavorName;
+  /** The official image's environment prefix: the root password goes in as PREFIX_ROOT_PASSWORD_FILE. */
+  readonly envPrefix: 'MARIADB' | 'MYSQL';
+  /** Server binaries that answer `--version`, newest name first. */
+  readonly serverBinaries: readonly string[];
+  /** Whether a version string (`VERSION()`, `mysqld --version`) or an image name is of this flavour. */
+  matches(text: string): boolean;
+  /** What a tag without a full version ("latest", "lts") is taken to mean. */
+  readonly newest: { major: number; minor: number; patch: number };
+  dialect(v: ServerVersion): Dialect;
+  /**
+   * Shell script, run as root in a throw-away container of the image, that initialises an empty
+   * /var/lib/mysql with the server's own initialiser and the profile's my.cnf in conf.d. It sets
+   * no password: every node's init_file sets root's from the topology.
+   */
+  readonly initialiseScript: string;
+  /** Files of an initialised data directory that identify one server and must not be copied. */
+  readonly perCopyFiles: readonly string[];
+}
+
+/** One SQL dialect per flavour and version: steps ask it for statements and setting names. */
 export interface ServerVersion {
-  flavor: Flavor;
+  flavor: FlavorName;
   major: number;
   minor: number;
   patch: number;
@@ -72,17 +95,24 @@ export function positionWait(fn: string, c: BinlogCoordinates, timeoutSeconds: n
 export interface Dialect {
   readonly id: 'mariadb' | 'mysql-5.7' | 'mysql-8.0' | 'mysql-8.4';
   readonly version: ServerVersion;
+  readonly flavor: Flavor;
 
   /** The my.cnf name of a setting, given its current MySQL name (log_replica_updates, …). */
   settingName(name: string): string;
+  /** The value under that name (a redo log capacity split over two files, …). */
+  settingValue(name: string, value: string): string;
   /** my.cnf settings that turn GTID replication on. */
   gtidSettings(): Record<string, string>;
+  /** my.cnf settings that make a server read-only (for every account the server can bind), or writable. */
+  readOnlySettings(on: boolean): Record<string, string>;
   /** my.cnf settings that expire binary logs after `seconds`. */
   binlogExpiry(seconds: number): Record<string, number>;
 
   createReplicationUser(user: string, password: string): string[];
   binlogStatus(): string;
   changeSource(o: ChangeSourceOptions): string;
+  /** Changes only the account a replica logs in with: its position and source stay. */
+  changeCredentials(user: string, password: string): string;
   startReplica(): string;
   stopReplica(): string;
   /** Forgets the replica's source entirely (used when a node stops being a replica). */
@@ -92,6 +122,11 @@ export interface Dialect {
   readOnly(): string[];
   readWrite(): string[];
   /**
+   * What lets root write on a read-only replica while ordinary accounts stay refused (MySQL's
+   * super_read_only binds root too); undefined where read_only never binds root.
+   */
+  adminWritable(): { check: string; lift: string[]; restore: string[] } | undefined;
+  /**
    * The dump client and its options for a consistent snapshot: one transaction, with the binary
    * log coordinates (and GTID state) of that very read written into the dump as comments.
    */
@@ -100,12 +135,21 @@ export interface Dialect {
   clientCommand(): string[];
   /** The coordinates a dump recorded, read from its header. */
   parseDumpCoordinates(header: string): BinlogCoordinates | undefined;
+  /** Statements run on a new replica before a snapshot is loaded into it. */
+  prepareSnapshotTarget(): string[];
   /** Statements run on a freshly loaded replica before it starts, to adopt the dump's GTID state. */
   adoptSnapshot(c: BinlogCoordinates): string[];
   /** The GTID position this server has written to its binary log. */
   gtidPosition(): string;
+  /** Whether a replica's status says it replicates by GTID. */
+  usingGtid(s: Pick<ReplicaStatus, 'usingGtid'>): boolean;
   /** A query (one row, column `result`) that waits until this replica has applied `c`. */
   waitForCoordinates(c: BinlogCoordinates, timeoutSeconds: number): WaitQuery;
+}
+
+/** True when `v` is at least major.minor.patch. */
+export function atLeast(v: ServerVersion, major: number, minor: number, patch = 0): boolean {
+  return v.major !== major ? v.major > major : v.minor !== minor ? v.minor > minor : v.patch >= patch;
 }
 
 /** A SQL string literal, escaped for any server (quotes, backslashes, NUL). */
@@ -128,11 +172,14 @@ export function replicationUserStatements(user: string, password: string): strin
 
 /**
  * root@localhost and root@'%' with the topology's password, as an init_file: one statement per
- * line, nothing binlogged, safe to run at every start.
+ * line, nothing binlogged, safe to run at every start. The initialisers also make root accounts
+ * for 127.0.0.1 and ::1 with no password, which the official entrypoints drop; so does this.
+ * The server runs an init_file even when super_read_only is on.
  */
 export function rootAccountStatements(password: string): string[] {
   return [
     'SET SESSION sql_log_bin=0;',
+    "DROP USER IF EXISTS 'root'@'127.0.0.1', 'root'@'::1';",
     `ALTER USER IF EXISTS 'root'@'localhost' IDENTIFIED BY ${literal(password)};`,
     `CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY ${literal(password)};`,
     `ALTER USER 'root'@'%' IDENTIFIED BY ${literal(password)};`,

@@ -1,0 +1,261 @@
+import type { BinlogCoordinates, ChangeSourceOptions, Dialect, Flavor, ReplicaStatus, ServerVersion, WaitQuery } from './dialect';
+import { atLeast, connectionOptions, expireLogsDays, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
+
+/**
+ * Oracle MySQL, everything replikit knows about it in one place: the official image's contract,
+ * how a data directory is initialised, and one SQL dialect per release series (5.7; 8.0 to 8.3,
+ * which renamed in steps; 8.4 LTS and 9.x).
+ */
+export const mysql: Flavor = {
+  name: 'mysql',
+  envPrefix: 'MYSQL',
+  serverBinaries: ['mysqld'],
+  // Anything that is not MariaDB speaks MySQL's protocol and SQL: Percona Server, for one.
+  matches: () => true,
+  newest: { major: 9, minor: 99, patch: 999 },
+  dialect(v: ServerVersion): Dialect {
+    if (atLeast(v, 8, 4)) return new MySql84Dialect(v);
+    if (atLeast(v, 8, 0)) return new MySql80Dialect(v);
+    return new MySql57Dialect(v);
+  },
+  // The server's own initialiser, without the official entrypoint's temporary server: about 6 s
+  // against 10 s. root@localhost has no password until the node's init_file gives it one.
+  initialiseScript: 'exec mysqld --initialize-insecure --user=mysql --datadir=/var/lib/mysql',
+  // A copy of a data directory must not keep the seed's server_uuid: the server makes a new one
+  // when auto.cnf is missing.
+  perCopyFiles: ['auto.cnf'],
+};
+
+/**
+ * MySQL 5.7: the classic spellings (CHANGE MASTER TO, START SLAVE, SHOW SLAVE STATUS,
+ * log_slave_updates, expire_logs_days), super_read_only, and MASTER_AUTO_POSITION for GTID.
+ */
+export class MySql57Dialect implements Dialect {
+  readonly id: Dialect['id'] = 'mysql-5.7';
+  readonly flavor = mysql;
+  constructor(readonly version: ServerVersion) {}
+
+  settingName(name: string): string {
+    // innodb_redo_log_capacity (8.0.30) replaced innodb_log_file_size × innodb_log_files_in_group (2).
+    if (name === 'innodb_redo_log_capacity') return 'innodb_log_file_size';
+    return legacySettingName(name);
+  }
+
+  settingValue(name: string, value: string): string {
+    return name === 'innodb_redo_log_capacity' ? halfOf(value) : value;
+  }
+
+  gtidSettings(): Record<string, string> {
+    return { gtid_mode: 'ON', enforce_gtid_consistency: 'ON' };
+  }
+
+  readOnlySettings(on: boolean): Record<string, string> {
+    // super_read_only binds accounts with SUPER (root) too; it implies read_only.
+    return { read_only: on ? 'ON' : 'OFF', super_read_only: on ? 'ON' : 'OFF' };
+  }
+
+  binlogExpiry(seconds: number): Record<string, number> {
+    return expireLogsDays(seconds);
+  }
+
+  createReplicationUser(user: string, password: string): string[] {
+    return replicationUserStatements(user, password);
+  }
+
+  binlogStatus(): string {
+    return 'SHOW MASTER STATUS';
+  }
+
+  changeSource(o: ChangeSourceOptions): string {
+    const parts = [...connectionOptions(o, 'MASTER'), ...this.retry('MASTER'), ...this.coordinates(o, 'MASTER')];
+    return `CHANGE MASTER TO ${parts.join(', ')}`;
+  }
+
+  changeCredentials(user: string, password: string): string {
+    return `CHANGE MASTER TO MASTER_USER=${literal(user)}, MASTER_PASSWORD=${literal(password)}`;
+  }
+
+  /**
+   * A replica gives up reconnecting after the retry count (10 on 8.4 and 9.x): a source away
+   * longer than count × delay left it stopped for good. 86400 × 2 s is two days.
+   */
+  protected retry(prefix: 'MASTER' | 'SOURCE'): string[] {
+    return [`${prefix}_RETRY_COUNT=86400`];
+  }
+
+  /** SOURCE_/MASTER_ position or auto-position options. */
+  protected coordinates(o: ChangeSourceOptions, prefix: 'MASTER' | 'SOURCE'): string[] {
+    if (o.mode === 'gtid') return [`${prefix}_AUTO_POSITION=1`];
+    if (!o.coordinates) throw new Error('position mode needs binary log coordinates');
+    return [`${prefix}_LOG_FILE=${literal(o.coordinates.file)}`, `${prefix}_LOG_POS=${o.coordinates.position}`];
+  }
+
+  startReplica(): string {
+    return 'START SLAVE';
+  }
+  stopReplica(): string {
+    return 'STOP SLAVE';
+  }
+  resetReplica(): string {
+    return 'RESET SLAVE ALL';
+  }
+  replicaStatus(): string {
+    return 'SHOW SLAVE STATUS';
+  }
+  readOnly(): string[] {
+    return ['SET GLOBAL read_only=ON', 'SET GLOBAL super_read_only=ON'];
+  }
+  readWrite(): string[] {
+    return ['SET GLOBAL super_read_only=OFF', 'SET GLOBAL read_only=OFF'];
+  }
+  adminWritable() {
+    // read_only stays on: ordinary accounts remain refused while root does its work.
+    return { check: 'SELECT @@GLOBAL.super_read_only AS ro', lift: ['SET GLOBAL super_read_only=OFF'], restore: ['SET GLOBAL super_read_only=ON'] };
+  }
+  dumpCommand(schemas: string[]): string[] {
+    return [
+      'mysqldump', '--single-transaction', `${this.sourceDataOption()}=2`, '--set-gtid-purged=AUTO', '--routines', '--events',
+      '--triggers', '--hex-blob', '--default-character-set=utf8mb4', '--databases', ...schemas,
+    ];
+  }
+  clientCommand(): string[] {
+    return ['mysql', '--default-character-set=utf8mb4'];
+  }
+  parseDumpCoordinates(header: string): BinlogCoordinates | undefined {
+    // With GTIDs on, the dump itself sets GTID_PURGED and auto-positioning needs nothing else.
+    return parseChangeComment(header);
+  }
+  prepareSnapshotTarget(): string[] {
+    // The dump sets GTID_PURGED, which only an empty GTID_EXECUTED accepts; the new replica's own
+    // binary log holds nothing it needs.
+    return [this.resetBinaryLogs()];
+  }
+  protected resetBinaryLogs(): string {
+    return 'RESET MASTER';
+  }
+  adoptSnapshot(): string[] {
+    return [];
+  }
+  protected sourceDataOption(): string {
+    return '--master-data';
+  }
+  gtidPosition(): string {
+    return 'SELECT @@GLOBAL.gtid_executed AS gtid';
+  }
+  usingGtid(s: Pick<ReplicaStatus, 'usingGtid'>): boolean {
+    return s.usingGtid === '1';
+  }
+  waitForCoordinates(c: BinlogCoordinates, timeoutSeconds: number): WaitQuery {
+    if (c.gtid === undefined) return positionWait(this.positionWaitFunction(), c, timeoutSeconds);
+    // WAIT_FOR_EXECUTED_GTID_SET: 0 when reached, 1 on timeout.
+    return {
+      sql: `SELECT WAIT_FOR_EXECUTED_GTID_SET(${literal(c.gtid)}, ${timeoutSeconds}) AS result`,
+      reached: (r) => Number(r) === 0,
+    };
+  }
+  protected positionWaitFunction(): string {
+    return 'MASTER_POS_WAIT';
+  }
+}
+
+/**
+ * MySQL 8.0 through 8.3. The 8.0 series renamed in steps, so this dialect follows the exact
+ * release: 8.0.22 START/STOP/RESET REPLICA and SHOW REPLICA STATUS; 8.0.23 CHANGE REPLICATION
+ * SOURCE TO with SOURCE_* options; 8.0.26 log_replica_updates, replica_skip_errors and
+ * SOURCE_POS_WAIT; 8.0.30 innodb_redo_log_capacity. caching_sha2_password (the 8.0 default)
+ * needs the source's RSA public key when replication runs without TLS: GET_MASTER_PUBLIC_KEY /
+ * GET_SOURCE_PUBLIC_KEY.
+ */
+export class MySql80Dialect extends MySql57Dialect {
+  override readonly id: MySql57Dialect['id'] = 'mysql-8.0';
+  constructor(version: ServerVersion) {
+    super(version);
+  }
+
+  override settingName(name: string): string {
+    if (name === 'innodb_redo_log_capacity') return this.redoCapacity() ? name : super.settingName(name);
+    return atLeast(this.version, 8, 0, 26) ? name : super.settingName(name);
+  }
+
+  override settingValue(name: string, value: string): string {
+    return this.redoCapacity() ? value : super.settingValue(name, value);
+  }
+
+  override binlogExpiry(seconds: number): Record<string, number> {
+    return { binlog_expire_logs_seconds: seconds };
+  }
+
+  override changeSource(o: ChangeSourceOptions): string {
+    if (!this.sourceSyntax()) return `${super.changeSource(o)}, GET_MASTER_PUBLIC_KEY=1`;
+    const parts = [...connectionOptions(o, 'SOURCE'), ...this.retry('SOURCE'), ...this.coordinates(o, 'SOURCE'), 'GET_SOURCE_PUBLIC_KEY=1'];
+    return `CHANGE REPLICATION SOURCE TO ${parts.join(', ')}`;
+  }
+
+  override changeCredentials(user: string, password: string): string {
+    if (!this.sourceSyntax()) return super.changeCredentials(user, password);
+    return `CHANGE REPLICATION SOURCE TO SOURCE_USER=${literal(user)}, SOURCE_PASSWORD=${literal(password)}`;
+  }
+
+  override startReplica(): string {
+    return this.renamed() ? 'START REPLICA' : super.startReplica();
+  }
+  override stopReplica(): string {
+    return this.renamed() ? 'STOP REPLICA' : super.stopReplica();
+  }
+  override resetReplica(): string {
+    return this.renamed() ? 'RESET REPLICA ALL' : super.resetReplica();
+  }
+  override replicaStatus(): string {
+    return this.renamed() ? 'SHOW REPLICA STATUS' : super.replicaStatus();
+  }
+  protected override sourceDataOption(): string {
+    return atLeast(this.version, 8, 0, 26) ? '--source-data' : '--master-data';
+  }
+  protected override positionWaitFunction(): string {
+    return atLeast(this.version, 8, 0, 26) ? 'SOURCE_POS_WAIT' : 'MASTER_POS_WAIT';
+  }
+
+  private renamed(): boolean {
+    return atLeast(this.version, 8, 0, 22);
+  }
+  private sourceSyntax(): boolean {
+    return atLeast(this.version, 8, 0, 23);
+  }
+  private redoCapacity(): boolean {
+    return atLeast(this.version, 8, 0, 30);
+  }
+}
+
+/**
+ * MySQL 8.4 LTS and 9.x: SHOW MASTER STATUS, RESET MASTER and the CHANGE MASTER/START SLAVE
+ * forms are gone (SHOW BINARY LOG STATUS since 8.2, RESET BINARY LOGS AND GTIDS since 8.2).
+ * mysql_native_password is off by default in 8.4 and removed in 9.0, so the replication user
+ * keeps the server's default plugin (caching_sha2_password).
+ */
+export class MySql84Dialect extends MySql80Dialect {
+  override readonly id = 'mysql-8.4' as const;
+  constructor(version: ServerVersion) {
+    super(version);
+  }
+
+  override binlogStatus(): string {
+    return 'SHOW BINARY LOG STATUS';
+  }
+  protected override resetBinaryLogs(): string {
+    return 'RESET BINARY LOGS AND GTIDS';
+  }
+}
+
+/** Half of an option-file size ("8M" → "4M"): each of the two pre-8.0.30 redo log files. */
+function halfOf(size: string): string {
+  const m = /^(\d+)([KMG]?)$/i.exec(size.trim());
+  if (!m) return size;
+  const units = ['', 'K', 'M', 'G'];
+  let n = Number(m[1]);
+  let u = units.indexOf(m[2].toUpperCase());
+  if (n % 2 !== 0 && u > 0) {
+    n *= 1024;
+    u -= 1;
+  }
+  return `${n / 2}${units[u]}`;
+}
