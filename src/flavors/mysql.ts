@@ -122,8 +122,11 @@ export class MySql57Dialect implements Dialect {
     return ['mysql', '--default-character-set=utf8mb4'];
   }
   parseDumpCoordinates(header: string): BinlogCoordinates | undefined {
-    // With GTIDs on, the dump itself sets GTID_PURGED and auto-positioning needs nothing else.
-    return parseChangeComment(header);
+    // With GTIDs on, the dump itself sets GTID_PURGED and auto-positioning needs nothing else;
+    // the set is read only to report it. 8.0+ writes it as /*!80000 '+'*/ 'uuid:1-5'.
+    const c = parseChangeComment(header);
+    const gtid = /GTID_PURGED=(?:\/\*!\d+ '\+'\*\/ )?'([^']*)'/.exec(header);
+    return c && (gtid ? { ...c, gtid: gtid[1].replace(/\s+/g, '') } : c);
   }
   prepareSnapshotTarget(): string[] {
     // The dump sets GTID_PURGED, which only an empty GTID_EXECUTED accepts; the new replica's own

@@ -46,7 +46,7 @@ async function passwordWorks(s: SqlSession, user: string, password: string): Pro
 
 export async function userSchemas(s: SqlSession): Promise<string[]> {
   const rows = await s.rows('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA');
-  return rows.map((r) => String(r.name)).filter((n) => !SYSTEM_SCHEMAS.includes(n.toLowerCase()));
+  return rows.map((r) => String(r.name)).filter((n) => !SYSTEM_SCHEMAS.includes(n.toLowerCase())).sort();
 }
 
 export async function readCoordinates(s: SqlSession): Promise<BinlogCoordinates> {

@@ -190,3 +190,14 @@ describe('what every flavour needs beyond statements', () => {
     ]);
   });
 });
+
+describe('MySQL dump header', () => {
+  it('gives the coordinates and the GTID set the dump purges', () => {
+    const header = [
+      "SET @@GLOBAL.GTID_PURGED=/*!80000 '+'*/ '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5';",
+      "-- CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE='primary-bin.000001', SOURCE_LOG_POS=1887;",
+    ].join('\n');
+    expect(d('9.7.4').parseDumpCoordinates(header)).toEqual({ file: 'primary-bin.000001', position: 1887, gtid: '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5' });
+    expect(d('5.7.44').parseDumpCoordinates("-- CHANGE MASTER TO MASTER_LOG_FILE='b.000002', MASTER_LOG_POS=4;")).toEqual({ file: 'b.000002', position: 4 });
+  });
+});
