@@ -80,6 +80,20 @@ export async function sql<T = Record<string, any>>(port: number, query: string, 
   }
 }
 
+/** Waits until a server accepts root's SQL again (after a restart). */
+export async function answers(port: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await sql(port, 'SELECT 1');
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 export async function hostPort(t: Topology, node: string): Promise<number> {
   return docker.hostPort(`${t.name}-${node}`);
 }
