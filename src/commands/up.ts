@@ -306,7 +306,7 @@ async function connectNode(c: Ctx, n: NodeSpec, task: Task): Promise<void> {
   const session = await waitForSql(c.docker, containerName(c.t, n.name), endpoint, {
     timeoutMs: c.startTimeoutMs,
     signal: c.signal,
-    onAttempt: (attempt, error) => (task.output = `attempt ${attempt}: ${error}`),
+    onWaiting: (elapsed, error) => (task.output = `waiting for the server: ${(elapsed / 1000).toFixed(1)} s (${error})`),
   });
   c.sessions.set(n.name, session);
   task.title = `${n.name}: ${session.version} on ${endpoint.host}:${endpoint.port}`;

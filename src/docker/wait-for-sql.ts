@@ -6,7 +6,9 @@ export interface WaitOptions {
   timeoutMs: number;
   intervalMs?: number;
   signal?: AbortSignal;
-  onAttempt?: (attempt: number, error: string) => void;
+  /** Called while the server is not answering yet: at most once per `reportEveryMs`, with the time waited so far. */
+  onWaiting?: (elapsedMs: number, lastError: string) => void;
+  reportEveryMs?: number;
 }
 
 /**
@@ -14,12 +16,12 @@ export interface WaitOptions {
  * container that exits, or a server that is not up in time, fails with the tail of its log.
  */
 export async function waitForSql(docker: DockerEngine, container: string, endpoint: Endpoint, o: WaitOptions): Promise<SqlSession> {
-  const deadline = Date.now() + o.timeoutMs;
-  let attempt = 0;
+  const started = Date.now();
+  const deadline = started + o.timeoutMs;
   let last = '';
+  let reportedAt = 0;
   while (Date.now() < deadline) {
     o.signal?.throwIfAborted();
-    attempt++;
     try {
       return await SqlSession.open(endpoint, 3000);
     } catch (e) {
@@ -27,7 +29,11 @@ export async function waitForSql(docker: DockerEngine, container: string, endpoi
       if (/Access denied/i.test(last)) {
         throw new NodeError(endpoint.node, 'the server refuses the root password', 'the data volume was initialised with another password: use that one, or remove the data with replikit down --volumes', e);
       }
-      o.onAttempt?.(attempt, last);
+      // A starting server refuses connections many times a second: one line now and then, not one per try.
+      if (Date.now() - reportedAt >= (o.reportEveryMs ?? 5000)) {
+        reportedAt = Date.now();
+        o.onWaiting?.(reportedAt - started, last);
+      }
     }
     const state = (await docker.inspect(container))?.State;
     // A server that exits is restarted by its restart policy: either way it did not come up.

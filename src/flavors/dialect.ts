@@ -27,6 +27,8 @@ export interface Flavor {
   readonly initialiseScript: string;
   /** Files of an initialised data directory that identify one server and must not be copied. */
   readonly perCopyFiles: readonly string[];
+  /** Client binaries by the names older releases of the image carry instead. */
+  readonly binaryFallbacks: Readonly<Record<string, string>>;
 }
 
 /** One SQL dialect per flavour and version: steps ask it for statements and setting names. */

@@ -21,6 +21,8 @@ export const mariadb: Flavor = {
   ].join('; '),
   // MariaDB has no server_uuid file; nothing in its data directory names one server.
   perCopyFiles: [],
+  // mariadb-* names exist from MariaDB 10.5; older images only have the mysql* ones.
+  binaryFallbacks: { 'mariadb-dump': 'mysqldump', mariadb: 'mysql' },
 };
 
 /**

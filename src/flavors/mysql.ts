@@ -24,6 +24,7 @@ export const mysql: Flavor = {
   // A copy of a data directory must not keep the seed's server_uuid: the server makes a new one
   // when auto.cnf is missing.
   perCopyFiles: ['auto.cnf'],
+  binaryFallbacks: {},
 };
 
 /**

@@ -1,5 +1,5 @@
 import { Transform } from 'node:stream';
-import type { BinlogCoordinates } from '../flavors/dialect';
+import type { BinlogCoordinates, Dialect } from '../flavors/dialect';
 import type { DockerEngine } from '../docker/engine';
 import { ROOT_PASSWORD_FILE } from '../docker/names';
 import { NodeError } from '../errors';
@@ -31,8 +31,8 @@ export async function copySnapshot(
   // The dump loads without binary logging: the rows arrive as the snapshot, not as new events.
   sniff.push('SET SESSION sql_log_bin=0;\n');
 
-  const dump = await docker.exec(from.container, withPassword(from.session.dialect.dumpCommand(schemas)));
-  const load = await docker.exec(to.container, withPassword(to.session.dialect.clientCommand()), dump.stdout.pipe(sniff));
+  const dump = await docker.exec(from.container, withPassword(from.session.dialect, from.session.dialect.dumpCommand(schemas)));
+  const load = await docker.exec(to.container, withPassword(to.session.dialect, to.session.dialect.clientCommand()), dump.stdout.pipe(sniff));
   const [dumpCode, loadCode] = await Promise.all([dump.done, load.done]);
   if (dumpCode !== 0) {
     throw new NodeError(from.session.node, `snapshot dump failed (exit ${dumpCode}): ${dump.stderr().trim()}`, 'the image needs mariadb-dump or mysqldump');
@@ -45,10 +45,9 @@ export async function copySnapshot(
 }
 
 /** `sh -c` that reads the secret file into MYSQL_PWD and runs the client as root. */
-function withPassword(argv: string[]): string[] {
+function withPassword(dialect: Dialect, argv: string[]): string[] {
   const [bin, ...args] = argv;
-  // mariadb-* names exist from MariaDB 10.5; older images only have the mysql* ones.
-  const fallback = bin.startsWith('mariadb') ? bin.replace('mariadb', 'mysql') : bin;
+  const fallback = dialect.flavor.binaryFallbacks[bin] ?? bin;
   return [
     'sh',
     '-c',
