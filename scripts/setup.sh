@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Sets up everything replikit needs on this machine: a Docker engine, the MariaDB image the
+# Sets up everything replikit needs on this machine: a Docker engine, the image the
 # examples use (built offline when no registry is reachable), npm dependencies, the build, and
 # a .env with generated passwords when there is none. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/test-env.sh bookworm
+# REPLIKIT_SETUP_SUITES=sid builds the MySQL 9.7 image instead (scripts/quickstart.sh mysql does).
+scripts/test-env.sh ${REPLIKIT_SETUP_SUITES:-bookworm}
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi

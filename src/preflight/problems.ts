@@ -40,7 +40,7 @@ export function preflightProblems(t: Topology, facts: PreflightFacts): Preflight
     if (i.pullError === undefined) continue;
     problems.push({
       message: `image ${i.image} is not present and cannot be pulled: ${i.pullError}`,
-      hint: 'build or load it locally (scripts/test-env.sh builds replikit/mariadb:10.11 and :11.8; docker images lists what is present), or fix image: in the topology',
+      hint: 'build or load it locally (scripts/test-env.sh builds replikit/mariadb:10.11, replikit/mariadb:11.8 and replikit/mysql:9.7; docker images lists what is present), or fix image: in the topology',
     });
   }
   for (const p of facts.takenPorts) {

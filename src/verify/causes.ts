@@ -10,6 +10,9 @@ export function likelyCause(s: Pick<ReplicaStatus, 'lastIoErrno' | 'lastIoError'
   if (s.lastIoErrno === 1045 || /Access denied/i.test(io)) {
     return `authentication: ${source} refused the replication user or its password; replikit up sets the user's password from the topology again`;
   }
+  if (s.lastIoErrno === 2061 || /requires secure connection/i.test(io)) {
+    return `authentication: ${source} uses caching_sha2_password and the replica has neither TLS nor the source's public key; replikit up points the replica at its source again with GET_SOURCE_PUBLIC_KEY=1`;
+  }
   if ([2002, 2003, 2005, 2013].includes(s.lastIoErrno) || /can't connect|unknown (server )?host|lost connection/i.test(io)) {
     return `network: ${source} cannot be reached from the replica; is the source container running (replikit status) and on the topology network? The replica retries by itself every 2 s`;
   }
