@@ -181,6 +181,62 @@ function program(): Command {
       say(o, r.written ? `updated ${o.file}:` : `edit ${o.file} to match (or run again with --write):`);
       say(o, r.edit);
     });
+
+  cli
+    .command('sql')
+    .description("the server's own client in NODE's container, as root, without typing the password: interactive on a terminal, batch otherwise")
+    .argument('<node>', 'node name')
+    .addOption(fileOption())
+    .option('-e, --execute <query>', 'run one query and exit (it goes to the client on stdin, never on a command line)')
+    .action(async (node: string, o: { file: string; execute?: string }) => {
+      const { readTopologyName } = await import('./topology/name');
+      const { sqlClient } = await import('./commands/sql');
+      process.exitCode = await sqlClient(readTopologyName(o.file), node, { execute: o.execute });
+    });
+
+  cli
+    .command('logs')
+    .description("NODE's server log (its container's output)")
+    .argument('<node>', 'node name')
+    .option('--file <file>', 'topology file', DEFAULT_FILE)
+    .option('-f, --follow', 'keep printing new lines until Ctrl-C')
+    .option('-n, --tail <lines>', 'only the last LINES lines', (v) => positiveInt(v, '--tail'))
+    .action(async (node: string, o: { file: string; follow?: boolean; tail?: number }) => {
+      const { readTopologyName } = await import('./topology/name');
+      const { logs } = await import('./commands/logs');
+      await logs(readTopologyName(o.file), node, { follow: o.follow, tail: o.tail });
+    });
+
+  cli
+    .command('ps')
+    .description("the topology's containers as Docker sees them (no SQL, no password needed)")
+    .addOption(fileOption())
+    .option('--json', 'print the rows as JSON')
+    .action(async (o: { file: string } & OutputFlags) => {
+      const { readTopologyName } = await import('./topology/name');
+      const { ps, formatPs } = await import('./commands/ps');
+      const rows = await ps(readTopologyName(o.file));
+      if (o.json) return print(rows);
+      console.log(formatPs(rows));
+    });
+
+  cli
+    .command('init')
+    .description('write a commented replikit.yaml and a .env with generated passwords (mode 0600); never overwrites')
+    .option('--dir <dir>', 'folder to write into', '.')
+    .option('--replicas <n>', 'number of replicas', (v) => positiveInt(v, '--replicas'), 2)
+    .option('--image <image>', 'server image (mysql:8.4, mariadb:11.4, replikit/mysql:9.7, …)', process.env.REPLIKIT_IMAGE ?? 'mysql:8.4')
+    .option('--gtid', 'GTID replication instead of binary log positions')
+    .option('--name <name>', 'topology name (default: from the folder name)')
+    .option('--json', 'print the files written as JSON')
+    .option('-q, --quiet', 'print nothing but errors')
+    .action(async (o: { dir: string; replicas: number; image: string; gtid?: boolean; name?: string } & OutputFlags) => {
+      const { init } = await import('./commands/init');
+      const r = init({ dir: o.dir, replicas: o.replicas, image: o.image, gtid: o.gtid, name: o.name });
+      if (o.json) return print(r);
+      say(o, `wrote ${r.topologyFile} (topology ${r.name}) and ${r.envFile} (generated passwords, mode 0600)`);
+      say(o, `next: replikit up -f ${path.relative(process.cwd(), r.topologyFile) || r.topologyFile}`);
+    });
   return cli;
 }
 
@@ -198,7 +254,7 @@ function summary(r: UpResult): string {
 
 function positiveInt(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InputError(`${flag} must be a whole number of seconds, not ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 0) throw new InputError(`${flag} must be a whole number, not ${JSON.stringify(value)}`);
   return n;
 }
 

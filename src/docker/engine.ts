@@ -22,6 +22,8 @@ export interface ObservedContainer {
   id: string;
   name: string;
   node: string;
+  /** The role the container was created with (the topology file may have changed since). */
+  role: string;
   topology: string;
   configHash: string;
   state: string; // running, exited, created, …
@@ -205,6 +207,7 @@ export class DockerEngine {
       id: c.Id,
       name: (c.Names[0] ?? '').replace(/^\//, ''),
       node: c.Labels[LABEL.node] ?? '',
+      role: c.Labels[LABEL.role] ?? '',
       topology: c.Labels[LABEL.topology] ?? '',
       configHash: c.Labels[LABEL.configHash] ?? '',
       state: c.State,
@@ -300,6 +303,55 @@ export class DockerEngine {
       stream.on('error', reject);
     });
     return { stdout, stderr: () => stderrText, done };
+  }
+
+  /**
+   * Runs a command in a container attached to this terminal (raw mode, resized with it), as
+   * `docker exec -it` does. Resolves its exit code.
+   */
+  async execInteractive(name: string, cmd: string[]): Promise<number> {
+    const container = this.docker.getContainer(name);
+    const exec = await this.call(`exec in ${name}`, () =>
+      container.exec({ Cmd: cmd, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: true, Env: [`TERM=${process.env.TERM ?? 'xterm'}`] }),
+    );
+    const stream = await this.call(`exec in ${name}`, () => exec.start({ hijack: true, stdin: true, Tty: true }));
+    const resize = () => exec.resize({ h: process.stdout.rows ?? 24, w: process.stdout.columns ?? 80 }).catch(() => undefined);
+    const stdin = process.stdin;
+    stdin.setRawMode?.(true);
+    stdin.resume();
+    stdin.pipe(stream);
+    stream.pipe(process.stdout);
+    process.stdout.on('resize', resize);
+    await resize();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        stream.on('end', resolve);
+        stream.on('error', reject);
+      });
+    } finally {
+      process.stdout.off('resize', resize);
+      stdin.unpipe(stream);
+      stdin.setRawMode?.(false);
+      stdin.pause();
+    }
+    return (await exec.inspect()).ExitCode ?? 1;
+  }
+
+  /** Streams a container's log to these streams, following it with `follow` until it stops. */
+  async streamLogs(name: string, o: { follow: boolean; tail?: number }, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<void> {
+    const container = this.docker.getContainer(name);
+    const opts = { stdout: true, stderr: true, timestamps: false, ...(o.tail !== undefined ? { tail: o.tail } : {}) };
+    if (!o.follow) {
+      const buf = (await this.call(`read the log of ${name}`, () => container.logs({ ...opts, follow: false }))) as unknown as Buffer;
+      out.write(demux(buf));
+      return;
+    }
+    const stream = await this.call(`follow the log of ${name}`, () => container.logs({ ...opts, follow: true }));
+    this.docker.modem.demuxStream(stream, out, err);
+    await new Promise<void>((resolve, reject) => {
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 import { Transform } from 'node:stream';
-import type { BinlogCoordinates, Dialect } from '../flavors/dialect';
+import type { BinlogCoordinates } from '../flavors/dialect';
 import type { DockerEngine } from '../docker/engine';
-import { ROOT_PASSWORD_FILE } from '../docker/names';
+import { rootClientCommand } from '../docker/root-client';
 import { NodeError } from '../errors';
 import { userSchemas } from './link';
 import type { SqlSession } from './session';
@@ -31,8 +31,8 @@ export async function copySnapshot(
   // The dump loads without binary logging: the rows arrive as the snapshot, not as new events.
   sniff.push('SET SESSION sql_log_bin=0;\n');
 
-  const dump = await docker.exec(from.container, withPassword(from.session.dialect, from.session.dialect.dumpCommand(schemas)));
-  const load = await docker.exec(to.container, withPassword(to.session.dialect, to.session.dialect.clientCommand()), dump.stdout.pipe(sniff));
+  const dump = await docker.exec(from.container, rootClientCommand(from.session.dialect, from.session.dialect.dumpCommand(schemas)));
+  const load = await docker.exec(to.container, rootClientCommand(to.session.dialect, to.session.dialect.clientCommand()), dump.stdout.pipe(sniff));
   const [dumpCode, loadCode] = await Promise.all([dump.done, load.done]);
   if (dumpCode !== 0) {
     throw new NodeError(from.session.node, `snapshot dump failed (exit ${dumpCode}): ${dump.stderr().trim()}`, 'the image needs mariadb-dump or mysqldump');
@@ -42,17 +42,4 @@ export async function copySnapshot(
   const coordinates = from.session.dialect.parseDumpCoordinates(header);
   if (!coordinates) throw new NodeError(from.session.node, 'the snapshot recorded no binary log coordinates', 'binary logging must be on (log_bin)');
   return { coordinates, schemas };
-}
-
-/** `sh -c` that reads the secret file into MYSQL_PWD and runs the client as root. */
-function withPassword(dialect: Dialect, argv: string[]): string[] {
-  const [bin, ...args] = argv;
-  const fallback = dialect.flavor.binaryFallbacks[bin] ?? bin;
-  return [
-    'sh',
-    '-c',
-    `MYSQL_PWD="$(cat ${ROOT_PASSWORD_FILE})"; export MYSQL_PWD; bin=$(command -v ${bin} || command -v ${fallback}); exec "$bin" -uroot "$@"`,
-    'replikit',
-    ...args,
-  ];
 }

@@ -4,7 +4,7 @@ import { parse, VALID } from './helpers';
 
 const t = parse(VALID);
 const desired = desiredState(t);
-const running = (name: string, node: string, hash: string, state = 'running') => ({ id: name, name, node, topology: 'shop', configHash: hash, state });
+const running = (name: string, node: string, hash: string, state = 'running') => ({ id: name, name, node, role: node === 'primary' ? 'primary' : 'replica', topology: 'shop', configHash: hash, state });
 const converged: Observed = {
   network: true,
   volumes: ['shop-primary-data', 'shop-replica1-data'],
