@@ -15,6 +15,13 @@ suites=("${@:-bookworm trixie sid}")
 suites=(${suites[*]})
 
 log() { printf '%s test-env: %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+# timed WHAT CMD...: one line when a long phase starts and one with its elapsed time when it ends.
+timed() {
+  local what="$1" start=$SECONDS; shift
+  log "$what ..."
+  "$@"
+  log "$what: done in $((SECONDS - start)) s"
+}
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 apt_updated=0
@@ -54,24 +61,29 @@ build_image() { # build_image SUITE TAG CONTEXT SERVER PACKAGES
   if [ ! -s "$rootfs" ]; then
     need_pkg mmdebstrap mmdebstrap
     as_root mkdir -p "$cache"
-    log "building the $suite root filesystem with $packages (takes a few minutes)"
     # The mirror's sid Release file can be past its Valid-Until date; manual pages and docs are not needed.
-    as_root mmdebstrap --quiet --variant=apt --include="$packages" \
+    timed "building the $suite root filesystem with $packages (a few minutes)" \
+      as_root mmdebstrap --quiet --variant=apt --include="$packages" \
       --aptopt='Acquire::Check-Valid-Until "false"' \
       --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
       "$suite" "$cache/partial-$suite.tar"
     as_root mv "$cache/partial-$suite.tar" "$rootfs"
   fi
   if ! docker image inspect "replikit/$suite-base:latest" >/dev/null 2>&1; then
-    log "importing $rootfs as replikit/$suite-base"
-    docker import "$rootfs" "replikit/$suite-base:latest" >/dev/null
+    timed "importing $rootfs as replikit/$suite-base" import_base "$rootfs" "replikit/$suite-base:latest"
   fi
-  log "building $tag"
-  # BuildKit is not part of docker.io on Debian 12; the legacy builder's deprecation banner goes to stderr.
-  DOCKER_BUILDKIT=0 docker build -q -t "$tag" --build-arg "BASE=replikit/$suite-base:latest" \
-    --label "io.replikit.context=$want" "$context" >/dev/null 2>"$cache/build-$suite.log" \
-    || { cat "$cache/build-$suite.log" >&2; exit 1; }
+  # BuildKit is not part of docker.io on Debian 12; the legacy builder's deprecation banner goes to
+  # a log kept for when the build fails.
+  timed "building $tag" build_context "$tag" "$suite" "$context" "$want"
   log "image $tag ready: $(docker run --rm --entrypoint "$server" "$tag" --version)"
+}
+
+import_base() { docker import "$1" "$2" >/dev/null; }
+
+build_context() { # build_context TAG SUITE CONTEXT LABEL
+  DOCKER_BUILDKIT=0 docker build -q -t "$1" --build-arg "BASE=replikit/$2-base:latest" \
+    --label "io.replikit.context=$4" "$3" >/dev/null 2>"$cache/build-$2.log" \
+    || { cat "$cache/build-$2.log" >&2; exit 1; }
 }
 
 start_engine

@@ -15,6 +15,8 @@ export interface OneOff {
   mounts?: Docker.MountSettings[];
   files?: ArchiveFile[];
   labels?: Record<string, string>;
+  /** Each line the script prints, as it prints it. */
+  onLine?: (line: string) => void;
 }
 
 /** What replikit sees of a container it owns. */
@@ -95,10 +97,30 @@ export class DockerEngine {
     );
     try {
       if (o.files?.length) await this.call(`copy files into a helper of ${o.image}`, async () => container.putArchive(await tarOf(o.files!), { path: '/' }));
+      // Output is read from a stream attached before the start: nothing is missed, and nothing
+      // needs the container after it exits.
+      const stream = await this.call(`attach to a helper of ${o.image}`, () => container.attach({ stream: true, stdout: true, stderr: true }));
+      const output: string[] = [];
+      const lines = new PassThrough();
+      let rest = '';
+      const take = (line: string) => {
+        output.push(line);
+        if (output.length > 200) output.shift();
+        o.onLine?.(line);
+      };
+      lines.on('data', (c: Buffer) => {
+        const parts = (rest + c.toString('utf8')).split('\n');
+        rest = parts.pop() ?? '';
+        parts.forEach(take);
+      });
+      const ended = new Promise<void>((resolve) => stream.on('end', resolve).on('close', resolve).on('error', () => resolve()));
+      this.docker.modem.demuxStream(stream, lines, lines);
       await this.call(`start a helper of ${o.image}`, () => container.start());
-      const { StatusCode } = (await container.wait()) as { StatusCode: number };
-      const log = (await container.logs({ stdout: true, stderr: true, ...(StatusCode === 0 ? {} : { tail: 20 }) })) as unknown as Buffer;
-      return { code: StatusCode, output: demux(log).trimEnd() };
+      const { StatusCode } = (await this.call(`wait for a helper of ${o.image}`, () => container.wait())) as { StatusCode: number };
+      // The stream ends with the container; the bound only guards against an engine that never says so.
+      await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))]);
+      if (rest) take(rest);
+      return { code: StatusCode, output: (StatusCode === 0 ? output : output.slice(-20)).join('\n').trimEnd() };
     } finally {
       await container.remove({ force: true, v: true }).catch(() => undefined);
     }

@@ -30,14 +30,14 @@ export class DataDirSeed {
         await this.build(image, dialect, profileCnf, seed);
       }
       progress(`copying ${seed} into ${targets.length} volume(s)`);
-      const code = await this.copy(image, dialect, seed, targets);
+      const code = await this.copy(image, dialect, seed, targets, progress);
       if (code === 0) return;
       if (code !== 3 || attempt === 2) {
         throw new ReplikitError(`could not copy seed ${seed} into ${targets.join(', ')} (exit ${code})`, `docker volume rm ${seed} makes replikit build it again`);
       }
       // Incomplete: a build that was interrupted, or one still running in another up. Start over.
       await this.waitForOtherBuild(seed);
-      if ((await this.copy(image, dialect, seed, targets)) === 0) return;
+      if ((await this.copy(image, dialect, seed, targets, progress)) === 0) return;
       await this.engine.removeVolume(seed);
     }
   }
@@ -49,8 +49,8 @@ export class DataDirSeed {
 
   /**
    * The build container is named after the seed, so two ups that need the same seed at once do
-   * not both build it: the second waits for the first. One left behind by a killed run (older
-   * than BUILD_STALE_MS) is removed.
+   * not both build it: the second waits until the first's container is gone (its owner removes
+   * it). One left behind by a killed run (older than BUILD_STALE_MS) is removed.
    */
   private async waitForOtherBuild(seed: string): Promise<void> {
     const name = `${seed}-init`;
@@ -58,11 +58,11 @@ export class DataDirSeed {
     while (Date.now() < deadline) {
       const info = await this.engine.inspect(name);
       if (!info) return;
-      if (!info.State.Running || Date.now() - Date.parse(info.Created) > BUILD_STALE_MS) {
+      if (Date.now() - Date.parse(info.Created) > BUILD_STALE_MS) {
         await this.engine.remove(name);
         return;
       }
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 250));
     }
   }
 
@@ -104,7 +104,7 @@ export class DataDirSeed {
    * One container copies the seed into every target that holds no data directory yet; exit 3
    * when the seed is incomplete. mysql/ arrives last, by rename, so a copy cut short is redone.
    */
-  private async copy(image: string, dialect: Dialect, seed: string, targets: string[]): Promise<number> {
+  private async copy(image: string, dialect: Dialect, seed: string, targets: string[], progress: (line: string) => void): Promise<number> {
     const perCopy = dialect.flavor.perCopyFiles.map((f) => `"$1/${f}"`).join(' ');
     const script = [
       `[ -f /seed/${COMPLETE} ] || exit 3`,
@@ -113,15 +113,17 @@ export class DataDirSeed {
       // Sparse copies: most of a fresh InnoDB file is zeros, which need not be written.
       '  for f in /seed/*; do [ "${f##*/}" = mysql ] || cp -a --sparse=always "$f" "$1/" || return 1; done',
       `  rm -f ${perCopy} "$1/${COMPLETE}"`,
-      '  rm -rf "$1/.mysql.tmp" && cp -a /seed/mysql "$1/.mysql.tmp" && mv "$1/.mysql.tmp" "$1/mysql"',
+      '  rm -rf "$1/.mysql.tmp" && cp -a /seed/mysql "$1/.mysql.tmp" && mv "$1/.mysql.tmp" "$1/mysql" && echo "copied $1"',
       '}',
       // One copy per volume, all at once; any that fails fails the whole.
       'pids=""; for d in /t/*; do copy "$d" & pids="$pids $!"; done',
       'for p in $pids; do wait $p || exit 1; done',
     ].join('\n');
+    let done = 0;
     const { code } = await this.engine.runOnce({
       image,
       script,
+      onLine: (line) => line.startsWith('copied ') && progress(`seeded ${++done}/${targets.length} volume(s)`),
       labels: { [LABEL.seed]: image },
       mounts: [
         { Type: 'volume', Source: seed, Target: '/seed', ReadOnly: true },

@@ -75,14 +75,14 @@ export async function linkReplica(r: LinkRequest): Promise<string | undefined> {
   const started = Date.now();
   const snap = await replica.session.asAdmin(async () => {
     await replica.session.run(...replica.session.dialect.prepareSnapshotTarget());
-    const copied = await copySnapshot(r.docker, source, replica);
+    const copied = await copySnapshot(r.docker, source, replica, r.progress);
     await replica.session.run(...replica.session.dialect.adoptSnapshot(copied.coordinates));
     return copied;
   });
   await pointAt(replica.session, link, r.mode === 'position' ? snap.coordinates : undefined);
   const c = snap.coordinates;
   return (
-    `${replica.name}: loaded a snapshot of ${snap.schemas.join(', ')} from ${source.name} in ${Date.now() - started} ms, ` +
+    `${replica.name}: loaded a snapshot of ${snap.schemas.join(', ')} (${(snap.bytes / 2 ** 20).toFixed(1)} MiB) from ${source.name} in ${Date.now() - started} ms, ` +
     `replicating from ${c.file}:${c.position}${c.gtid ? ` (GTID ${c.gtid})` : ''}`
   );
 }

@@ -17,14 +17,24 @@ export async function copySnapshot(
   docker: DockerEngine,
   from: { container: string; session: SqlSession },
   to: { container: string; session: SqlSession },
-): Promise<{ coordinates: BinlogCoordinates; schemas: string[] }> {
+  progress: (line: string) => void = () => undefined,
+): Promise<{ coordinates: BinlogCoordinates; schemas: string[]; bytes: number }> {
   const schemas = await userSchemas(from.session);
   if (schemas.length === 0) throw new NodeError(from.session.node, 'has no data to copy');
 
   let header = '';
+  let bytes = 0;
+  const started = Date.now();
+  let reportedAt = started;
   const sniff = new Transform({
     transform(chunk: Buffer, _enc, done) {
       if (header.length < 64 * 1024) header += chunk.toString('utf8');
+      bytes += chunk.length;
+      // Once a second: how much of the dump has gone through, and how fast.
+      if (Date.now() - reportedAt >= 1000) {
+        reportedAt = Date.now();
+        progress(`streamed ${mib(bytes)} MiB of the dump (${mib((bytes * 1000) / (reportedAt - started))} MiB/s)`);
+      }
       done(null, chunk);
     },
   });
@@ -41,5 +51,9 @@ export async function copySnapshot(
 
   const coordinates = from.session.dialect.parseDumpCoordinates(header);
   if (!coordinates) throw new NodeError(from.session.node, 'the snapshot recorded no binary log coordinates', 'binary logging must be on (log_bin)');
-  return { coordinates, schemas };
+  return { coordinates, schemas, bytes };
+}
+
+function mib(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(1);
 }

@@ -106,7 +106,7 @@ describe.each(IMAGES)('on %s', (image) => {
           await pause(1000);
           return r;
         });
-        expect(result.changes.join('\n')).toMatch(/replica2: loaded a snapshot of app, replikit from primary/);
+        expect(result.changes.join('\n')).toMatch(/replica2: loaded a snapshot of app, replikit \(\d+\.\d MiB\) from primary/);
         expect(committed.length).toBeGreaterThan(50);
 
         const r2 = await hostPort(t2, 'replica2');
@@ -240,7 +240,7 @@ describe.each(IMAGES)('on %s', (image) => {
       await docker.removeVolume(`${name}-replica1-data`);
 
       const result = await up(t, { progress: 'silent' });
-      expect(result.changes.join('\n')).toMatch(/replica1: loaded a snapshot of app, replikit from primary/);
+      expect(result.changes.join('\n')).toMatch(/replica1: loaded a snapshot of app, replikit \(\d+\.\d MiB\) from primary/);
       p = await hostPort(t, 'primary');
       const r = await hostPort(t, 'replica1');
       expect(await sql(r, 'SELECT v FROM app.kept')).toEqual([{ v: 'old' }]);
