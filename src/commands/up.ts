@@ -130,18 +130,10 @@ export async function up(topology: TopologySource, options: UpOptions = {}): Pro
         },
         {
           title: 'Ask each image which server it runs',
-          task: (c, task) =>
-            task.newListr(
-              c.desired.images.map((image) => ({
-                title: image,
-                task: async (_: Ctx, sub: Task) => {
-                  const v = await imageVersion(c.docker, image);
-                  c.versions.set(image, v);
-                  sub.title = `${image}: ${v.flavor} ${v.major}.${v.minor}.${v.patch}`;
-                },
-              })),
-              { concurrent: true },
-            ),
+          task: async (c, task) => {
+            await Promise.all(c.desired.images.map(async (image) => c.versions.set(image, await imageVersion(c.docker, image))));
+            task.title = `Images: ${[...c.versions].map(([image, v]) => `${image} runs ${v.flavor} ${v.major}.${v.minor}.${v.patch}`).join('; ')}`;
+          },
         },
         {
           // A second up of the same topology would plan from a state this one is changing: it stops here.
@@ -167,7 +159,10 @@ export async function up(topology: TopologySource, options: UpOptions = {}): Pro
                       track(c, new DataDirSeed(c.docker).copyInto(image, dialect, profileCnf(c.t.profile, dialect), volumes, (l) => (sub.output = l))),
                   };
                 }),
-                ...[...c.plan.nodesTouched()].map((n) => ({ title: `Create ${n}`, task: () => track(c, createNode(c, n)) })),
+                {
+                  title: `Create ${[...c.plan.nodesTouched()].join(', ')}`,
+                  task: () => Promise.all([...c.plan.nodesTouched()].map((n) => track(c, createNode(c, n)))),
+                },
               ],
               { concurrent: true },
             ),
@@ -306,7 +301,7 @@ async function connectNode(c: Ctx, n: NodeSpec, task: Task): Promise<void> {
   const session = await waitForSql(c.docker, containerName(c.t, n.name), endpoint, {
     timeoutMs: c.startTimeoutMs,
     signal: c.signal,
-    onWaiting: (elapsed, error) => (task.output = `waiting for the server: ${(elapsed / 1000).toFixed(1)} s (${error})`),
+    onWaiting: (elapsed, error, logLine) => (task.output = `${n.name}: waiting for the server: ${(elapsed / 1000).toFixed(1)} s (${logLine ? `its log: ${logLine}` : error})`),
   });
   c.sessions.set(n.name, session);
   task.title = `${n.name}: ${session.version} on ${endpoint.host}:${endpoint.port}`;

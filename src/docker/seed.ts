@@ -120,10 +120,19 @@ export class DataDirSeed {
       'for p in $pids; do wait $p || exit 1; done',
     ].join('\n');
     let done = 0;
+    let reportedAt = Date.now();
     const { code } = await this.engine.runOnce({
       image,
       script,
-      onLine: (line) => line.startsWith('copied ') && progress(`seeded ${++done}/${targets.length} volume(s)`),
+      // At most a line a second (a log should not get one per volume), and the last one always.
+      onLine: (line) => {
+        if (!line.startsWith('copied ')) return;
+        done++;
+        if (done === targets.length || Date.now() - reportedAt >= 1000) {
+          reportedAt = Date.now();
+          progress(`seeded ${done}/${targets.length} volume(s)`);
+        }
+      },
       labels: { [LABEL.seed]: image },
       mounts: [
         { Type: 'volume', Source: seed, Target: '/seed', ReadOnly: true },

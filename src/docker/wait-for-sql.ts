@@ -6,8 +6,11 @@ export interface WaitOptions {
   timeoutMs: number;
   intervalMs?: number;
   signal?: AbortSignal;
-  /** Called while the server is not answering yet: at most once per `reportEveryMs`, with the time waited so far. */
-  onWaiting?: (elapsedMs: number, lastError: string) => void;
+  /**
+   * Called while the server is not answering yet, first after `reportEveryMs` / 2 and then every
+   * `reportEveryMs`, with the time waited so far and, after 10 s, the server's last log line.
+   */
+  onWaiting?: (elapsedMs: number, lastError: string, lastLogLine?: string) => void;
   reportEveryMs?: number;
 }
 
@@ -19,7 +22,8 @@ export async function waitForSql(docker: DockerEngine, container: string, endpoi
   const started = Date.now();
   const deadline = started + o.timeoutMs;
   let last = '';
-  let reportedAt = 0;
+  const every = o.reportEveryMs ?? 5000;
+  let reportedAt = started - every / 2;
   while (Date.now() < deadline) {
     o.signal?.throwIfAborted();
     try {
@@ -30,9 +34,10 @@ export async function waitForSql(docker: DockerEngine, container: string, endpoi
         throw new NodeError(endpoint.node, 'the server refuses the root password', 'the data volume was initialised with another password: use that one, or remove the data with replikit down --volumes', e);
       }
       // A starting server refuses connections many times a second: one line now and then, not one per try.
-      if (Date.now() - reportedAt >= (o.reportEveryMs ?? 5000)) {
+      if (o.onWaiting && Date.now() - reportedAt >= every) {
         reportedAt = Date.now();
-        o.onWaiting?.(reportedAt - started, last);
+        const slow = reportedAt - started > 10_000;
+        o.onWaiting(reportedAt - started, last, slow ? (await docker.logTail(container, 1)).trim() : undefined);
       }
     }
     const state = (await docker.inspect(container))?.State;

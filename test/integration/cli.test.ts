@@ -29,9 +29,16 @@ describe('replikit CLI against the real engine', () => {
   });
 
   it('up prints timestamped progress lines when not on a terminal, status --json and down work as documented', async () => {
-    const t = simpleTopology(name, IMAGE, { replica1: undefined });
+    const t = simpleTopology(name, IMAGE, { replica1: undefined, replica2: undefined });
     const r = replikit(['up', '-f', t.file]);
     expect(r.code).toBe(0);
+    // A log a person reads: what finished, not every start and not every connection attempt.
+    const lines = (r.out + r.err).trimEnd().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(45);
+    expect(r.out).not.toMatch(/attempt \d+|^❯/m);
+    for (const node of ['primary', 'replica1', 'replica2']) {
+      expect(lines.filter((l) => l.includes(`${node}: waiting for the server`)).length).toBeLessThanOrEqual(3);
+    }
     expect(r.out).toMatch(/^✔ \[\d\d:\d\d:\d\d\] Verify: a heartbeat written on the primary reaches every replica$/m);
     expect(r.out).toMatch(/replica1 +replica +127\.0\.0\.1:\d+ .*← primary, heartbeat in \d+ ms/);
     expect(r.out + r.err).not.toContain(ROOT_PASSWORD);
@@ -43,6 +50,7 @@ describe('replikit CLI against the real engine', () => {
     expect(report.nodes.map((n: { node: string; io?: string }) => [n.node, n.io ?? null])).toEqual([
       ['primary', null],
       ['replica1', 'Yes'],
+      ['replica2', 'Yes'],
     ]);
 
     const j = replikit(['up', '-f', t.file, '--json']);
@@ -50,10 +58,10 @@ describe('replikit CLI against the real engine', () => {
 
     const d = replikit(['down', '-f', t.file]);
     expect(d.code).toBe(0);
-    expect(d.out).toMatch(/removed 2 container\(s\), 1 network\(s\); data volumes kept/);
-    expect((await leftovers(name)).volumes.sort()).toEqual([`${name}-primary-data`, `${name}-replica1-data`]);
+    expect(d.out).toMatch(/removed 3 container\(s\), 1 network\(s\); data volumes kept/);
+    expect((await leftovers(name)).volumes.sort()).toEqual([`${name}-primary-data`, `${name}-replica1-data`, `${name}-replica2-data`]);
     const gone = replikit(['down', '-f', t.file, '--volumes']);
-    expect(gone.out).toMatch(/removed 0 container\(s\), 0 network\(s\), 2 volume\(s\)/);
+    expect(gone.out).toMatch(/removed 0 container\(s\), 0 network\(s\), 3 volume\(s\)/);
   });
 
   it('--quiet prints nothing, NO_COLOR output has no escape codes, --json shapes carry no password', async () => {
