@@ -200,6 +200,12 @@ export function connectionOptions(o: ChangeSourceOptions, prefix: 'MASTER' | 'SO
   ];
 }
 
+/** Changes only the account a replica logs in with: `CHANGE MASTER TO` or `CHANGE REPLICATION SOURCE TO`. */
+export function credentialsChange(statement: 'CHANGE MASTER TO' | 'CHANGE REPLICATION SOURCE TO', user: string, password: string): string {
+  const prefix = statement === 'CHANGE MASTER TO' ? 'MASTER' : 'SOURCE';
+  return `${statement} ${prefix}_USER=${literal(user)}, ${prefix}_PASSWORD=${literal(password)}`;
+}
+
 /** Setting names before MySQL 8.0.26's renames, which MariaDB and MySQL 5.7 keep. */
 export function legacySettingName(name: string): string {
   const legacy: Record<string, string> = {

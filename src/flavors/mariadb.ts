@@ -1,5 +1,5 @@
 import type { BinlogCoordinates, ChangeSourceOptions, Dialect, Flavor, ReplicaStatus, ServerVersion, WaitQuery } from './dialect';
-import { connectionOptions, expireLogsDays, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
+import { connectionOptions, credentialsChange, expireLogsDays, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
 
 /**
  * MariaDB, everything replikit knows about it in one place: the official image's contract
@@ -75,7 +75,7 @@ export class MariaDbDialect implements Dialect {
   }
 
   changeCredentials(user: string, password: string): string {
-    return `CHANGE MASTER TO MASTER_USER=${literal(user)}, MASTER_PASSWORD=${literal(password)}`;
+    return credentialsChange('CHANGE MASTER TO', user, password);
   }
 
   startReplica(): string {

@@ -1,5 +1,5 @@
 import type { BinlogCoordinates, ChangeSourceOptions, Dialect, Flavor, ReplicaStatus, ServerVersion, WaitQuery } from './dialect';
-import { atLeast, connectionOptions, expireLogsDays, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
+import { atLeast, connectionOptions, credentialsChange, expireLogsDays, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
 
 /**
  * Oracle MySQL, everything replikit knows about it in one place: the official image's contract,
@@ -73,7 +73,7 @@ export class MySql57Dialect implements Dialect {
   }
 
   changeCredentials(user: string, password: string): string {
-    return `CHANGE MASTER TO MASTER_USER=${literal(user)}, MASTER_PASSWORD=${literal(password)}`;
+    return credentialsChange('CHANGE MASTER TO', user, password);
   }
 
   /**
@@ -197,7 +197,7 @@ export class MySql80Dialect extends MySql57Dialect {
 
   override changeCredentials(user: string, password: string): string {
     if (!this.sourceSyntax()) return super.changeCredentials(user, password);
-    return `CHANGE REPLICATION SOURCE TO SOURCE_USER=${literal(user)}, SOURCE_PASSWORD=${literal(password)}`;
+    return credentialsChange('CHANGE REPLICATION SOURCE TO', user, password);
   }
 
   override startReplica(): string {
