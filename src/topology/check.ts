@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Problem } from '../errors';
 import type { Positions } from './positions';
+import { hazardProblems } from './hazards';
 
 /** The raw topology as written (after interpolation), before defaults are filled in. */
 export interface RawTopology {
@@ -97,6 +98,7 @@ export function semanticProblems(raw: RawTopology, positions: Positions, file: s
       }
     });
   }
+  problems.push(...hazardProblems(raw, nodes, positions, file));
   return problems;
 }
 

@@ -50,8 +50,8 @@ export function parseTopology(text: string, file: string, lookup: Lookup): Topol
   if (!isObject(raw)) throw new TopologyError([positions.at(0, 'a topology file must be a mapping with version, name and nodes')]);
 
   // A value left empty by an unset ${VAR} is reported once, as the unset variable.
-  const schema = schemaProblems(raw, positions).filter((p) => !unset.some((u) => u.path === p.path));
-  problems.push(...schema, ...semanticProblems(raw, positions, file));
+  const found = [...schemaProblems(raw, positions), ...semanticProblems(raw, positions, file)];
+  problems.push(...found.filter((p) => !unset.some((u) => u.path === p.path)));
   if (problems.length) {
     problems.sort((a, b) => a.line - b.line || a.column - b.column);
     throw new TopologyError(problems);

@@ -1,6 +1,9 @@
 import { parse, problemsOf, VALID } from './helpers';
 import { formatProblem, InputError } from '../../src/errors';
 import { loadTopology } from '../../src/topology/load';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 describe('a valid topology', () => {
   it('loads with every default filled in and sources before replicas', () => {
@@ -100,9 +103,9 @@ describe('validation errors', () => {
   });
 
   it('refuses mysqld settings that could break out of their line or section', () => {
-    const bad = VALID.replace('max_connections: 200', 'max_connections: "200\\n[client]"\n      "bad key=1": 2\n      init_file: "/x;#"');
+    const bad = VALID.replace('max_connections: 200', 'max_connections: "200\\n[client]"\n      "bad key=1": 2\n      general_log_file: "/x;#"');
     const problems = problemsOf(bad);
-    expect(problems.map((p) => p.path)).toEqual(['nodes.replica1.mysqld.max_connections', 'nodes.replica1.mysqld."bad key=1"', 'nodes.replica1.mysqld.init_file']);
+    expect(problems.map((p) => p.path)).toEqual(['nodes.replica1.mysqld.max_connections', 'nodes.replica1.mysqld."bad key=1"', 'nodes.replica1.mysqld.general_log_file']);
     expect(problems[0].message).toMatch(/break out of its line/);
   });
 
@@ -121,5 +124,70 @@ describe('validation errors', () => {
   it('says where to look when the file does not exist', () => {
     expect(() => loadTopology('/nonexistent/replikit.yaml')).toThrow(InputError);
     expect(() => loadTopology('/nonexistent/replikit.yaml')).toThrow(/no topology file at \/nonexistent\/replikit.yaml/);
+  });
+});
+
+describe('inputs that would break up or do harm', () => {
+  const at = (yaml: string) => problemsOf(yaml).map((p) => `${p.line}:${p.column} ${p.path}: ${p.message}${p.hint ? ` (${p.hint})` : ''}`);
+
+  it('refuses a server account as the replication user', () => {
+    expect(at(VALID.replace('replication_user: repl', 'replication_user: root'))).toEqual([
+      expect.stringMatching(/^\d+:\d+ credentials\.replication_user: 'root' is an account the server itself uses \(choose another name/),
+    ]);
+  });
+
+  it('refuses mysqld settings replikit manages, in any spelling, and names the key that owns each', () => {
+    const yaml = VALID.replace('max_connections: 200', 'server-id: 9\n      loose-skip-log-bin: 1\n      READ_ONLY: 0\n      gtid_mode: "ON"\n      skip-grant-tables: 1\n      init-file: /x.sql');
+    const problems = problemsOf(yaml);
+    expect(problems.map((p) => p.path)).toEqual([
+      'nodes.replica1.mysqld.server-id',
+      'nodes.replica1.mysqld.loose-skip-log-bin',
+      'nodes.replica1.mysqld.READ_ONLY',
+      'nodes.replica1.mysqld.gtid_mode',
+      'nodes.replica1.mysqld.skip-grant-tables',
+      'nodes.replica1.mysqld.init-file',
+    ]);
+    expect(problems.map((p) => p.hint)).toEqual([
+      'remove it; the key that decides it is nodes.replica1.server_id',
+      expect.stringMatching(/^remove it; the key that decides it is replikit/),
+      'remove it; the key that decides it is nodes.replica1.role',
+      'remove it; the key that decides it is replication.mode',
+      'remove it',
+      expect.stringMatching(/credentials\.root_password/),
+    ]);
+  });
+
+  it("refuses ignoring replikit's own schema, a replication password longer than 32, and says the length only", () => {
+    const long = 'x'.repeat(33);
+    const problems = problemsOf(VALID.replace('ignore_databases: [mysql]', 'ignore_databases: [mysql, replikit]').replace('replication_password: ${REPL_PW}', `replication_password: ${long}`));
+    expect(problems.map((p) => p.path)).toEqual(['credentials.replication_password', 'replication.ignore_databases.1']);
+    expect(problems[0].message).toBe('the replication password has 33 characters; replicas accept at most 32');
+    expect(JSON.stringify(problems)).not.toContain(long);
+  });
+
+  it('refuses an image reference Docker cannot parse and a bind that is not an address', () => {
+    const problems = problemsOf(VALID.replace('image: mysql:8.0', 'image: mysql:8.0:latest').replace('port: 3308', 'port: 3308\n    bind: "::::"'));
+    expect(problems.map((p) => [p.path, p.message])).toEqual([
+      ['image', "'mysql:8.0:latest' is not a valid image reference"],
+      ['nodes.replica1.bind', "'::::' is not an IP address"],
+    ]);
+    for (const ok of ['mysql:8.4', 'mariadb', 'registry.example.com:5000/team/mysql:8.4-oracle', 'replikit/mysql:9.7', `mysql@sha256:${'a'.repeat(64)}`]) {
+      expect(parse(VALID.replace('image: mysql:8.0', `image: ${ok}`)).nodes[0].image).toBe(ok);
+    }
+  });
+
+  it('refuses the same port on 0.0.0.0 and on 127.0.0.1', () => {
+    const problems = problemsOf(VALID.replace('port: 3307', 'port: 3307\n    bind: 0.0.0.0').replace('port: 3308', 'port: 3307'));
+    expect(problems.map((p) => [p.path, p.message])).toEqual([
+      ['nodes.replica1.port', "host port 3307 is also published by 'primary' on 0.0.0.0, and 0.0.0.0 takes it on every address"],
+    ]);
+  });
+
+  it('refuses init: entries that are folders', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rk-init-'));
+    fs.mkdirSync(path.join(dir, 'sql'));
+    const file = path.join(dir, 'replikit.yaml');
+    fs.writeFileSync(file, `${VALID}init: [sql]\n`);
+    expect(() => loadTopology(file, { env: { ROOT_PW: 'a', REPL_PW: 'b' } })).toThrow(/init\.0: 'sql' is a folder, not a SQL file/);
   });
 });

@@ -1,0 +1,126 @@
+import * as fs from 'node:fs';
+import { isIP } from 'node:net';
+import * as path from 'node:path';
+import type { Problem } from '../errors';
+import type { RawNode, RawTopology } from './check';
+import type { Positions } from './positions';
+
+/**
+ * mysqld settings replikit writes itself, and the topology key that owns each one: a node's own
+ * `mysqld:` entry for them would fight replikit (a replica with log_bin off cannot serve
+ * replicas; an init_file of the user's drops root's password) or open the server to anyone.
+ */
+const MANAGED: Record<string, { owner: string; why: string }> = {
+  server_id: { owner: 'nodes.NODE.server_id', why: 'every node needs its own, which replikit assigns' },
+  log_bin: { owner: 'replikit (every node keeps a binary log: it may serve replicas after a switchover)', why: 'the binary log is how replication works' },
+  skip_log_bin: { owner: 'replikit (every node keeps a binary log)', why: 'without a binary log a node cannot be a source' },
+  disable_log_bin: { owner: 'replikit (every node keeps a binary log)', why: 'without a binary log a node cannot be a source' },
+  init_file: { owner: 'replikit (it sets root\'s password from credentials.root_password at every start)', why: 'a node starting from a seed copy would keep a throw-away root password' },
+  read_only: { owner: 'nodes.NODE.role', why: 'replikit makes replicas read-only and the primary writable' },
+  super_read_only: { owner: 'nodes.NODE.role', why: 'replikit makes replicas read-only and the primary writable' },
+  gtid_mode: { owner: 'replication.mode', why: 'the mode decides it on every node at once' },
+  enforce_gtid_consistency: { owner: 'replication.mode', why: 'the mode decides it on every node at once' },
+  gtid_strict_mode: { owner: 'replication.mode', why: 'the mode decides it on every node at once' },
+  skip_grant_tables: { owner: 'nobody', why: 'it lets anyone who reaches the port in as root, with no password' },
+};
+
+/** Accounts the servers themselves own; the replication account must be another one. */
+const RESERVED_ACCOUNTS = ['root', 'mysql.sys', 'mysql.session', 'mysql.infoschema', 'mariadb.sys', 'mysql'];
+
+/** MASTER_PASSWORD / SOURCE_PASSWORD take at most 32 characters. */
+const MAX_REPLICATION_PASSWORD = 32;
+
+/** replikit's own schema: the heartbeat and the init marker replicate through it. */
+const OWN_SCHEMA = 'replikit';
+
+/**
+ * A Docker image reference: [registry[:port]/]path[:tag][@digest], as the engine parses it.
+ * Lower-case path components separated by . _ __ or dashes; a tag of up to 128 word characters.
+ */
+const IMAGE_REFERENCE =
+  /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::\w[\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+/**
+ * Inputs the schema lets through that would break `up` half-way or do harm: each becomes a
+ * positioned problem with the key that owns the matter, so `validate` catches what `up` would not.
+ */
+export function hazardProblems(raw: RawTopology, nodes: [string, RawNode][], positions: Positions, file: string): Problem[] {
+  const problems: Problem[] = [];
+  const add = (p: (string | number)[], message: string, hint?: string, onKey = false) => problems.push(positions.problem(p, message, hint, onKey));
+
+  const creds = raw.credentials ?? {};
+  if (typeof creds.replication_user === 'string' && RESERVED_ACCOUNTS.includes(creds.replication_user.toLowerCase())) {
+    add(['credentials', 'replication_user'], `'${creds.replication_user}' is an account the server itself uses`, 'choose another name, e.g. repl (the default)');
+  }
+  if (typeof creds.replication_password === 'string' && creds.replication_password.length > MAX_REPLICATION_PASSWORD) {
+    // The length only: the value may come from the environment and is never shown.
+    add(['credentials', 'replication_password'], `the replication password has ${creds.replication_password.length} characters; replicas accept at most ${MAX_REPLICATION_PASSWORD}`, `use a password of ${MAX_REPLICATION_PASSWORD} characters or fewer`);
+  }
+
+  const ignored = raw.replication?.ignore_databases;
+  if (Array.isArray(ignored)) {
+    ignored.forEach((db, i) => {
+      if (typeof db === 'string' && db.toLowerCase() === OWN_SCHEMA) {
+        add(['replication', 'ignore_databases', i], `'${OWN_SCHEMA}' is replikit's own schema: the heartbeat that proves replication travels through it`, `remove it from ignore_databases`);
+      }
+    });
+  }
+
+  const images: [(string | number)[], unknown][] = [[['image'], raw.image], ...nodes.map(([n, node]): [(string | number)[], unknown] => [['nodes', n, 'image'], node.image])];
+  for (const [at, image] of images) {
+    if (typeof image === 'string' && !IMAGE_REFERENCE.test(image)) {
+      add(at, `'${image}' is not a valid image reference`, 'write it as [registry/]name[:tag][@sha256:digest], e.g. mysql:8.4 or mariadb:11.4');
+    }
+  }
+
+  const published = new Map<number, { bind: string; node: string }[]>();
+  for (const [name, n] of nodes) {
+    const bind = typeof n.bind === 'string' ? n.bind : '127.0.0.1';
+    if (typeof n.bind === 'string' && isIP(n.bind) === 0) {
+      add(['nodes', name, 'bind'], `'${n.bind}' is not an IP address`, 'use an address of this host, e.g. 127.0.0.1 (the default) or 0.0.0.0 for every interface');
+    }
+    if (typeof n.port === 'number') {
+      // 0.0.0.0 (or ::) takes the port on every address, so it collides with any other bind of it.
+      const clash = (published.get(n.port) ?? []).find((o) => o.bind !== bind && (isWildcard(o.bind) || isWildcard(bind)));
+      if (clash) add(['nodes', name, 'port'], `host port ${n.port} is also published by '${clash.node}' on ${clash.bind}, and ${isWildcard(bind) ? bind : clash.bind} takes it on every address`, 'give each node its own port, or omit port: to have Docker pick a free one');
+      published.set(n.port, [...(published.get(n.port) ?? []), { bind, node: name }]);
+    }
+    if (n.mysqld && typeof n.mysqld === 'object' && !Array.isArray(n.mysqld)) {
+      for (const key of Object.keys(n.mysqld)) {
+        const managed = MANAGED[canonical(key)];
+        if (!managed) continue;
+        const owner = managed.owner.replace('NODE', name);
+        add(['nodes', name, 'mysqld', key], `${key} is set by replikit: ${managed.why}`, owner === 'nobody' ? 'remove it' : `remove it; the key that decides it is ${owner}`, true);
+      }
+    }
+  }
+
+  if (Array.isArray(raw.init)) {
+    raw.init.forEach((f, i) => {
+      if (typeof f !== 'string') return;
+      const abs = path.resolve(path.dirname(file), f);
+      if (!fs.existsSync(abs)) return; // reported as missing already
+      if (fs.statSync(abs).isDirectory()) add(['init', i], `'${f}' is a folder, not a SQL file`, 'list the SQL files in it one by one');
+      else if (!readable(abs)) add(['init', i], `'${f}' cannot be read`, `check its permissions (chmod a+r ${f})`);
+    });
+  }
+  return problems;
+}
+
+function isWildcard(bind: string): boolean {
+  return bind === '0.0.0.0' || bind === '::';
+}
+
+/** mysqld reads `-` and `_` alike, and a `loose-` prefix names the same option. */
+function canonical(key: string): string {
+  return key.toLowerCase().replace(/-/g, '_').replace(/^loose_/, '');
+}
+
+function readable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
