@@ -105,6 +105,8 @@ export interface Dialect {
   settingValue(name: string, value: string): string;
   /** my.cnf settings that turn GTID replication on. */
   gtidSettings(): Record<string, string>;
+  /** my.cnf settings that make a replica apply changes with `workers` threads, in the source's commit order. */
+  parallelApplySettings(workers: number): Record<string, string | number>;
   /** my.cnf settings that make a server read-only (for every account the server can bind), or writable. */
   readOnlySettings(on: boolean): Record<string, string>;
   /** my.cnf settings that expire binary logs after `seconds`. */
@@ -211,6 +213,9 @@ export function legacySettingName(name: string): string {
   const legacy: Record<string, string> = {
     log_replica_updates: 'log_slave_updates',
     replica_skip_errors: 'slave_skip_errors',
+    replica_parallel_workers: 'slave_parallel_workers',
+    replica_preserve_commit_order: 'slave_preserve_commit_order',
+    replica_parallel_type: 'slave_parallel_type',
   };
   return legacy[name] ?? name;
 }

@@ -45,6 +45,11 @@ export class MariaDbDialect implements Dialect {
     return value;
   }
 
+  parallelApplySettings(workers: number): Record<string, string | number> {
+    // optimistic applies transactions in parallel and commits them in the source's order.
+    return workers > 0 ? { slave_parallel_threads: workers, slave_parallel_mode: 'optimistic' } : { slave_parallel_threads: 0 };
+  }
+
   readOnlySettings(on: boolean): Record<string, string> {
     // No super_read_only: root holds READ ONLY ADMIN, and read_only binds every other account.
     return { read_only: on ? 'ON' : 'OFF' };

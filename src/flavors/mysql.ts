@@ -50,6 +50,12 @@ export class MySql57Dialect implements Dialect {
     return { gtid_mode: 'ON', enforce_gtid_consistency: 'ON' };
   }
 
+  parallelApplySettings(workers: number): Record<string, string | number> {
+    // Commit order needs the LOGICAL_CLOCK scheduler, which became the only one in 8.0.27.
+    if (workers === 0) return { replica_parallel_workers: 0 };
+    return { replica_parallel_workers: workers, replica_parallel_type: 'LOGICAL_CLOCK', replica_preserve_commit_order: 'ON' };
+  }
+
   readOnlySettings(on: boolean): Record<string, string> {
     // super_read_only binds accounts with SUPER (root) too; it implies read_only.
     return { read_only: on ? 'ON' : 'OFF', super_read_only: on ? 'ON' : 'OFF' };
@@ -187,6 +193,15 @@ export class MySql80Dialect extends MySql57Dialect {
 
   override binlogExpiry(seconds: number): Record<string, number> {
     return { binlog_expire_logs_seconds: seconds };
+  }
+
+  override parallelApplySettings(workers: number): Record<string, string | number> {
+    const settings = super.parallelApplySettings(workers);
+    // replica_parallel_type is deprecated from 8.0.29 and gone in 8.4; 0 workers is deprecated
+    // from 8.0.30, where 1 worker is the one-at-a-time apply.
+    if (atLeast(this.version, 8, 0, 27)) delete settings.replica_parallel_type;
+    if (atLeast(this.version, 8, 0, 30) && workers === 0) settings.replica_parallel_workers = 1;
+    return settings;
   }
 
   override changeSource(o: ChangeSourceOptions): string {

@@ -40,6 +40,8 @@ export function renderNode(topology: Topology, node: NodeSpec, dialect: Dialect 
   if (r.ignoreDatabases.length) mysqld.binlog_ignore_db = r.ignoreDatabases;
   if (r.skipErrors.length) mysqld.replica_skip_errors = r.skipErrors.join(',');
   if (r.mode === 'gtid') Object.assign(mysqld, dialect.gtidSettings());
+  // Every node, not only replicas: any of them may become a replica after a switchover.
+  Object.assign(mysqld, dialect.parallelApplySettings(r.parallelWorkers));
   // In the file, not only set at run time: a restarted replica comes back read-only.
   Object.assign(mysqld, dialect.readOnlySettings(String(mysqld.read_only).toUpperCase() === 'ON'));
   // Root's password is set from the topology at every start: data directories start as seed copies.

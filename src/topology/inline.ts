@@ -14,7 +14,7 @@ export interface TopologyInput {
   profile?: 'dev' | 'production';
   /** Passwords left out are generated; `${VAR}` values are read from the environment as in a file. */
   credentials?: { root_password?: string; replication_user?: string; replication_password?: string };
-  replication?: { mode?: 'position' | 'gtid'; binlog_format?: 'ROW' | 'MIXED' | 'STATEMENT'; ignore_databases?: string[]; skip_errors?: number[]; charset?: 'utf8mb4' };
+  replication?: { mode?: 'position' | 'gtid'; binlog_format?: 'ROW' | 'MIXED' | 'STATEMENT'; ignore_databases?: string[]; skip_errors?: number[]; parallel_workers?: number; charset?: 'utf8mb4' };
   /** SQL files, relative to the working folder. */
   init?: string[];
   nodes: Record<

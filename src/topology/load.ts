@@ -79,6 +79,7 @@ function interpolateScalars(doc: ReturnType<typeof parseDocument>, positions: Po
 }
 
 /** Fills in defaults: replication settings, server ids, sources, images; orders sources first. */
+/** The validated topology, typed; the schema has filled in every default (schema.ts, useDefaults). */
 function resolve(raw: RawTopology, file: string, interpolated: Set<string>): Topology {
   const creds = raw.credentials ?? {};
   const repl = raw.replication ?? {};
@@ -99,12 +100,12 @@ function resolve(raw: RawTopology, file: string, interpolated: Set<string>): Top
     ...(n.role === 'replica' ? { source: (n.source as string | undefined) ?? primary } : {}),
     serverId: (n.server_id as number | undefined) ?? freeId(),
     ...(n.port !== undefined ? { port: n.port as number } : {}),
-    bind: (n.bind as string | undefined) ?? '127.0.0.1',
+    bind: n.bind as string,
     image: (n.image as string | undefined) ?? (raw.image as string),
-    mysqld: (n.mysqld as NodeSpec['mysqld'] | undefined) ?? {},
+    mysqld: n.mysqld as NodeSpec['mysqld'],
   }));
 
-  const skipErrors = (repl.skip_errors as number[] | undefined) ?? [];
+  const skipErrors = repl.skip_errors as number[];
   const warnings = skipErrors.length
     ? [`replication.skip_errors (${skipErrors.join(', ')}) makes replicas skip failing events: their data can silently diverge from the primary`]
     : [];
@@ -122,20 +123,21 @@ function resolve(raw: RawTopology, file: string, interpolated: Set<string>): Top
   return {
     file,
     name: raw.name as string,
-    profile: (raw.profile as Topology['profile'] | undefined) ?? 'dev',
+    profile: raw.profile as Topology['profile'],
     credentials: {
       rootPassword: creds.root_password as string,
-      replicationUser: (creds.replication_user as string | undefined) ?? 'repl',
+      replicationUser: creds.replication_user as string,
       replicationPassword: creds.replication_password as string,
     },
     replication: {
-      mode: (repl.mode as Topology['replication']['mode'] | undefined) ?? 'position',
-      binlogFormat: (repl.binlog_format as Topology['replication']['binlogFormat'] | undefined) ?? 'ROW',
-      ignoreDatabases: (repl.ignore_databases as string[] | undefined) ?? [],
+      mode: repl.mode as Topology['replication']['mode'],
+      binlogFormat: repl.binlog_format as Topology['replication']['binlogFormat'],
+      ignoreDatabases: repl.ignore_databases as string[],
       skipErrors,
-      charset: 'utf8mb4',
+      parallelWorkers: repl.parallel_workers as number,
+      charset: repl.charset as 'utf8mb4',
     },
-    init: ((raw.init as string[] | undefined) ?? []).map((f) => path.resolve(path.dirname(file), f)),
+    init: (raw.init as string[]).map((f) => path.resolve(path.dirname(file), f)),
     nodes: sourcesFirst(nodes),
     warnings,
   };

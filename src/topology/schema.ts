@@ -13,13 +13,15 @@ type Schema = { properties?: Record<string, unknown>; enum?: unknown[]; pattern?
 let compiled: ReturnType<Ajv['compile']> | undefined;
 function validator() {
   if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+    // useDefaults: the schema's defaults are filled into the data it validates, so the loader
+    // reads them from there and no default is written twice.
+    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true, useDefaults: true });
     compiled = ajv.compile(JSON.parse(fs.readFileSync(SCHEMA_PATH, 'utf8')));
   }
   return compiled;
 }
 
-/** Shape and type problems, each positioned and phrased for a person. */
+/** Shape and type problems, each positioned and phrased for a person. Fills in the schema's defaults. */
 export function schemaProblems(data: unknown, positions: Positions): Problem[] {
   const validate = validator();
   if (validate(data)) return [];

@@ -32,6 +32,8 @@ export interface ReplicationSettings {
   binlogFormat: BinlogFormat;
   ignoreDatabases: string[];
   skipErrors: number[];
+  /** Threads a replica applies changes with (0: one at a time). */
+  parallelWorkers: number;
   charset: 'utf8mb4';
 }
 

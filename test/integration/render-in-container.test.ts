@@ -42,6 +42,13 @@ describe.each(IMAGES)('rendered my.cnf in a real %s container', (image) => {
         const r = await session.first(`SELECT @@relay_log AS relay, @@${dialect.settingName('log_replica_updates')} AS updates`);
         expect(r).toEqual({ relay: 'replica1-relay-bin', updates: 1 });
       }
+      // Parallel apply, in the server's own variables (4 workers by default, commit order kept).
+      const parallel = dialect.parallelApplySettings(t.replication.parallelWorkers);
+      expect(Object.keys(parallel).length).toBeGreaterThan(0);
+      for (const [k, v] of Object.entries(parallel)) {
+        const row = await session.first(`SELECT @@GLOBAL.${dialect.settingName(k)} AS v`);
+        expect([k, String(row?.v).toUpperCase()]).toEqual([k, String(v === 'ON' ? 1 : v).toUpperCase()]);
+      }
     } finally {
       await session.close();
     }

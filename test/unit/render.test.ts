@@ -109,3 +109,24 @@ describe('my.cnf rendering', () => {
     expect(prod).not.toContain('performance_schema');
   });
 });
+
+describe('parallel apply', () => {
+  const t = parse(VALID);
+  const settings = (version: string, workers = 4) => {
+    const m = mysqld(renderNode({ ...t, replication: { ...t.replication, parallelWorkers: workers } }, t.nodes[0], d(version)).text);
+    return Object.fromEntries(Object.entries(m).filter(([k]) => /parallel|commit_order/.test(k)));
+  };
+  it('is on for every node by default, in each version\'s own settings, keeping the commit order', () => {
+    expect(settings('10.11.6-MariaDB')).toEqual({ slave_parallel_threads: '4', slave_parallel_mode: 'optimistic' });
+    expect(settings('9.7.4')).toEqual({ replica_parallel_workers: '4', replica_preserve_commit_order: 'ON' });
+    expect(settings('8.0.26')).toEqual({ replica_parallel_workers: '4', replica_parallel_type: 'LOGICAL_CLOCK', replica_preserve_commit_order: 'ON' });
+    expect(settings('8.0.25')).toEqual({ slave_parallel_workers: '4', slave_parallel_type: 'LOGICAL_CLOCK', slave_preserve_commit_order: 'ON' });
+    expect(settings('5.7.44')).toEqual({ slave_parallel_workers: '4', slave_parallel_type: 'LOGICAL_CLOCK', slave_preserve_commit_order: 'ON' });
+  });
+  it('follows replication.parallel_workers, down to one at a time', () => {
+    expect(settings('10.11.6-MariaDB', 8)).toEqual({ slave_parallel_threads: '8', slave_parallel_mode: 'optimistic' });
+    expect(settings('10.11.6-MariaDB', 0)).toEqual({ slave_parallel_threads: '0' });
+    expect(settings('9.7.4', 0)).toEqual({ replica_parallel_workers: '1' });
+    expect(settings('5.7.44', 0)).toEqual({ slave_parallel_workers: '0' });
+  });
+});
