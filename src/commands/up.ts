@@ -3,8 +3,7 @@ import { DockerEngine } from '../docker/engine';
 import { containerName, LABEL, networkName, topologyLabels, volumeName } from '../docker/names';
 import { DataDirSeed } from '../docker/seed';
 import { TopologyLock } from '../docker/lock';
-import { imageVersion } from '../flavors/detect-image';
-import type { ServerVersion } from '../flavors';
+import { ImageFacts, imageFacts } from '../flavors/detect-image';
 import { profileCnf } from '../render/mycnf';
 import { waitForSql } from '../docker/wait-for-sql';
 import { desiredState, nodeDialect, observe } from '../plan/observe';
@@ -83,8 +82,8 @@ interface Ctx {
   lock?: TopologyLock;
   /** Images preflight found missing (and pullable). */
   missingImages: string[];
-  /** What each image runs, asked of the image itself. */
-  versions: Map<string, ServerVersion>;
+  /** What each image runs and as whom, asked of the image itself. */
+  versions: Map<string, ImageFacts>;
   /** Nodes whose replication account got the topology's password in this run: their replicas need it too. */
   passwordChanged: Set<string>;
 }
@@ -131,8 +130,8 @@ export async function up(topology: TopologySource, options: UpOptions = {}): Pro
         {
           title: 'Ask each image which server it runs',
           task: async (c, task) => {
-            await Promise.all(c.desired.images.map(async (image) => c.versions.set(image, await imageVersion(c.docker, image))));
-            task.title = `Images: ${[...c.versions].map(([image, v]) => `${image} runs ${v.flavor} ${v.major}.${v.minor}.${v.patch}`).join('; ')}`;
+            await Promise.all(c.desired.images.map(async (image) => c.versions.set(image, await imageFacts(c.docker, image))));
+            task.title = `Images: ${[...c.versions].map(([image, { version: v }]) => `${image} runs ${v.flavor} ${v.major}.${v.minor}.${v.patch}`).join('; ')}`;
           },
         },
         {

@@ -21,7 +21,14 @@ export interface ContainerPlan {
  * rendered my.cnf and the root password as files (never env values that `docker inspect`
  * shows), the port on 127.0.0.1 unless `bind:` says otherwise, never privileged, never a bind mount.
  */
-export function containerPlan(t: Topology, node: NodeSpec, rendered: RenderedNode, dialect: Dialect = dialectFor(guessImageVersion(node.image))): ContainerPlan {
+export function containerPlan(
+  t: Topology,
+  node: NodeSpec,
+  rendered: RenderedNode,
+  dialect: Dialect = dialectFor(guessImageVersion(node.image)),
+  // The server's user in the image (flavors/detect-image.ts); the official images' by default.
+  user = { uid: MYSQL_UID, gid: MYSQL_UID },
+): ContainerPlan {
   const name = containerName(t, node.name);
   // Covers what a running container cannot change without being recreated.
   const configHash = hashOf([rendered.text, node.image, node.bind, node.port ?? 'any'].join('\n'));
@@ -31,8 +38,8 @@ export function containerPlan(t: Topology, node: NodeSpec, rendered: RenderedNod
     configHash,
     files: [
       { path: MYCNF_PATH, content: rendered.text, mode: 0o644 },
-      { path: ROOT_PASSWORD_FILE, content: t.credentials.rootPassword, mode: 0o400, uid: MYSQL_UID, gid: MYSQL_UID },
-      { path: ROOT_INIT_FILE, content: `${rootAccountStatements(t.credentials.rootPassword).join('\n')}\n`, mode: 0o400, uid: MYSQL_UID, gid: MYSQL_UID },
+      { path: ROOT_PASSWORD_FILE, content: t.credentials.rootPassword, mode: 0o400, ...user },
+      { path: ROOT_INIT_FILE, content: `${rootAccountStatements(t.credentials.rootPassword).join('\n')}\n`, mode: 0o400, ...user },
     ],
     options: {
       name,

@@ -16,6 +16,7 @@ export const mariadb: Flavor = {
   // shutdown and restart. mariadb-install-db exists from 10.4; root@localhost gets a password
   // (none yet) rather than unix_socket login, and the node's init_file sets it.
   initialiseScript: [
+    'chown mysql:mysql /var/lib/mysql',
     'bin=$(command -v mariadb-install-db || command -v mysql_install_db)',
     'exec "$bin" --user=mysql --datadir=/var/lib/mysql --skip-test-db --auth-root-authentication-method=normal --skip-log-bin >/dev/null',
   ].join('; '),

@@ -20,7 +20,8 @@ export const mysql: Flavor = {
   },
   // The server's own initialiser, without the official entrypoint's temporary server: about 6 s
   // against 10 s. root@localhost has no password until the node's init_file gives it one.
-  initialiseScript: 'exec mysqld --initialize-insecure --user=mysql --datadir=/var/lib/mysql',
+  // The data directory is the mysql user's, whatever its uid in this image.
+  initialiseScript: 'chown mysql:mysql /var/lib/mysql && exec mysqld --initialize-insecure --user=mysql --datadir=/var/lib/mysql',
   // A copy of a data directory must not keep the seed's server_uuid: the server makes a new one
   // when auto.cnf is missing.
   perCopyFiles: ['auto.cnf'],

@@ -3,25 +3,26 @@ import type { Topology } from '../topology/types';
 import { containerPlan } from '../docker/container-spec';
 import { networkName, volumeName } from '../docker/names';
 import { renderNode } from '../render/mycnf';
-import { Dialect, dialectFor, guessImageVersion, ServerVersion } from '../flavors';
+import { Dialect, dialectFor, guessImageVersion } from '../flavors';
+import type { ImageFacts } from '../flavors/detect-image';
 import type { Desired, Observed } from './reconcile';
 
-/** What each image runs, as asked of the image (flavors/detect-image.ts). */
-export type ImageVersions = ReadonlyMap<string, ServerVersion>;
+/** What each image runs and as whom, as asked of the image (flavors/detect-image.ts). */
+export type ImageFactsByImage = ReadonlyMap<string, ImageFacts>;
 
 /** The dialect a node's my.cnf is written in: its image's, or a guess from the image name. */
-export function nodeDialect(image: string, versions: ImageVersions): Dialect {
-  return dialectFor(versions.get(image) ?? guessImageVersion(image));
+export function nodeDialect(image: string, facts: ImageFactsByImage): Dialect {
+  return dialectFor(facts.get(image)?.version ?? guessImageVersion(image));
 }
 
 /** The topology as Docker resources: pure. */
-export function desiredState(t: Topology, versions: ImageVersions = new Map()): Desired {
+export function desiredState(t: Topology, facts: ImageFactsByImage = new Map()): Desired {
   return {
     network: networkName(t),
     images: [...new Set(t.nodes.map((n) => n.image))],
     nodes: t.nodes.map((n) => {
-      const dialect = nodeDialect(n.image, versions);
-      return { plan: containerPlan(t, n, renderNode(t, n, dialect), dialect), volume: volumeName(t, n.name) };
+      const dialect = nodeDialect(n.image, facts);
+      return { plan: containerPlan(t, n, renderNode(t, n, dialect), dialect, facts.get(n.image)?.user), volume: volumeName(t, n.name) };
     }),
   };
 }

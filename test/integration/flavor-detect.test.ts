@@ -3,7 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { up } from '../../src';
 import { guessImageVersion } from '../../src/flavors';
-import { imageVersion } from '../../src/flavors/detect-image';
+import { imageFacts, imageVersion } from '../../src/flavors/detect-image';
+import { tarOf } from '../../src/docker/archive';
+import { Readable } from 'node:stream';
 import { cleanup, docker, IMAGES, requireEngine, simpleTopology, sql, hostPort, uniqueName, dialectOf } from './harness';
 
 beforeAll(requireEngine);
@@ -33,9 +35,9 @@ describe('the flavour is asked of the image, not guessed from its name', () => {
     expect(real.flavor).toBe(guessImageVersion(image).flavor);
     const tag = image.split(':')[1];
     expect(`${real.major}.${real.minor}`).toBe(tag);
-    // Remembered by image id, so the next up does not ask again.
-    const cache = JSON.parse(fs.readFileSync(path.join(cacheHome, 'replikit', 'image-versions.json'), 'utf8'));
-    expect(cache[(await docker.imageConfig(alias)).id]).toEqual(real);
+    // Remembered by image id, with the server's user, so the next up does not ask again.
+    const cache = JSON.parse(fs.readFileSync(path.join(cacheHome, 'replikit', 'images.json'), 'utf8'));
+    expect(cache[(await docker.imageConfig(alias)).id]).toEqual({ version: real, user: { uid: 999, gid: 999 } });
   });
 
   describe.each(anonymous)('up of $image under the name $alias', ({ image, alias }) => {
@@ -52,5 +54,35 @@ describe('the flavour is asked of the image, not guessed from its name', () => {
       const row = (await sql(r, `SELECT ${Object.keys(settings).map((k) => `@@GLOBAL.${k} AS ${k}`).join(', ')}`))[0];
       expect(Object.values(row)).toEqual(Object.keys(settings).map(() => 1));
     });
+  });
+});
+
+describe.each(IMAGES)('an image of %s whose mysql user is not uid 999', (image) => {
+  const name = uniqueName('uid');
+  const derived = `rk-uid1001/${image.replace(/[/:]/g, '-')}:${process.pid}`;
+  afterAll(async () => {
+    await cleanup(name);
+    await docker.docker.getImage(derived).remove({ force: true }).catch(() => undefined);
+  });
+
+  it('gets its secret files owned by that user, and replicates', async () => {
+    // As Debian's own packages or other vendors' images have it: mysql with another uid and gid.
+    const dockerfile = [
+      `FROM ${image}`,
+      "RUN sed -i -E 's/^mysql:x:[0-9]+:[0-9]+:/mysql:x:1001:1001:/' /etc/passwd && sed -i -E 's/^mysql:x:[0-9]+:/mysql:x:1001:/' /etc/group && chown -R 1001:1001 /run/mysqld /var/run/mysqld",
+    ].join('\n');
+    const context = await tarOf([{ path: '/Dockerfile', content: dockerfile, mode: 0o644 }]);
+    const stream = await docker.docker.buildImage(Readable.from([context]) as unknown as NodeJS.ReadableStream, { t: derived });
+    await new Promise((resolve, reject) => docker.docker.modem.followProgress(stream, (e: Error | null) => (e ? reject(e) : resolve(undefined))));
+    expect((await imageFacts(docker, derived)).user).toEqual({ uid: 1001, gid: 1001 });
+
+    const t = simpleTopology(name, derived, { replica1: undefined });
+    const result = await up(t, { progress: 'silent' });
+    expect(result.nodes[1].heartbeatLagMs).toBeDefined();
+    const exec = await docker.exec(`${name}-replica1`, ['stat', '-c', '%a %u:%g', '/run/secrets/replikit-root-password', '/run/secrets/replikit-root-init.sql']);
+    const out: Buffer[] = [];
+    exec.stdout.on('data', (c: Buffer) => out.push(c));
+    expect(await exec.done).toBe(0);
+    expect(Buffer.concat(out).toString().trim().split('\n')).toEqual(['400 1001:1001', '400 1001:1001']);
   });
 });
