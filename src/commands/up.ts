@@ -83,7 +83,7 @@ interface Ctx {
   /** Images preflight found missing (and pullable). */
   missingImages: string[];
   /** What each image runs and as whom, asked of the image itself. */
-  versions: Map<string, ImageFacts>;
+  imageFacts: Map<string, ImageFacts>;
   /** Nodes whose replication account got the topology's password in this run: their replicas need it too. */
   passwordChanged: Set<string>;
 }
@@ -109,7 +109,7 @@ export async function up(topology: TopologySource, options: UpOptions = {}): Pro
     created: { containers: [], networks: [], volumes: [] },
     inflight: new Set(),
     missingImages: [],
-    versions: new Map(),
+    imageFacts: new Map(),
     passwordChanged: new Set(),
   };
   const replicas = t.nodes.filter((n) => n.role === 'replica');
@@ -130,8 +130,8 @@ export async function up(topology: TopologySource, options: UpOptions = {}): Pro
         {
           title: 'Ask each image which server it runs',
           task: async (c, task) => {
-            await Promise.all(c.desired.images.map(async (image) => c.versions.set(image, await imageFacts(c.docker, image))));
-            task.title = `Images: ${[...c.versions].map(([image, { version: v }]) => `${image} runs ${v.flavor} ${v.major}.${v.minor}.${v.patch}`).join('; ')}`;
+            await Promise.all(c.desired.images.map(async (image) => c.imageFacts.set(image, await imageFacts(c.docker, image))));
+            task.title = `Images: ${[...c.imageFacts].map(([image, { version: v }]) => `${image} runs ${v.flavor} ${v.major}.${v.minor}.${v.patch}`).join('; ')}`;
           },
         },
         {
@@ -151,7 +151,7 @@ export async function up(topology: TopologySource, options: UpOptions = {}): Pro
             task.newListr(
               [
                 ...[...seedGroups(c)].map(([image, volumes]) => {
-                  const dialect = nodeDialect(image, c.versions);
+                  const dialect = nodeDialect(image, c.imageFacts);
                   return {
                     title: `Seed ${volumes.length} data volume(s) of ${image}`,
                     task: (_: Ctx, sub: Task) =>
@@ -247,7 +247,7 @@ async function preflightTask(c: Ctx): Promise<void> {
 
 /** Observed again under the lock, so the plan starts from what no other up is changing. */
 async function planTask(c: Ctx, task: Task): Promise<void> {
-  c.desired = desiredState(c.t, c.versions);
+  c.desired = desiredState(c.t, c.imageFacts);
   const observed = await observe(c.docker, c.t, c.desired.images);
   c.plan = reconcile(c.desired, observed);
   task.title = c.plan.empty ? 'Plan: containers are up to date' : `Plan: ${c.plan.operations.length} operation(s)`;
