@@ -55,6 +55,7 @@ async function measure(workers) {
   await admin.query('CREATE TABLE load_test.events (id BIGINT AUTO_INCREMENT PRIMARY KEY, writer INT NOT NULL, n INT NOT NULL, payload VARCHAR(100) NOT NULL, KEY (writer, n))');
   await admin.query('CREATE TABLE load_test.clock (id INT PRIMARY KEY, ms BIGINT NOT NULL)');
   await admin.query('INSERT INTO load_test.clock VALUES (1, 0)');
+  await admin.query('UPDATE load_test.clock SET ms = ? WHERE id = 1', [Date.now()]);
   await lib.waitForReplication(db);
 
   // The primary's clock, written every 100 ms; each replica's copy of it says how far behind it is.
@@ -73,7 +74,8 @@ async function measure(workers) {
     const c = await createConnection(r.connection);
     while (sampling) {
       const [[row]] = await c.query('SELECT ms FROM load_test.clock WHERE id = 1');
-      samples.get(r.name).push(Math.max(0, Date.now() - Number(row.ms)));
+      // 0 until the first tick has arrived: no reading yet.
+      if (Number(row.ms) > 0) samples.get(r.name).push(Math.max(0, Date.now() - Number(row.ms)));
       await pause(100);
     }
     await c.end();
