@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { down } from '../commands/down';
+import { removeTestDatabase } from '../commands/test-database';
 import { replicatedDatabase, STATE_VARIABLE } from './state';
 
 /** Jest globalTeardown: removes the containers and their data; REPLIKIT_KEEP=1 keeps them to look at. */
@@ -8,6 +8,6 @@ export default async function globalTeardown(): Promise<void> {
   const file = process.env[STATE_VARIABLE];
   if (!file) return;
   const { topology } = replicatedDatabase();
-  if (process.env.REPLIKIT_KEEP !== '1') await down(topology, { volumes: true });
+  await removeTestDatabase(topology);
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
 }

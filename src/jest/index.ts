@@ -1,4 +1,4 @@
 /** replikit/jest: what a test file needs after the globalSetup started the database. */
 export { replicatedDatabase } from './state';
-export { defaultTestTopology } from './global-setup';
+export { defaultTestTopology } from '../commands/test-database';
 export { waitForReplication } from '../verify/wait';

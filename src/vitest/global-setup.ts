@@ -1,6 +1,4 @@
-import { down } from '../commands/down';
-import { up } from '../commands/up';
-import { defaultTestTopology } from '../jest/global-setup';
+import { removeTestDatabase, startTestDatabase } from '../commands/test-database';
 import { PROVIDED } from './index';
 
 /** The part of Vitest's globalSetup context replikit uses (no Vitest types needed to build it). */
@@ -15,9 +13,7 @@ interface GlobalSetupContext {
  * a topology file; by default one primary and two replicas of REPLIKIT_IMAGE.
  */
 export default async function setup(project: GlobalSetupContext): Promise<() => Promise<void>> {
-  const result = await up(process.env.REPLIKIT_TOPOLOGY ?? defaultTestTopology(), { progress: process.env.REPLIKIT_PROGRESS === 'plain' ? 'plain' : 'silent' });
+  const result = await startTestDatabase();
   project.provide(PROVIDED, result);
-  return async () => {
-    if (process.env.REPLIKIT_KEEP !== '1') await down(result.topology, { volumes: true });
-  };
+  return () => removeTestDatabase(result.topology);
 }
