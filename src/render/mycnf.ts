@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import * as ini from 'ini';
-import type { NodeSpec, SettingValue, Topology } from '../topology/types';
+import { canonicalOption, NodeSpec, SettingValue, Topology } from '../topology/types';
 import { Dialect, dialectFor, guessImageVersion } from '../flavors';
 import { ROOT_INIT_FILE } from '../docker/names';
 
@@ -55,7 +55,7 @@ export function renderNode(topology: Topology, node: NodeSpec, dialect: Dialect 
   const translated = translate(mysqld, dialect);
   // A node's own settings win; `log-bin` and `log_bin` are the same option to mysqld.
   for (const [k, v] of Object.entries(node.mysqld)) {
-    for (const existing of Object.keys(translated)) if (canonical(existing) === canonical(k)) delete translated[existing];
+    for (const existing of Object.keys(translated)) if (canonicalOption(existing) === canonicalOption(k)) delete translated[existing];
     translated[k] = v;
   }
   config.mysqld = translated;
@@ -104,9 +104,6 @@ function merge(into: Config, from: Config): void {
   for (const [section, settings] of Object.entries(from)) into[section] = { ...(into[section] ?? {}), ...settings };
 }
 
-function canonical(name: string): string {
-  return name.replace(/-/g, '_').toLowerCase();
-}
 
 /** mysqld reads ON/OFF; ini would write true/false. */
 function toOptionFile(config: Config): Config {

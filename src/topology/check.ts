@@ -55,7 +55,7 @@ export function semanticProblems(raw: RawTopology, positions: Positions, file: s
   }
 
   const serverIds = new Map<unknown, string>();
-  const ports = new Map<unknown, string>();
+  const published = new Map<number, { bind: string; node: string }[]>();
   for (const [name, n] of nodes) {
     if (typeof n.server_id === 'number') {
       const other = serverIds.get(n.server_id);
@@ -63,10 +63,15 @@ export function semanticProblems(raw: RawTopology, positions: Positions, file: s
       else serverIds.set(n.server_id, name);
     }
     if (typeof n.port === 'number') {
-      const key = `${n.bind ?? '127.0.0.1'}:${n.port}`;
-      const other = ports.get(key);
-      if (other) add(['nodes', name, 'port'], `host port ${n.port} is already used by '${other}'`, 'give each node its own port, or omit port: to have Docker pick a free one');
-      else ports.set(key, name);
+      const bind = typeof n.bind === 'string' ? n.bind : '127.0.0.1';
+      const before = published.get(n.port) ?? [];
+      const same = before.find((o) => o.bind === bind);
+      // 0.0.0.0 (or ::) takes the port on every address, so it collides with any other bind of it.
+      const wide = before.find((o) => o.bind !== bind && (isWildcard(o.bind) || isWildcard(bind)));
+      const hint = 'give each node its own port, or omit port: to have Docker pick a free one';
+      if (same) add(['nodes', name, 'port'], `host port ${n.port} is already used by '${same.node}'`, hint);
+      if (wide) add(['nodes', name, 'port'], `host port ${n.port} is also published by '${wide.node}' on ${wide.bind}, and ${isWildcard(bind) ? bind : wide.bind} takes it on every address`, hint);
+      published.set(n.port, [...before, { bind, node: name }]);
     }
     if (typeof raw.name === 'string' && `${raw.name}-${name}`.length > MAX_HOSTNAME) {
       add(['nodes', name], `container name '${raw.name}-${name}' is longer than ${MAX_HOSTNAME} characters`, 'shorten the topology or node name', true);
@@ -93,12 +98,14 @@ export function semanticProblems(raw: RawTopology, positions: Positions, file: s
 
   if (Array.isArray(raw.init)) {
     raw.init.forEach((f, i) => {
-      if (typeof f === 'string' && !fs.existsSync(path.resolve(path.dirname(file), f))) {
-        add(['init', i], `no file '${f}'`, 'paths are relative to the topology file');
-      }
+      if (typeof f !== 'string') return;
+      const abs = path.resolve(path.dirname(file), f);
+      if (!fs.existsSync(abs)) add(['init', i], `no file '${f}'`, 'paths are relative to the topology file');
+      else if (fs.statSync(abs).isDirectory()) add(['init', i], `'${f}' is a folder, not a SQL file`, 'list the SQL files in it one by one');
+      else if (!readable(abs)) add(['init', i], `'${f}' cannot be read`, `check its permissions (chmod a+r ${f})`);
     });
   }
-  problems.push(...hazardProblems(raw, nodes, positions, file));
+  problems.push(...hazardProblems(raw, nodes, positions));
   return problems;
 }
 
@@ -125,6 +132,19 @@ function cycleProblems(nodes: [string, RawNode][], positions: Positions): Proble
     );
   }
   return problems;
+}
+
+function isWildcard(bind: string): boolean {
+  return bind === '0.0.0.0' || bind === '::';
+}
+
+function readable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function isObject(v: unknown): v is Record<string, any> {

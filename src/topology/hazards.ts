@@ -1,9 +1,8 @@
-import * as fs from 'node:fs';
 import { isIP } from 'node:net';
-import * as path from 'node:path';
 import type { Problem } from '../errors';
 import type { RawNode, RawTopology } from './check';
 import type { Positions } from './positions';
+import { canonicalOption } from './types';
 
 /**
  * mysqld settings replikit writes itself, and the topology key that owns each one: a node's own
@@ -44,7 +43,7 @@ const IMAGE_REFERENCE =
  * Inputs the schema lets through that would break `up` half-way or do harm: each becomes a
  * positioned problem with the key that owns the matter, so `validate` catches what `up` would not.
  */
-export function hazardProblems(raw: RawTopology, nodes: [string, RawNode][], positions: Positions, file: string): Problem[] {
+export function hazardProblems(raw: RawTopology, nodes: [string, RawNode][], positions: Positions): Problem[] {
   const problems: Problem[] = [];
   const add = (p: (string | number)[], message: string, hint?: string, onKey = false) => problems.push(positions.problem(p, message, hint, onKey));
 
@@ -73,17 +72,9 @@ export function hazardProblems(raw: RawTopology, nodes: [string, RawNode][], pos
     }
   }
 
-  const published = new Map<number, { bind: string; node: string }[]>();
   for (const [name, n] of nodes) {
-    const bind = typeof n.bind === 'string' ? n.bind : '127.0.0.1';
     if (typeof n.bind === 'string' && isIP(n.bind) === 0) {
       add(['nodes', name, 'bind'], `'${n.bind}' is not an IP address`, 'use an address of this host, e.g. 127.0.0.1 (the default) or 0.0.0.0 for every interface');
-    }
-    if (typeof n.port === 'number') {
-      // 0.0.0.0 (or ::) takes the port on every address, so it collides with any other bind of it.
-      const clash = (published.get(n.port) ?? []).find((o) => o.bind !== bind && (isWildcard(o.bind) || isWildcard(bind)));
-      if (clash) add(['nodes', name, 'port'], `host port ${n.port} is also published by '${clash.node}' on ${clash.bind}, and ${isWildcard(bind) ? bind : clash.bind} takes it on every address`, 'give each node its own port, or omit port: to have Docker pick a free one');
-      published.set(n.port, [...(published.get(n.port) ?? []), { bind, node: name }]);
     }
     if (n.mysqld && typeof n.mysqld === 'object' && !Array.isArray(n.mysqld)) {
       for (const key of Object.keys(n.mysqld)) {
@@ -94,33 +85,10 @@ export function hazardProblems(raw: RawTopology, nodes: [string, RawNode][], pos
       }
     }
   }
-
-  if (Array.isArray(raw.init)) {
-    raw.init.forEach((f, i) => {
-      if (typeof f !== 'string') return;
-      const abs = path.resolve(path.dirname(file), f);
-      if (!fs.existsSync(abs)) return; // reported as missing already
-      if (fs.statSync(abs).isDirectory()) add(['init', i], `'${f}' is a folder, not a SQL file`, 'list the SQL files in it one by one');
-      else if (!readable(abs)) add(['init', i], `'${f}' cannot be read`, `check its permissions (chmod a+r ${f})`);
-    });
-  }
   return problems;
 }
 
-function isWildcard(bind: string): boolean {
-  return bind === '0.0.0.0' || bind === '::';
-}
-
-/** mysqld reads `-` and `_` alike, and a `loose-` prefix names the same option. */
+/** A `loose-` prefix names the same option. */
 function canonical(key: string): string {
-  return key.toLowerCase().replace(/-/g, '_').replace(/^loose_/, '');
-}
-
-function readable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.R_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  return canonicalOption(key).replace(/^loose_/, '');
 }

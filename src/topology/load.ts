@@ -78,8 +78,10 @@ function interpolateScalars(doc: ReturnType<typeof parseDocument>, positions: Po
   return { problems, interpolated };
 }
 
-/** Fills in defaults: replication settings, server ids, sources, images; orders sources first. */
-/** The validated topology, typed; the schema has filled in every default (schema.ts, useDefaults). */
+/**
+ * The validated topology, typed: server ids, sources and node images filled in, sources first.
+ * The schema has filled in every other default (schema.ts, useDefaults).
+ */
 function resolve(raw: RawTopology, file: string, interpolated: Set<string>): Topology {
   const creds = raw.credentials ?? {};
   const repl = raw.replication ?? {};

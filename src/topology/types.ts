@@ -8,6 +8,11 @@ export type Profile = 'dev' | 'production';
 export type BinlogFormat = 'ROW' | 'MIXED' | 'STATEMENT';
 export type SettingValue = string | number | boolean;
 
+/** One spelling per mysqld option: mysqld reads `log-bin` and `log_bin`, in any case, alike. */
+export function canonicalOption(name: string): string {
+  return name.replace(/-/g, '_').toLowerCase();
+}
+
 export interface NodeSpec {
   name: string;
   role: Role;
