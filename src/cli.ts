@@ -225,12 +225,12 @@ function program(): Command {
     .description('write a commented replikit.yaml and a .env with generated passwords (mode 0600); never overwrites')
     .option('--dir <dir>', 'folder to write into', '.')
     .option('--replicas <n>', 'number of replicas', (v) => positiveInt(v, '--replicas'), 2)
-    .option('--image <image>', 'server image (mysql:8.4, mariadb:11.4, replikit/mysql:9.7, …)', process.env.REPLIKIT_IMAGE ?? 'mysql:8.4')
+    .option('--image <image>', 'server image (mysql:8.4, mariadb:11.4, replikit/mysql:9.7, …; default: $REPLIKIT_IMAGE, else mysql:8.4)')
     .option('--gtid', 'GTID replication instead of binary log positions')
     .option('--name <name>', 'topology name (default: from the folder name)')
     .option('--json', 'print the files written as JSON')
     .option('-q, --quiet', 'print nothing but errors')
-    .action(async (o: { dir: string; replicas: number; image: string; gtid?: boolean; name?: string } & OutputFlags) => {
+    .action(async (o: { dir: string; replicas: number; image?: string; gtid?: boolean; name?: string } & OutputFlags) => {
       const { init } = await import('./commands/init');
       const r = init({ dir: o.dir, replicas: o.replicas, image: o.image, gtid: o.gtid, name: o.name });
       if (o.json) return print(r);

@@ -8,6 +8,7 @@ export interface InitOptions {
   /** Folder to write into (created if missing). */
   dir?: string;
   replicas?: number;
+  /** Default: REPLIKIT_IMAGE, else the official mysql:8.4. */
   image?: string;
   gtid?: boolean;
   name?: string;
@@ -35,7 +36,7 @@ export function init(o: InitOptions = {}): InitResult {
     if (fs.existsSync(f)) throw new InputError(`${f} already exists; replikit init never overwrites`, 'remove it, or run init in another folder (--dir)');
   }
   fs.mkdirSync(dir, { recursive: true });
-  const image = o.image ?? 'mysql:8.4';
+  const image = o.image ?? process.env.REPLIKIT_IMAGE ?? 'mysql:8.4';
   const nodes = Array.from({ length: replicas }, (_, i) => `  replica${i + 1}:\n    role: replica\n`).join('');
   const yaml = `# yaml-language-server: $schema=./node_modules/replikit/schema/topology.schema.json
 # A replikit topology: replikit up -f ${DEFAULT_FILE} brings it up and proves it replicates;

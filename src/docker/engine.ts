@@ -385,8 +385,9 @@ export class DockerEngine {
   }
 }
 
-function statusOf(e: unknown): number | undefined {
-  return (e as { statusCode?: number }).statusCode;
+/** The Engine API's HTTP status of a failed call (404 missing, 409 conflict), if it had one. */
+export function statusOf(e: unknown): number | undefined {
+  return (e as { statusCode?: number } | undefined)?.statusCode;
 }
 
 function wrap(what: string, e: unknown): ReplikitError {

@@ -1,7 +1,7 @@
 import { ReplikitError } from '../errors';
 import type { Dialect } from '../flavors';
 import { hashOf, MYCNF_PATH } from '../render/mycnf';
-import type { DockerEngine } from './engine';
+import { DockerEngine, statusOf } from './engine';
 import { LABEL } from './names';
 
 const COMPLETE = '.replikit-seed-complete';
@@ -70,7 +70,7 @@ export class DataDirSeed {
   private async build(image: string, dialect: Dialect, profileCnf: string, seed: string): Promise<void> {
     await this.waitForOtherBuild(seed);
     if ((await this.engine.ownerOf('volume', seed)) !== undefined) return; // the other build made it
-    await this.engine.docker.createVolume({ Name: seed, Labels: { [LABEL.seed]: image } });
+    await this.engine.ensureVolume(seed, { [LABEL.seed]: image });
     let result: { code: number; output: string };
     try {
       result = await this.engine.runOnce({
@@ -141,8 +141,4 @@ export class DataDirSeed {
     });
     return code;
   }
-}
-
-function statusOf(e: unknown): number | undefined {
-  return (e as { statusCode?: number } | undefined)?.statusCode;
 }
