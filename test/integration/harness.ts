@@ -123,6 +123,16 @@ export async function binlogPosition(image: string, port: number): Promise<{ fil
   return { file: String(status.File), position: Number(status.Position) };
 }
 
+/**
+ * The read-only variables the image's dialect puts in a node's my.cnf (read_only, and
+ * super_read_only where the flavour has it), as the server reports them, and what they should be.
+ */
+export async function readOnlyGlobals(image: string, port: number, on: boolean) {
+  const settings = (await dialectOf(image)).readOnlySettings(on);
+  const [actual] = await sql(port, `SELECT ${Object.keys(settings).map((k) => `@@GLOBAL.${k} AS ${k}`).join(', ')}`);
+  return { actual, expected: Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, v === 'ON' ? 1 : 0])) };
+}
+
 /** The replica's status with the same column names on every flavour. */
 export async function replicaStatusOf(image: string, port: number) {
   const d = await dialectOf(image);
