@@ -39,6 +39,18 @@ function warn(o: OutputFlags, warnings: string[]): void {
   if (!o.quiet) for (const w of warnings) console.error(`${stamp()} warning: ${w}`);
 }
 
+/** `plan` and `up --dry-run`: the operations and their causes; nothing is changed. */
+async function showPlan(o: { file: string; removeOrphans?: boolean; detailedExitcode?: boolean } & OutputFlags): Promise<void> {
+  const t = (await topologyModule()).loadTopology(o.file);
+  const { plan } = await import('./commands/plan');
+  const p = await plan(t, { removeOrphans: o.removeOrphans });
+  if (o.json) print({ topology: t.name, ...p.toJSON() });
+  say(o, p.toString());
+  // A plan that up would refuse is an error: up would stop on it.
+  if (p.refused.length) process.exitCode = EXIT.runtime;
+  else if (o.detailedExitcode && !p.empty) process.exitCode = EXIT.input;
+}
+
 function program(): Command {
   const cli = new Command('replikit')
     .description('One YAML topology file to running, verified MySQL/MariaDB replication in Docker')
@@ -104,7 +116,10 @@ function program(): Command {
     .option('--plain', 'timestamped progress lines instead of the live tree')
     .option('-q, --quiet', 'print nothing but errors')
     .option('--keep-on-failure', 'when up fails, keep the containers and volumes this run created for inspection (default: remove them)')
-    .action(async (o: { file: string; keepOnFailure?: boolean } & OutputFlags) => {
+    .option('--remove-orphans', "remove containers of this topology whose node is no longer in the file (their volumes stay)")
+    .option('--dry-run', 'print the plan and change nothing (replikit plan)')
+    .action(async (o: { file: string; keepOnFailure?: boolean; removeOrphans?: boolean; dryRun?: boolean } & OutputFlags) => {
+      if (o.dryRun) return showPlan(o);
       const t = (await topologyModule()).loadTopology(o.file);
       const { up } = await import('./commands/up');
       const { withoutSecrets } = await import('./commands/connection');
@@ -112,10 +127,19 @@ function program(): Command {
       const controller = new AbortController();
       // The first Ctrl-C stops at the next step and cleans up; a second one exits at once.
       process.once('SIGINT', () => controller.abort(new ReplikitError('interrupted (Ctrl-C)', 'run replikit up again to finish, or replikit down to remove what exists')));
-      const result = await up(t, { progress: progressOf(o), signal: controller.signal, keepOnFailure: o.keepOnFailure });
+      const result = await up(t, { progress: progressOf(o), signal: controller.signal, keepOnFailure: o.keepOnFailure, removeOrphans: o.removeOrphans });
       if (o.json) print(withoutSecrets(result));
       say(o, summary(result));
     });
+
+  cli
+    .command('plan')
+    .description('print what up would do and why, changing nothing; --detailed-exitcode exits 2 when changes are pending')
+    .addOption(fileOption())
+    .option('--json', 'print the plan as one JSON document')
+    .option('--remove-orphans', 'plan the removal of containers whose node left the file')
+    .option('--detailed-exitcode', 'exit 0 when nothing would change, 2 when up would change something, 1 on errors')
+    .action(showPlan);
 
   cli
     .command('status')
@@ -213,9 +237,9 @@ function program(): Command {
     .addOption(fileOption())
     .option('--json', 'print the rows as JSON')
     .action(async (o: { file: string } & OutputFlags) => {
-      const { readTopologyName } = await import('./topology/name');
+      const { readTopologyName, readTopologyRoles } = await import('./topology/name');
       const { ps, formatPs } = await import('./commands/ps');
-      const rows = await ps(readTopologyName(o.file));
+      const rows = await ps(readTopologyName(o.file), undefined, readTopologyRoles(o.file));
       if (o.json) return print(rows);
       console.log(formatPs(rows));
     });

@@ -1,7 +1,7 @@
 import { LISTR_LOGGER_STDERR_LEVELS, ListrLogger, ListrLogLevels, ListrRendererValue, PRESET_TIMESTAMP } from 'listr2';
 import type { DockerEngine } from '../docker/engine';
 import { containerName } from '../docker/names';
-import type { Endpoint } from '../replication/session';
+import { Endpoint, SqlSession } from '../replication/session';
 import type { NodeSpec, Topology } from '../topology/types';
 
 /** How progress is shown: a live tree in a terminal, timestamped lines otherwise, nothing for --json. */
@@ -44,4 +44,22 @@ export async function rootEndpoint(docker: DockerEngine, t: Topology, node: Pick
     user: 'root',
     password: t.credentials.rootPassword,
   };
+}
+
+/**
+ * SQL sessions to the nodes whose containers run and answer within a few seconds: the servers
+ * `plan` and `up` can ask before changing anything. A node that does not answer is left out.
+ */
+export async function openRunning(docker: DockerEngine, t: Topology): Promise<Map<string, SqlSession>> {
+  const running = (await docker.containers(t.name)).filter((c) => c.state === 'running' && c.hostPort);
+  const sessions = new Map<string, SqlSession>();
+  await Promise.all(
+    t.nodes.map(async (n) => {
+      const c = running.find((r) => r.name === containerName(t, n.name));
+      if (!c) return;
+      const s = await SqlSession.open(await rootEndpoint(docker, t, n, c.hostPort), 3000).catch(() => undefined);
+      if (s) sessions.set(n.name, s);
+    }),
+  );
+  return sessions;
 }

@@ -10,14 +10,14 @@ export interface PsRow {
 
 /**
  * The topology's containers as Docker sees them, without connecting to any server: fast, and it
- * needs no password (only the topology's name).
+ * needs no password (only the topology's name). Roles are the file's: a switchover keeps the containers.
  */
-export async function ps(topology: string, docker = new DockerEngine()): Promise<PsRow[]> {
+export async function ps(topology: string, docker = new DockerEngine(), roles: Record<string, string> = {}): Promise<PsRow[]> {
   await docker.ping();
   const host = docker.publishedHost();
   return (await docker.containers(topology))
     .filter((c) => c.node !== '')
-    .map((c) => ({ node: c.node, role: c.role, container: c.name, state: c.state, ...(c.hostPort ? { address: `${host}:${c.hostPort}` } : {}) }))
+    .map((c) => ({ node: c.node, role: roles[c.node] ?? '-', container: c.name, state: c.state, ...(c.hostPort ? { address: `${host}:${c.hostPort}` } : {}) }))
     .sort((a, b) => a.node.localeCompare(b.node));
 }
 

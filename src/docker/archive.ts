@@ -1,4 +1,4 @@
-import { pack } from 'tar-stream';
+import { extract, pack } from 'tar-stream';
 
 export interface ArchiveFile {
   /** Path inside the container, absolute. */
@@ -31,4 +31,17 @@ export async function tarOf(files: ArchiveFile[]): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of p) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** The text of the first file in a tar stream (the Engine API's "get archive" of one path). */
+export async function firstFileOf(stream: NodeJS.ReadableStream): Promise<string | undefined> {
+  const x = extract();
+  (stream as NodeJS.ReadableStream).pipe(x);
+  let text: string | undefined;
+  for await (const entry of x) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of entry) chunks.push(chunk as Buffer);
+    if (text === undefined && entry.header.type === 'file') text = Buffer.concat(chunks).toString('utf8');
+  }
+  return text;
 }

@@ -30,8 +30,9 @@ export function containerPlan(
   user = { uid: MYSQL_UID, gid: MYSQL_UID },
 ): ContainerPlan {
   const name = containerName(t, node.name);
-  // Covers what a running container cannot change without being recreated.
-  const configHash = hashOf([rendered.text, node.image, node.bind, node.port ?? 'any'].join('\n'));
+  // Covers what a running container cannot change without being recreated. my.cnf is not in
+  // it: a changed my.cnf is written into the container and applied (plan/config-diff.ts).
+  const configHash = hashOf([node.image, node.bind, node.port ?? 'any', dialect.flavor.envPrefix].join('\n'));
   return {
     node: node.name,
     name,

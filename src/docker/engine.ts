@@ -1,7 +1,7 @@
 import Docker from 'dockerode';
 import { PassThrough, Readable } from 'node:stream';
 import { ReplikitError } from '../errors';
-import { ArchiveFile, tarOf } from './archive';
+import { ArchiveFile, firstFileOf, tarOf } from './archive';
 import type { ContainerPlan } from './container-spec';
 import { LABEL } from './names';
 
@@ -24,8 +24,6 @@ export interface ObservedContainer {
   id: string;
   name: string;
   node: string;
-  /** The role the container was created with (the topology file may have changed since). */
-  role: string;
   topology: string;
   configHash: string;
   state: string; // running, exited, created, …
@@ -207,6 +205,51 @@ export class DockerEngine {
     await this.call(`copy files into ${plan.name}`, () => container.putArchive(archive, { path: '/' }));
   }
 
+  /** Puts files into an existing container, running or not (a my.cnf the server reads at its next start). */
+  async putFiles(name: string, files: ArchiveFile[]): Promise<void> {
+    const archive = await tarOf(files);
+    await this.call(`copy files into ${name}`, () => this.docker.getContainer(name).putArchive(archive, { path: '/' }));
+  }
+
+  /** One file's text from a container, running or not; undefined when it has no such file. */
+  async readFile(name: string, path: string): Promise<string | undefined> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker.getContainer(name).getArchive({ path });
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw wrap(`read ${path} from ${name}`, e);
+    }
+    return firstFileOf(stream);
+  }
+
+  /** Stops and starts a container: its server reads its my.cnf again. */
+  async restart(name: string): Promise<void> {
+    await this.call(`restart container ${name}`, () => this.docker.getContainer(name).restart({ t: 30 }));
+  }
+
+  /**
+   * Creates a container that is never started and holds nothing: a name only one caller can
+   * take (docker/lock.ts). Resolves false when the name is taken.
+   */
+  async createMarker(name: string, image: string, labels: Record<string, string>): Promise<boolean> {
+    try {
+      await this.docker.createContainer({
+        name,
+        Image: image,
+        Entrypoint: ['true'],
+        Cmd: [],
+        Labels: labels,
+        // A tmpfs where the image declares its data VOLUME: no anonymous volume to create and delete.
+        HostConfig: { NetworkMode: 'none', Tmpfs: { '/var/lib/mysql': '' } },
+      });
+      return true;
+    } catch (e) {
+      if (statusOf(e) === 409) return false;
+      throw wrap(`create container ${name}`, e);
+    }
+  }
+
   async start(name: string): Promise<void> {
     await this.call(`start container ${name}`, () => this.docker.getContainer(name).start());
   }
@@ -229,7 +272,6 @@ export class DockerEngine {
       id: c.Id,
       name: (c.Names[0] ?? '').replace(/^\//, ''),
       node: c.Labels[LABEL.node] ?? '',
-      role: c.Labels[LABEL.role] ?? '',
       topology: c.Labels[LABEL.topology] ?? '',
       configHash: c.Labels[LABEL.configHash] ?? '',
       state: c.State,

@@ -26,18 +26,9 @@ export class TopologyLock {
     const holder = `${os.hostname()}:${process.pid}`;
     for (let attempt = 1; ; attempt++) {
       try {
-        await engine.docker.createContainer({
-          name,
-          Image: image,
-          Entrypoint: ['true'],
-          Cmd: [],
-          Labels: { [LOCK_LABEL]: topology, [HOLDER_LABEL]: holder },
-          // A tmpfs where the image declares its data VOLUME: no anonymous volume to create and delete.
-          HostConfig: { NetworkMode: 'none', Tmpfs: { '/var/lib/mysql': '' } },
-        });
-        return new TopologyLock(engine, name);
+        if (await engine.createMarker(name, image, { [LOCK_LABEL]: topology, [HOLDER_LABEL]: holder })) return new TopologyLock(engine, name);
       } catch (e) {
-        if ((e as { statusCode?: number }).statusCode !== 409) throw conflictOr(e, topology, name, undefined);
+        throw conflictOr(e, topology, name, undefined);
       }
       const info = await engine.inspect(name);
       if (!info) {

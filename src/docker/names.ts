@@ -4,7 +4,6 @@ import type { NodeSpec, Topology } from '../topology/types';
 export const LABEL = {
   topology: 'io.replikit.topology',
   node: 'io.replikit.node',
-  role: 'io.replikit.role',
   configHash: 'io.replikit.config-hash',
   /** An initialised data directory kept to copy into new nodes' volumes (see docker/seed.ts). */
   seed: 'io.replikit.seed',
@@ -30,5 +29,6 @@ export function topologyLabels(t: Pick<Topology, 'name'>): Record<string, string
 }
 
 export function nodeLabels(t: Pick<Topology, 'name'>, node: NodeSpec): Record<string, string> {
-  return { ...topologyLabels(t), [LABEL.node]: node.name, [LABEL.role]: node.role };
+  // No role: it changes with a switchover, which keeps the container (see plan/reconcile.ts).
+  return { ...topologyLabels(t), [LABEL.node]: node.name };
 }

@@ -3,6 +3,7 @@ import type { Dialect } from '../flavors';
 import { hashOf, MYCNF_PATH } from '../render/mycnf';
 import { DockerEngine, statusOf } from './engine';
 import { LABEL } from './names';
+import { poll } from '../poll';
 
 const COMPLETE = '.replikit-seed-complete';
 /** A seed build container older than this was left by a killed run: a build takes seconds. */
@@ -54,16 +55,16 @@ export class DataDirSeed {
    */
   private async waitForOtherBuild(seed: string): Promise<void> {
     const name = `${seed}-init`;
-    const deadline = Date.now() + 180_000;
-    while (Date.now() < deadline) {
-      const info = await this.engine.inspect(name);
-      if (!info) return;
-      if (Date.now() - Date.parse(info.Created) > BUILD_STALE_MS) {
+    await poll(
+      async () => {
+        const info = await this.engine.inspect(name);
+        if (!info) return true;
+        if (Date.now() - Date.parse(info.Created) <= BUILD_STALE_MS) return undefined;
         await this.engine.remove(name);
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
+        return true;
+      },
+      { timeoutMs: 180_000, intervalMs: 250, onTimeout: () => new ReplikitError(`another replikit is still building the seed ${seed} after 180 s`, `if none is running, remove its container: docker rm -f ${name}`) },
+    );
   }
 
   /** Runs the flavour's initialiser into the seed volume with the profile's my.cnf. */

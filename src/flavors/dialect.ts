@@ -149,6 +149,59 @@ export interface Dialect {
   usingGtid(s: Pick<ReplicaStatus, 'usingGtid'>): boolean;
   /** A query (one row, column `result`) that waits until this replica has applied `c`. */
   waitForCoordinates(c: BinlogCoordinates, timeoutSeconds: number): WaitQuery;
+  /** Starts replication and stops applying at `c`, a position in the source's binary log. */
+  startReplicaUntil(c: BinlogCoordinates): string;
+  /** Whether SET GLOBAL changes this my.cnf setting (its current MySQL name) on a running server. */
+  isDynamic(name: string): boolean;
+  /**
+   * How a running topology turns GTIDs on without a restart: statements run on every node, one
+   * phase after the other; `drain` (one row, column `Value`) must read 0 on every node, and every
+   * replica must have applied all its source wrote, before `finish` runs.
+   */
+  gtidOnline(): { phases: string[][]; drain?: string; finish: string[] };
+  /**
+   * A stopped replica that was positioned by file and offset: the statements that make it
+   * position by GTID from where it stands. `gtid` is the source's GTID position at the replica's
+   * applied coordinates, where the flavour needs one (see gtidAtSourcePosition).
+   */
+  positionByGtid(gtid?: string): string[];
+  /** A query run on the source (one row, column `gtid`) for its GTID position at `c`; undefined where none is needed. */
+  gtidAtSourcePosition(c: BinlogCoordinates): string | undefined;
+}
+
+/**
+ * Settings both flavours change with SET GLOBAL: a change to one of them needs no restart. Any
+ * setting not known here restarts the node, which is always correct, only slower.
+ */
+export const DYNAMIC_SETTINGS: readonly string[] = [
+  'binlog_format', 'binlog_row_image', 'binlog_cache_size', 'max_binlog_size', 'sync_binlog', 'innodb_flush_log_at_trx_commit',
+  'max_connections', 'max_allowed_packet', 'table_open_cache', 'table_definition_cache', 'thread_cache_size', 'key_buffer_size',
+  'tmp_table_size', 'max_heap_table_size', 'sort_buffer_size', 'join_buffer_size', 'read_buffer_size', 'innodb_buffer_pool_size',
+  'long_query_time', 'slow_query_log', 'general_log', 'sql_mode', 'wait_timeout', 'interactive_timeout', 'lock_wait_timeout',
+  'innodb_lock_wait_timeout', 'event_scheduler', 'expire_logs_days', 'binlog_expire_logs_seconds', 'auto_increment_increment',
+  'auto_increment_offset', 'time_zone', 'net_read_timeout', 'net_write_timeout', 'max_execution_time', 'group_concat_max_len',
+];
+
+/** A setting's name without the `loose-` prefix and in one spelling: what SET GLOBAL takes. */
+export function variableName(name: string): string {
+  return name.replace(/-/g, '_').toLowerCase().replace(/^loose_/, '');
+}
+
+/** SET GLOBAL for a changed my.cnf setting; a removed one goes back to the server's default. */
+export function setGlobal(name: string, value: string | undefined): string {
+  return `SET GLOBAL ${variableName(name)} = ${variableValue(value)}`;
+}
+
+/** An option-file value as SET GLOBAL takes it: sizes in bytes, ON/OFF bare, anything else quoted. */
+export function variableValue(value: string | number | boolean | undefined): string {
+  if (value === undefined) return 'DEFAULT';
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'boolean') return value ? 'ON' : 'OFF';
+  const size = /^(\d+)([KMG])$/i.exec(value.trim());
+  if (size) return String(Number(size[1]) * 1024 ** ('KMG'.indexOf(size[2].toUpperCase()) + 1));
+  if (/^-?\d+(\.\d+)?$/.test(value.trim())) return value.trim();
+  if (/^(ON|OFF)$/i.test(value.trim())) return value.trim().toUpperCase();
+  return literal(value);
 }
 
 /** True when `v` is at least major.minor.patch. */

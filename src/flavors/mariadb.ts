@@ -1,5 +1,5 @@
 import type { BinlogCoordinates, ChangeSourceOptions, Dialect, Flavor, ReplicaStatus, ServerVersion, WaitQuery } from './dialect';
-import { connectionOptions, credentialsChange, expireLogsDays, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
+import { connectionOptions, credentialsChange, DYNAMIC_SETTINGS, expireLogsDays, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
 
 /**
  * MariaDB, everything replikit knows about it in one place: the official image's contract
@@ -137,6 +137,24 @@ export class MariaDbDialect implements Dialect {
     if (c.gtid === undefined) return positionWait('MASTER_POS_WAIT', c, timeoutSeconds);
     // MASTER_GTID_WAIT: 0 when reached, -1 on timeout.
     return { sql: `SELECT MASTER_GTID_WAIT(${literal(c.gtid)}, ${timeoutSeconds}) AS result`, reached: (r) => Number(r) === 0 };
+  }
+  startReplicaUntil(c: BinlogCoordinates): string {
+    return `START SLAVE UNTIL MASTER_LOG_FILE=${literal(c.file)}, MASTER_LOG_POS=${c.position}`;
+  }
+  isDynamic(name: string): boolean {
+    // The parallel applier's settings change at run time while the replica is stopped.
+    return DYNAMIC_SETTINGS.includes(name) || ['slave_parallel_threads', 'slave_parallel_mode', 'slave_parallel_max_queued', 'gtid_strict_mode'].includes(name);
+  }
+  gtidOnline() {
+    // MariaDB writes GTIDs to its binary log whatever the mode: only the replicas' positioning changes.
+    return { phases: [['SET GLOBAL gtid_strict_mode=ON']], finish: [] };
+  }
+  positionByGtid(gtid?: string): string[] {
+    // gtid_slave_pos set from the source's own answer, not trusted from the replica's bookkeeping.
+    return [...(gtid !== undefined ? [`SET GLOBAL gtid_slave_pos = ${literal(gtid)}`] : []), 'CHANGE MASTER TO MASTER_USE_GTID=slave_pos'];
+  }
+  gtidAtSourcePosition(c: BinlogCoordinates): string {
+    return `SELECT BINLOG_GTID_POS(${literal(c.file)}, ${c.position}) AS gtid`;
   }
 }
 

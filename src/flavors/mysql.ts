@@ -1,5 +1,5 @@
 import type { BinlogCoordinates, ChangeSourceOptions, Dialect, Flavor, ReplicaStatus, ServerVersion, WaitQuery } from './dialect';
-import { atLeast, connectionOptions, credentialsChange, expireLogsDays, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
+import { atLeast, connectionOptions, credentialsChange, DYNAMIC_SETTINGS, expireLogsDays, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
 
 /**
  * Oracle MySQL, everything replikit knows about it in one place: the official image's contract,
@@ -167,6 +167,36 @@ export class MySql57Dialect implements Dialect {
   protected positionWaitFunction(): string {
     return 'MASTER_POS_WAIT';
   }
+  startReplicaUntil(c: BinlogCoordinates): string {
+    return `START SLAVE UNTIL MASTER_LOG_FILE=${literal(c.file)}, MASTER_LOG_POS=${c.position}`;
+  }
+  isDynamic(name: string): boolean {
+    // The applier's settings change at run time while the replica is stopped.
+    const applier = ['replica_parallel_workers', 'replica_preserve_commit_order', 'replica_parallel_type', 'slave_parallel_workers', 'slave_preserve_commit_order', 'slave_parallel_type'];
+    return DYNAMIC_SETTINGS.includes(name) || applier.includes(name);
+  }
+  gtidOnline() {
+    // The manual's "Enabling GTID Transactions Online": each step on every server before the next,
+    // and no anonymous transaction left anywhere before gtid_mode=ON.
+    return {
+      phases: [['SET GLOBAL enforce_gtid_consistency=ON'], ['SET GLOBAL gtid_mode=OFF_PERMISSIVE'], ['SET GLOBAL gtid_mode=ON_PERMISSIVE']],
+      // SHOW, not performance_schema: the dev profile turns performance_schema off.
+      drain: "SHOW GLOBAL STATUS LIKE 'Ongoing_anonymous_transaction_count'",
+      finish: ['SET GLOBAL gtid_mode=ON'],
+    };
+  }
+  positionByGtid(): string[] {
+    return [`${this.changeStatement()} ${this.changePrefix()}_AUTO_POSITION=1`];
+  }
+  gtidAtSourcePosition(): undefined {
+    return undefined;
+  }
+  protected changeStatement(): string {
+    return 'CHANGE MASTER TO';
+  }
+  protected changePrefix(): 'MASTER' | 'SOURCE' {
+    return 'MASTER';
+  }
 }
 
 /**
@@ -233,6 +263,16 @@ export class MySql80Dialect extends MySql57Dialect {
   }
   protected override positionWaitFunction(): string {
     return atLeast(this.version, 8, 0, 26) ? 'SOURCE_POS_WAIT' : 'MASTER_POS_WAIT';
+  }
+  override startReplicaUntil(c: BinlogCoordinates): string {
+    const p = this.changePrefix();
+    return `${this.startReplica()} UNTIL ${p}_LOG_FILE=${literal(c.file)}, ${p}_LOG_POS=${c.position}`;
+  }
+  protected override changeStatement(): string {
+    return this.sourceSyntax() ? 'CHANGE REPLICATION SOURCE TO' : super.changeStatement();
+  }
+  protected override changePrefix(): 'MASTER' | 'SOURCE' {
+    return this.sourceSyntax() ? 'SOURCE' : 'MASTER';
   }
 
   private renamed(): boolean {

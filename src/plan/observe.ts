@@ -2,10 +2,13 @@ import type { DockerEngine } from '../docker/engine';
 import type { Topology } from '../topology/types';
 import { containerPlan } from '../docker/container-spec';
 import { networkName, volumeName } from '../docker/names';
-import { renderNode } from '../render/mycnf';
+import { MYCNF_PATH, renderNode } from '../render/mycnf';
 import { Dialect, dialectFor, guessImageVersion } from '../flavors';
 import type { ImageFacts } from '../flavors/detect-image';
-import type { Desired, Observed } from './reconcile';
+import { replicaStatus, replicationAccount } from '../replication/link';
+import { initAlreadyRan } from '../replication/init-sql';
+import type { SqlSession } from '../replication/session';
+import type { Desired, Observed, ObservedServer } from './reconcile';
 
 /** What each image runs and as whom, as asked of the image (flavors/detect-image.ts). */
 export type ImageFactsByImage = ReadonlyMap<string, ImageFacts>;
@@ -15,30 +18,64 @@ export function nodeDialect(image: string, facts: ImageFactsByImage): Dialect {
   return dialectFor(facts.get(image)?.version ?? guessImageVersion(image));
 }
 
-/** The topology as Docker resources: pure. */
+/** The topology as Docker resources and server state: pure. */
 export function desiredState(t: Topology, facts: ImageFactsByImage = new Map()): Desired {
   return {
+    topology: t,
     network: networkName(t),
     images: [...new Set(t.nodes.map((n) => n.image))],
     nodes: t.nodes.map((n) => {
       const dialect = nodeDialect(n.image, facts);
-      return { plan: containerPlan(t, n, renderNode(t, n, dialect), dialect, facts.get(n.image)?.user), volume: volumeName(t, n.name) };
+      const rendered = renderNode(t, n, dialect);
+      return { spec: n, plan: containerPlan(t, n, rendered, dialect, facts.get(n.image)?.user), volume: volumeName(t, n.name), config: rendered.text, dialect };
     }),
   };
 }
 
-/** One look at the engine: only resources carrying the topology's label, plus image presence. */
-export async function observe(docker: DockerEngine, t: Topology, images: string[]): Promise<Observed> {
-  const [containers, networks, volumes, present] = await Promise.all([
+/**
+ * One look at the engine: only resources carrying the topology's label, image presence and the
+ * my.cnf in each container. `sessions` are the servers that can be asked (running nodes).
+ */
+export async function observe(docker: DockerEngine, t: Topology, images: string[], sessions: ReadonlyMap<string, SqlSession> = new Map()): Promise<Observed> {
+  const [containers, networks, volumes, present, servers] = await Promise.all([
     docker.containers(t.name),
     docker.networks(t.name),
     docker.volumes(t.name),
     Promise.all(images.map(async (i) => ((await docker.hasImage(i)) ? i : undefined))),
+    observeServers(t, sessions),
   ]);
+  const configs = new Map<string, string>();
+  await Promise.all(
+    containers.map(async (c) => {
+      const text = c.state === 'created' ? undefined : await docker.readFile(c.name, MYCNF_PATH);
+      if (text !== undefined) configs.set(c.name, text);
+    }),
+  );
   return {
     network: networks.includes(networkName(t)),
     volumes,
     containers,
     images: present.filter((i): i is string => i !== undefined),
+    configs,
+    servers,
+  };
+}
+
+async function observeServers(t: Topology, sessions: ReadonlyMap<string, SqlSession>): Promise<Map<string, ObservedServer>> {
+  const out = new Map<string, ObservedServer>();
+  await Promise.all([...sessions].map(async ([node, s]) => out.set(node, await observeServer(s, t))));
+  return out;
+}
+
+/** Asks one server, in one pass, what the topology controls: read-only state, its source, the replication account, init. */
+export async function observeServer(s: SqlSession, t: Topology): Promise<ObservedServer> {
+  const keys = Object.keys(s.dialect.readOnlySettings(true));
+  const row = await s.first(`SELECT ${keys.map((k) => `@@GLOBAL.${k} AS ${k}`).join(', ')}`);
+  const status = await replicaStatus(s);
+  return {
+    readOnly: keys.every((k) => Number(row?.[k]) === 1),
+    ...(status?.sourceHost ? { replica: { ...status, gtid: s.dialect.usingGtid(status) } } : {}),
+    account: await replicationAccount(s, t.credentials.replicationUser, t.credentials.replicationPassword),
+    initDone: t.init.length === 0 || (await initAlreadyRan(s)),
   };
 }

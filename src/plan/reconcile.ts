@@ -1,5 +1,25 @@
 import type { ContainerPlan } from '../docker/container-spec';
 import type { ObservedContainer } from '../docker/engine';
+import type { Dialect, ReplicaStatus } from '../flavors/dialect';
+import { variableName } from '../flavors/dialect';
+import type { NodeSpec, Topology } from '../topology/types';
+import { configChanges, describeChange } from './config-diff';
+import { Operation, Plan } from './operations';
+
+export { Plan } from './operations';
+export type { Operation } from './operations';
+
+/** What a node's server says about the things the topology controls (plan/observe.ts asks it). */
+export interface ObservedServer {
+  /** read_only, and super_read_only where the server has it, all on. */
+  readOnly: boolean;
+  /** Its replication, as SHOW REPLICA STATUS reports it; undefined when it replicates from nowhere. */
+  replica?: ReplicaStatus & { gtid: boolean };
+  /** The replication account: absent, or whether it accepts the topology's password. */
+  account: 'missing' | 'accepted' | 'refused';
+  /** The init files already ran (the marker row); true when the topology has none. */
+  initDone: boolean;
+}
 
 /** What exists now, as far as replikit owns it (by label). */
 export interface Observed {
@@ -7,82 +27,162 @@ export interface Observed {
   volumes: string[];
   containers: ObservedContainer[];
   images: string[];
+  /** my.cnf as each existing container holds it, by container name. */
+  configs: Map<string, string>;
+  /** What each server answered, by node; a node that was not asked (not running) is absent. */
+  servers: Map<string, ObservedServer>;
+}
+
+export interface DesiredNode {
+  spec: NodeSpec;
+  plan: ContainerPlan;
+  volume: string;
+  /** The my.cnf the topology renders for it. */
+  config: string;
+  dialect: Dialect;
 }
 
 export interface Desired {
+  topology: Topology;
   network: string;
   images: string[];
-  nodes: { plan: ContainerPlan; volume: string }[];
+  nodes: DesiredNode[];
 }
 
-export type Operation =
-  | { kind: 'pull-image'; image: string; cause: string }
-  | { kind: 'create-network'; name: string; cause: string }
-  | { kind: 'create-volume'; node: string; name: string; cause: string }
-  | { kind: 'create-container'; node: string; name: string; cause: string }
-  | { kind: 'recreate-container'; node: string; name: string; cause: string }
-  | { kind: 'start-container'; node: string; name: string; cause: string };
-
-export class Plan {
-  constructor(
-    readonly operations: Operation[],
-    /** Containers of this topology whose node is no longer in the file; left alone. */
-    readonly orphans: string[],
-  ) {}
-
-  get empty(): boolean {
-    return this.operations.length === 0;
-  }
-
-  /** Nodes whose container is (re)created or started by this plan. */
-  nodesTouched(): Set<string> {
-    return new Set(this.operations.flatMap((o) => ('node' in o && o.kind !== 'create-volume' ? [o.node] : [])));
-  }
-
-  has(kind: Operation['kind'], node?: string): boolean {
-    return this.operations.some((o) => o.kind === kind && (node === undefined || ('node' in o && o.node === node)));
-  }
-
-  toString(): string {
-    if (this.empty && !this.orphans.length) return 'nothing to do: every resource is up to date';
-    const lines = this.operations.map((o) => `${o.kind} ${'image' in o ? o.image : o.name}: ${o.cause}`);
-    for (const name of this.orphans) lines.push(`orphan ${name}: not in the topology file, left running (replikit down removes it)`);
-    return lines.join('\n');
-  }
+export interface ReconcileOptions {
+  /** Remove containers of this topology whose node left the file (compose's --remove-orphans). */
+  removeOrphans?: boolean;
 }
 
 /**
- * Pure: compares what should exist with what does and lists the operations that close the gap,
- * each with its cause. Anything already right gets no operation, which makes `up` idempotent.
+ * Pure: compares what should exist and run with what does, and lists the operations that close
+ * the gap, each with its cause. Anything already right gets no operation, which makes `up`
+ * idempotent. Containers first, then each server's settings, accounts, mode, sources, init and
+ * read-only state, in the order `up` executes them.
  */
-export function reconcile(desired: Desired, observed: Observed): Plan {
+export function reconcile(desired: Desired, observed: Observed, options: ReconcileOptions = {}): Plan {
   const ops: Operation[] = [];
+  const refused: string[] = [];
+  const pending: string[] = [];
   for (const image of desired.images) {
     if (!observed.images.includes(image)) ops.push({ kind: 'pull-image', image, cause: 'image not present' });
   }
   if (!observed.network) ops.push({ kind: 'create-network', name: desired.network, cause: 'no existing network' });
-  for (const { plan, volume } of desired.nodes) {
-    if (!observed.volumes.includes(volume)) {
-      ops.push({ kind: 'create-volume', node: plan.node, name: volume, cause: 'no existing volume' });
+  for (const d of desired.nodes) ops.push(...containerOperations(d, observed));
+
+  const wanted = new Set(desired.nodes.map((n) => n.plan.name));
+  const strays = observed.containers.filter((c) => !wanted.has(c.name)).map((c) => c.name);
+  if (options.removeOrphans) for (const name of strays) ops.push({ kind: 'remove-orphan', name, cause: 'its node is no longer in the topology file' });
+
+  const fresh = new Set(ops.flatMap((o) => (o.kind === 'create-volume' ? [o.node] : [])));
+  const serverOps = serverOperations(desired, observed, fresh, pending, refused);
+  return new Plan([...ops, ...serverOps], options.removeOrphans ? [] : strays, pending, refused);
+}
+
+function containerOperations({ spec, plan, volume, config, dialect }: DesiredNode, observed: Observed): Operation[] {
+  const ops: Operation[] = [];
+  const node = spec.name;
+  const name = plan.name;
+  if (!observed.volumes.includes(volume)) ops.push({ kind: 'create-volume', node, name: volume, cause: 'no existing volume' });
+  const current = observed.containers.find((c) => c.name === name);
+  const start = { kind: 'start-container', node, name, cause: 'its container is new' } as const;
+  if (!current) return [...ops, { kind: 'create-container', node, name, cause: 'no existing container' }, start];
+  // Created but never started: an earlier up stopped between creating it and putting its files in.
+  if (current.state === 'created') return [...ops, { kind: 'recreate-container', node, name, cause: 'created but never started (an earlier up was interrupted)' }, start];
+  if (current.configHash !== plan.configHash) {
+    return [...ops, { kind: 'recreate-container', node, name, cause: `image, address or port changed (container hash ${current.configHash || 'none'} → ${plan.configHash})` }, start];
+  }
+  const running = current.state === 'running';
+  const before = observed.configs.get(name);
+  if (before !== config) {
+    const changes = before === undefined ? [] : configChanges(before, config);
+    const what = [roleChange(before, spec), ...changes.map(describeChange)].filter(Boolean).join(', ') || 'my.cnf differs from the rendered one';
+    const staticOnes = changes.filter((c) => !dialect.isDynamic(variableName(c.name)));
+    if (!running || !changes.length) ops.push({ kind: 'write-config', node, name, cause: what });
+    else if (staticOnes.length) ops.push({ kind: 'restart-container', node, name, cause: `${what} (${staticOnes.map((c) => c.name).join(', ')} cannot change at run time)` });
+    else ops.push({ kind: 'set-settings', node, settings: changes, cause: what });
+  }
+  if (!running) ops.push({ kind: 'start-container', node, name, cause: `container is ${current.state}` });
+  return ops;
+}
+
+/** `role primary → replica`, read from the header line of the my.cnf the node runs with. */
+function roleChange(before: string | undefined, spec: NodeSpec): string | undefined {
+  const was = /\((primary|replica)\)/.exec(before?.split('\n')[0] ?? '')?.[1];
+  return was && was !== spec.role ? `role ${was} → ${spec.role}` : undefined;
+}
+
+function serverOperations(desired: Desired, observed: Observed, fresh: Set<string>, pending: string[], refused: string[]): Operation[] {
+  const t = desired.topology;
+  const ops: Operation[] = [];
+  const container = new Map(desired.nodes.map((d) => [d.plan.name, d.spec.name]));
+  const server = (node: string): ObservedServer | undefined => {
+    if (observed.servers.has(node)) return observed.servers.get(node);
+    // A node made from nothing in this run starts as a fresh server: no account, no source, no init.
+    if (fresh.has(node)) return { readOnly: false, account: 'missing', initDone: t.init.length === 0 };
+    return undefined;
+  };
+  for (const d of desired.nodes) {
+    if (!server(d.spec.name)) pending.push(`${d.spec.name}: its server is not running; replication is planned once it answers`);
+  }
+  const known = desired.nodes.filter((d) => server(d.spec.name));
+
+  const passwordSet = new Set<string>();
+  for (const { spec } of known) {
+    const s = server(spec.name)!;
+    if (s.account === 'missing') ops.push({ kind: 'create-replication-user', node: spec.name, cause: `no ${t.credentials.replicationUser}@% account` });
+    if (s.account === 'refused') ops.push({ kind: 'set-replication-password', node: spec.name, cause: "the topology's password is not accepted" });
+    if (s.account !== 'accepted') passwordSet.add(spec.name);
+  }
+
+  const replicating = known.filter((d) => server(d.spec.name)!.replica?.sourceHost);
+  const byGtid = replicating.filter((d) => server(d.spec.name)!.replica!.gtid);
+  const modeChanges = t.replication.mode === 'gtid' && byGtid.length < replicating.length;
+  if (modeChanges) ops.push({ kind: 'set-mode', from: 'position', to: 'gtid', cause: `${replicating.filter((d) => !byGtid.includes(d)).map((d) => d.spec.name).join(', ')} position by file and offset` });
+  if (t.replication.mode === 'position' && byGtid.length) {
+    refused.push(`${byGtid.map((d) => d.spec.name).join(', ')}: replicate by GTID; replication.mode gtid → position is not done on a running topology (keep gtid, or recreate the data with replikit down --volumes)`);
+  }
+
+  const sourceOf = (node: string) => {
+    const host = server(node)?.replica?.sourceHost;
+    return host ? (container.get(host) ?? host) : undefined;
+  };
+  for (const { spec } of known) {
+    const s = server(spec.name)!;
+    const current = sourceOf(spec.name);
+    if (spec.role === 'primary') {
+      if (current) refused.push(`${spec.name}: the topology makes it the primary, but it replicates from ${current}; use replikit switchover ${spec.name} (it stops writes and moves the other nodes without losing any)`);
+      continue;
     }
-    const current = observed.containers.find((c) => c.name === plan.name);
+    const source = spec.source!;
     if (!current) {
-      ops.push({ kind: 'create-container', node: plan.node, name: plan.name, cause: 'no existing container' });
-    } else if (current.state === 'created') {
-      // Created but never started: an earlier up stopped between creating it and putting its files in.
-      ops.push({ kind: 'recreate-container', node: plan.node, name: plan.name, cause: 'created but never started (an earlier up was interrupted)' });
-    } else if (current.configHash !== plan.configHash) {
-      ops.push({
-        kind: 'recreate-container',
-        node: plan.node,
-        name: plan.name,
-        cause: `config hash changed (${current.configHash || 'none'} → ${plan.configHash})`,
-      });
-    } else if (current.state !== 'running') {
-      ops.push({ kind: 'start-container', node: plan.node, name: plan.name, cause: `container is ${current.state}` });
+      ops.push({ kind: 'connect-replica', node: spec.name, source, cause: fresh.has(spec.name) ? 'new node' : 'replicates from nowhere' });
+    } else if (current !== source) {
+      // By file and offset, a replica moves only between nodes whose positions can be lined up:
+      // into a chain under a sibling, or out of one to its source's source.
+      const lined = sourceOf(source) === current || sourceOf(current) === source;
+      if (t.replication.mode === 'position' && !lined && !modeChanges) {
+        refused.push(`${spec.name}: replicates from ${current}; moving it to ${source} by file and offset needs ${source} to replicate from ${current} or the other way round (or replication.mode: gtid)`);
+      } else {
+        ops.push({ kind: 'change-source', node: spec.name, from: current, to: source, cause: `source ${current} → ${source}` });
+      }
+    } else if (passwordSet.has(source)) {
+      ops.push({ kind: 'update-credentials', node: spec.name, source, cause: `password changed on ${source}` });
+    } else if ([1045, 2061].includes(s.replica!.lastIoErrno)) {
+      ops.push({ kind: 'update-credentials', node: spec.name, source, cause: `${source} refuses its login (error ${s.replica!.lastIoErrno})` });
+    } else if (s.replica!.ioRunning !== 'Yes' || s.replica!.sqlRunning !== 'Yes') {
+      ops.push({ kind: 'start-replica', node: spec.name, cause: `IO thread ${s.replica!.ioRunning}, SQL thread ${s.replica!.sqlRunning}` });
     }
   }
-  const wanted = new Set(desired.nodes.map((n) => n.plan.name));
-  const orphans = observed.containers.filter((c) => !wanted.has(c.name)).map((c) => c.name);
-  return new Plan(ops, orphans);
+
+  const primary = known.find((d) => d.spec.role === 'primary');
+  if (primary && !server(primary.spec.name)!.initDone) ops.push({ kind: 'run-init', node: primary.spec.name, cause: fresh.has(primary.spec.name) ? 'new node' : 'init SQL has not run on this primary' });
+
+  for (const { spec } of known) {
+    const want = spec.role === 'replica';
+    // A fresh server reads its role's read-only state from its my.cnf.
+    if (fresh.has(spec.name) || server(spec.name)!.readOnly === want) continue;
+    ops.push({ kind: 'set-read-only', node: spec.name, readOnly: want, cause: want ? 'a replica is writable' : 'the primary is read-only' });
+  }
+  return ops;
 }

@@ -59,14 +59,15 @@ export async function runScript(s: SqlSession, script: string, file: string): Pr
   return statements.length;
 }
 
-/**
- * Runs the init files on the primary unless they already ran; a marker row in replikit.meta
- * (replicated like everything else) remembers it. Returns whether they ran now.
- */
-export async function runInitOnce(primary: SqlSession, files: string[], progress: (file: string) => void): Promise<boolean> {
+/** Whether the init files already ran: a marker row in replikit.meta (replicated like everything else). */
+export async function initAlreadyRan(s: SqlSession): Promise<boolean> {
   // Looked up before any DDL: even CREATE … IF NOT EXISTS is binlogged, and a converged up writes nothing.
-  const hasMeta = await primary.first("SELECT 1 AS found FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'replikit' AND TABLE_NAME = 'meta'");
-  if (hasMeta && (await primary.first("SELECT value FROM replikit.meta WHERE name = 'init'"))) return false;
+  const hasMeta = await s.first("SELECT 1 AS found FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'replikit' AND TABLE_NAME = 'meta'");
+  return Boolean(hasMeta && (await s.first("SELECT value FROM replikit.meta WHERE name = 'init'")));
+}
+
+/** Runs the init files on the primary, then leaves the marker row that says they ran. */
+export async function runInit(primary: SqlSession, files: string[], progress: (file: string) => void): Promise<void> {
   await primary.run(
     'CREATE DATABASE IF NOT EXISTS replikit CHARACTER SET utf8mb4',
     'CREATE TABLE IF NOT EXISTS replikit.meta (name VARCHAR(64) NOT NULL PRIMARY KEY, value TEXT NOT NULL)',
@@ -76,5 +77,4 @@ export async function runInitOnce(primary: SqlSession, files: string[], progress
     await runScript(primary, fs.readFileSync(file, 'utf8'), file);
   }
   await primary.rows("INSERT INTO replikit.meta (name, value) VALUES ('init', ?)", [JSON.stringify(files)]);
-  return true;
 }

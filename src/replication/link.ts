@@ -20,17 +20,20 @@ export function sourceLink(sourceContainer: string, credentials: Credentials, mo
   return { host: sourceContainer, port: 3306, user: credentials.replicationUser, password: credentials.replicationPassword, mode };
 }
 
-/**
- * The replication account on a node, created locally (not binlogged) so that every node, not
- * only the primary, can serve replicas: chains and switchovers need it. An account whose
- * password no longer matches the topology (changed by hand) gets the topology's password back.
- */
-export async function ensureReplicationUser(s: SqlSession, user: string, password: string): Promise<'created' | 'repaired' | 'present'> {
+/** Whether a node has the replication account, and whether it takes the topology's password. */
+export async function replicationAccount(s: SqlSession, user: string, password: string): Promise<'missing' | 'accepted' | 'refused'> {
   const found = await s.first('SELECT 1 AS found FROM mysql.user WHERE User = ? AND Host = ?', [user, '%']);
-  if (found && (await passwordWorks(s, user, password))) return 'present';
-  // On a replica too: every node can serve replicas after a switchover or in a chain.
+  if (!found) return 'missing';
+  return (await passwordWorks(s, user, password)) ? 'accepted' : 'refused';
+}
+
+/**
+ * The replication account on a node with the topology's password, created locally (not
+ * binlogged) so that every node, not only the primary, can serve replicas: chains and
+ * switchovers need it.
+ */
+export async function setReplicationAccount(s: SqlSession, user: string, password: string): Promise<void> {
   await s.asAdmin(() => s.runUnlogged(...s.dialect.createReplicationUser(user, password)));
-  return found ? 'repaired' : 'created';
 }
 
 /** Logs in as the account, the way a replica would; only "access denied" counts as a wrong password. */

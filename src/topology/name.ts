@@ -16,3 +16,11 @@ export function readTopologyName(file: string): string {
   }
   return name;
 }
+
+/** Each node's role as the file states it, for listings that need no password (ps). */
+export function readTopologyRoles(file: string): Record<string, string> {
+  const nodes = parseDocument(fs.readFileSync(path.resolve(file), 'utf8')).toJS()?.nodes;
+  const roles: Record<string, string> = {};
+  if (nodes && typeof nodes === 'object') for (const [n, spec] of Object.entries(nodes)) roles[n] = String((spec as { role?: unknown })?.role ?? '');
+  return roles;
+}

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { NodeError } from '../errors';
+import { poll } from '../poll';
 import type { SqlSession } from '../replication/session';
 
 /** replikit's own schema: a heartbeat table that proves data flows end to end. */
@@ -30,19 +31,21 @@ export async function writeHeartbeat(primary: SqlSession, serverId: number): Pro
 
 /** Waits until the replica has the heartbeat row; returns how long it took (ms) to arrive. */
 export async function waitForHeartbeat(replica: SqlSession, hb: Heartbeat, timeoutMs = 60_000, signal?: AbortSignal): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    signal?.throwIfAborted();
-    const row = await replica
+  const arrived = () =>
+    replica
       .first('SELECT 1 AS found FROM replikit.heartbeat WHERE token = ?', [hb.token])
+      .then((row) => (row ? Date.now() - hb.writtenAt : undefined))
       .catch((e: NodeError) => {
         // The table itself may still be on its way.
         if (/doesn't exist|Unknown database/i.test(String((e.cause as Error)?.message))) return undefined;
         throw e;
       });
-    if (row) return Date.now() - hb.writtenAt;
-    // Short polls: the figure reported is the lag, so the poll must not dominate it.
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new NodeError(replica.node, `the heartbeat written on the primary did not arrive within ${timeoutMs / 1000} s`, 'run replikit status to see the replication threads and errors');
+  // Short polls: the figure reported is the lag, so the poll must not dominate it.
+  return poll(arrived, {
+    timeoutMs,
+    intervalMs: 20,
+    signal,
+    onTimeout: () =>
+      new NodeError(replica.node, `the heartbeat written on the primary did not arrive within ${timeoutMs / 1000} s`, 'run replikit status to see the replication threads and errors'),
+  });
 }

@@ -1,5 +1,6 @@
 import { NodeError } from '../errors';
 import type { ReplicaStatus } from '../flavors/dialect';
+import { poll } from '../poll';
 import { replicaStatus } from '../replication/link';
 import { likelyCause } from './causes';
 import type { SqlSession } from '../replication/session';
@@ -9,10 +10,8 @@ import type { SqlSession } from '../replication/session';
  * with the server's own Last_IO_Error / Last_SQL_Error in the message.
  */
 export async function waitForThreads(s: SqlSession, timeoutMs = 60_000, signal?: AbortSignal): Promise<ReplicaStatus> {
-  const deadline = Date.now() + timeoutMs;
   let status: ReplicaStatus | undefined;
-  while (Date.now() < deadline) {
-    signal?.throwIfAborted();
+  const running = async () => {
     status = await replicaStatus(s);
     if (!status) throw new NodeError(s.node, 'is not configured as a replica', 'run replikit up again');
     if (status.ioRunning === 'Yes' && status.sqlRunning === 'Yes') return status;
@@ -27,14 +26,22 @@ export async function waitForThreads(s: SqlSession, timeoutMs = 60_000, signal?:
         likelyCause(status) ?? 'check the replication user and that the source is reachable',
       );
     }
-    await new Promise((r) => setTimeout(r, 50)); // threads start within milliseconds of START SLAVE
-  }
-  const errors = [status?.lastIoError && `Last_IO_Error: ${status.lastIoError}`, status?.lastSqlError && `Last_SQL_Error: ${status.lastSqlError}`]
-    .filter(Boolean)
-    .join('; ');
-  throw new NodeError(
-    s.node,
-    `replication threads not running after ${timeoutMs / 1000} s (IO: ${status?.ioRunning}, SQL: ${status?.sqlRunning})${errors ? `; ${errors}` : ''}`,
-    (status && likelyCause(status)) ?? `check that the source ${status?.sourceHost}:${status?.sourcePort} is up and the replication password matches`,
-  );
+    return undefined;
+  };
+  // Threads start within milliseconds of START REPLICA.
+  return poll(running, {
+    timeoutMs,
+    intervalMs: 50,
+    signal,
+    onTimeout: () => {
+      const errors = [status?.lastIoError && `Last_IO_Error: ${status.lastIoError}`, status?.lastSqlError && `Last_SQL_Error: ${status.lastSqlError}`]
+        .filter(Boolean)
+        .join('; ');
+      return new NodeError(
+        s.node,
+        `replication threads not running after ${timeoutMs / 1000} s (IO: ${status?.ioRunning}, SQL: ${status?.sqlRunning})${errors ? `; ${errors}` : ''}`,
+        (status && likelyCause(status)) ?? `check that the source ${status?.sourceHost}:${status?.sourcePort} is up and the replication password matches`,
+      );
+    },
+  });
 }

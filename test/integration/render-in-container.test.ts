@@ -1,6 +1,6 @@
 import { containerPlan } from '../../src/docker/container-spec';
 import { networkName, topologyLabels, volumeName } from '../../src/docker/names';
-import { waitForSql } from '../../src/docker/wait-for-sql';
+import { waitForSql } from '../../src/replication/wait-for-sql';
 import { profileCnf, renderNode } from '../../src/render/mycnf';
 import { DataDirSeed } from '../../src/docker/seed';
 import { cleanup, dialectOf, docker, IMAGES, readOnlyGlobals, requireEngine, ROOT_PASSWORD, simpleTopology, uniqueName } from './harness';

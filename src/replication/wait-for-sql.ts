@@ -1,6 +1,6 @@
 import { NodeError } from '../errors';
-import type { DockerEngine } from './engine';
-import { Endpoint, SqlSession } from '../replication/session';
+import type { DockerEngine } from '../docker/engine';
+import { Endpoint, SqlSession } from './session';
 
 export interface WaitOptions {
   timeoutMs: number;

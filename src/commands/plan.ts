@@ -1,0 +1,32 @@
+import { DockerEngine } from '../docker/engine';
+import { imageFacts } from '../flavors/detect-image';
+import { desiredState, observe } from '../plan/observe';
+import { Plan, reconcile } from '../plan/reconcile';
+import { resolveTopology, TopologySource } from '../topology/inline';
+import { openRunning } from './context';
+
+export interface PlanOptions {
+  docker?: DockerEngine;
+  /** Plan the removal of containers whose node left the file, as `up --remove-orphans` would. */
+  removeOrphans?: boolean;
+}
+
+/**
+ * What `up` would do, and why, without changing anything: containers from the engine, settings
+ * from the my.cnf in each container, replication from every server that runs. Images that are
+ * not present yet are judged by their name.
+ */
+export async function plan(topology: TopologySource, options: PlanOptions = {}): Promise<Plan> {
+  const t = resolveTopology(topology);
+  const docker = options.docker ?? new DockerEngine();
+  await docker.ping();
+  const images = [...new Set(t.nodes.map((n) => n.image))];
+  const facts = new Map();
+  for (const image of images) if (await docker.hasImage(image)) facts.set(image, await imageFacts(docker, image));
+  const sessions = await openRunning(docker, t);
+  try {
+    return reconcile(desiredState(t, facts), await observe(docker, t, images, sessions), { removeOrphans: options.removeOrphans });
+  } finally {
+    await Promise.all([...sessions.values()].map((s) => s.close()));
+  }
+}

@@ -1,0 +1,146 @@
+import type { DockerEngine } from '../docker/engine';
+import { LABEL, containerName, networkName, topologyLabels } from '../docker/names';
+import { MYCNF_PATH } from '../render/mycnf';
+import { setGlobal } from '../flavors/dialect';
+import { enableGtid } from '../replication/gtid-mode';
+import { joinReplica, LinkEnd } from '../replication/join';
+import { pointAt, replicaStatus, setReplicationAccount, sourceLink, updateCredentials } from '../replication/link';
+import { moveByPosition } from '../replication/move';
+import { runInit } from '../replication/init-sql';
+import type { SqlSession } from '../replication/session';
+import { levels, Topology } from '../topology/types';
+import { waitForThreads } from '../verify/threads';
+import type { Created } from '../commands/rollback';
+import type { Operation, OperationKind } from './operations';
+import type { Desired } from './reconcile';
+
+/** What every operation may use. Sessions are there once the servers answer (server operations). */
+export interface ExecContext {
+  t: Topology;
+  docker: DockerEngine;
+  desired: Desired;
+  sessions: Map<string, SqlSession>;
+  /** What this run created, so a failed run can take exactly that away again. */
+  created: Created;
+  signal?: AbortSignal;
+}
+
+type Executor<K extends OperationKind> = (c: ExecContext, op: Extract<Operation, { kind: K }>, progress: (text: string) => void) => Promise<string | void>;
+
+/** How long a replica may take to reach a point it is asked to reach during a change. */
+const APPLY_TIMEOUT_S = 120;
+
+/**
+ * One function per kind of operation: the only code that changes containers or servers for
+ * `up`. Each returns a detail of what it did, when there is more to say than the operation's cause.
+ */
+export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
+  'pull-image': (c, op, progress) => c.docker.pull(op.image, progress),
+  'create-network': async (c) => {
+    if (await c.docker.ensureNetwork(networkName(c.t), topologyLabels(c.t))) c.created.networks.push(networkName(c.t));
+  },
+  'create-volume': async (c, op) => {
+    if (await c.docker.ensureVolume(op.name, { ...topologyLabels(c.t), [LABEL.node]: op.node })) c.created.volumes.push(op.name);
+  },
+  'create-container': async (c, op) => {
+    c.created.containers.push(op.name);
+    await c.docker.create(planOf(c, op.node));
+  },
+  'recreate-container': async (c, op) => {
+    await c.docker.remove(op.name);
+    await c.docker.create(planOf(c, op.node));
+  },
+  'write-config': (c, op) => writeConfig(c, op.node),
+  'start-container': (c, op) => c.docker.start(op.name),
+  'restart-container': async (c, op) => {
+    await writeConfig(c, op.node);
+    await c.docker.restart(op.name);
+  },
+  'remove-orphan': (c, op) => c.docker.remove(op.name),
+
+  'set-settings': async (c, op) => {
+    const s = session(c, op.node);
+    await writeConfig(c, op.node);
+    // The applier's own settings change only while it is stopped, and it reads the others at start.
+    const replicating = Boolean(await s.first(s.dialect.replicaStatus()));
+    if (replicating) await s.run(s.dialect.stopReplica());
+    try {
+      await s.run(...op.settings.map((x) => setGlobal(x.name, x.to)));
+    } finally {
+      if (replicating) await s.run(s.dialect.startReplica());
+    }
+    if (replicating) await waitForThreads(s, 60_000, c.signal);
+  },
+  'create-replication-user': (c, op) => setReplicationAccount(session(c, op.node), c.t.credentials.replicationUser, c.t.credentials.replicationPassword),
+  'set-replication-password': (c, op) => setReplicationAccount(session(c, op.node), c.t.credentials.replicationUser, c.t.credentials.replicationPassword),
+  'set-mode': async (c) => {
+    // The tree as it replicates now: sources the plan changes later in this run do not count yet.
+    const byContainer = new Map(c.t.nodes.map((n) => [containerName(c.t, n.name), n.name]));
+    const current = await Promise.all(
+      c.t.nodes.map(async (n) => {
+        const host = (await replicaStatus(session(c, n.name)))?.sourceHost;
+        return { name: n.name, source: host ? byContainer.get(host) : undefined };
+      }),
+    );
+    const nodes = levels(current)
+      .flat()
+      .map((n) => ({ name: n.name, session: session(c, n.name), source: n.source ? session(c, n.source) : undefined }));
+    return enableGtid(nodes, APPLY_TIMEOUT_S, c.signal);
+  },
+  'connect-replica': async (c, op, progress) => {
+    const detail = await joinReplica({ docker: c.docker, replica: end(c, op.node), source: end(c, op.source), link: linkTo(c, op.source), progress });
+    await waitForThreads(session(c, op.node), 60_000, c.signal);
+    return detail;
+  },
+  'change-source': async (c, op) => {
+    const s = session(c, op.node);
+    let detail: string | void = undefined;
+    if (c.t.replication.mode === 'gtid') await pointAt(s, linkTo(c, op.to));
+    else detail = await moveByPosition({ replica: end(c, op.node), from: end(c, op.from), to: end(c, op.to), link: linkTo(c, op.to), timeoutSeconds: APPLY_TIMEOUT_S });
+    await waitForThreads(s, 60_000, c.signal);
+    return detail;
+  },
+  'update-credentials': async (c, op) => {
+    await updateCredentials(session(c, op.node), linkTo(c, op.source));
+    await waitForThreads(session(c, op.node), 60_000, c.signal);
+  },
+  'start-replica': async (c, op) => {
+    const s = session(c, op.node);
+    // Stop first: an IO thread stuck retrying keeps its old error until it next connects.
+    await s.run(s.dialect.stopReplica(), s.dialect.startReplica());
+    await waitForThreads(s, 60_000, c.signal);
+  },
+  'run-init': (c, op, progress) => runInit(session(c, op.node), c.t.init, (file) => progress(`running ${file}`)),
+  'set-read-only': async (c, op) => {
+    const s = session(c, op.node);
+    await s.run(...(op.readOnly ? s.dialect.readOnly() : s.dialect.readWrite()));
+  },
+};
+
+export function execute(c: ExecContext, op: Operation, progress: (text: string) => void = () => undefined): Promise<string | void> {
+  return (EXECUTORS[op.kind] as Executor<typeof op.kind>)(c, op as never, progress);
+}
+
+function planOf(c: ExecContext, node: string) {
+  return c.desired.nodes.find((n) => n.spec.name === node)!.plan;
+}
+
+/** The rendered my.cnf into the container, running or not: the server reads it at its next start. */
+async function writeConfig(c: ExecContext, node: string): Promise<void> {
+  const d = c.desired.nodes.find((n) => n.spec.name === node)!;
+  await c.docker.putFiles(d.plan.name, d.plan.files.filter((f) => f.path === MYCNF_PATH));
+}
+
+function session(c: ExecContext, node: string): SqlSession {
+  const s = c.sessions.get(node);
+  if (!s) throw new Error(`no SQL session to ${node}`); // up connects every node before server operations
+  return s;
+}
+
+function end(c: ExecContext, node: string): LinkEnd {
+  return { name: node, container: containerName(c.t, node), session: session(c, node) };
+}
+
+function linkTo(c: ExecContext, source: string) {
+  return sourceLink(containerName(c.t, source), c.t.credentials, c.t.replication.mode);
+}

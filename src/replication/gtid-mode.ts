@@ -1,0 +1,57 @@
+import { NodeError } from '../errors';
+import { poll } from '../poll';
+import { readCoordinates, replicaStatus } from './link';
+import type { SqlSession } from './session';
+
+export interface ModeNode {
+  name: string;
+  session: SqlSession;
+  /** Its source's session; undefined for the primary. */
+  source?: SqlSession;
+}
+
+/**
+ * Turns a running topology from file-and-offset positioning to GTIDs without a restart and
+ * without stopping writers: each node takes the flavour's steps in turn (gtidOnline), then each
+ * replica, from the top of the tree down, switches to GTID positioning at the point it stands.
+ * `nodes` come sources first.
+ */
+export async function enableGtid(nodes: ModeNode[], timeoutSeconds: number, signal?: AbortSignal): Promise<string> {
+  const steps = (s: SqlSession) => s.dialect.gtidOnline();
+  const maxPhases = Math.max(...nodes.map((n) => steps(n.session).phases.length));
+  for (let i = 0; i < maxPhases; i++) await Promise.all(nodes.map((n) => n.session.run(...(steps(n.session).phases[i] ?? []))));
+  await Promise.all(
+    nodes.map(async (n) => {
+      const drain = steps(n.session).drain;
+      if (!drain) return;
+      await poll(async () => (Number((await n.session.first(drain))?.Value) === 0 ? true : undefined), {
+        timeoutMs: timeoutSeconds * 1000,
+        intervalMs: 100,
+        signal,
+        onTimeout: () => new NodeError(n.name, `transactions without a GTID still running after ${timeoutSeconds} s`, 'finish or kill the long transaction, then run replikit up again'),
+      });
+    }),
+  );
+  // Every replica applies what its source logged before the last step, sources first.
+  for (const n of nodes) {
+    if (!n.source) continue;
+    const c = await readCoordinates(n.source);
+    const wait = n.session.dialect.waitForCoordinates({ file: c.file, position: c.position }, timeoutSeconds);
+    if (!wait.reached((await n.session.first(wait.sql))?.result)) {
+      throw new NodeError(n.name, `did not apply its source's log up to ${c.file}:${c.position} within ${timeoutSeconds} s`, 'see replikit status; run replikit up again');
+    }
+  }
+  await Promise.all(nodes.map((n) => n.session.run(...steps(n.session).finish)));
+  for (const n of nodes) {
+    if (!n.source) continue;
+    const s = n.session;
+    await s.run(s.dialect.stopReplica());
+    const r = await replicaStatus(s);
+    const query = r && s.dialect.gtidAtSourcePosition({ file: r.relaySourceLogFile, position: r.execSourceLogPos });
+    // No answer (a position the source no longer has): the replica's own bookkeeping stands.
+    const found = query ? (await n.source.first(query))?.gtid : undefined;
+    const gtid = found ? String(found) : undefined;
+    await s.run(...s.dialect.positionByGtid(gtid), s.dialect.startReplica());
+  }
+  return `${nodes.filter((n) => n.source).map((n) => n.name).join(', ')} now position by GTID`;
+}
