@@ -4,7 +4,7 @@ import type { BinlogCoordinates } from '../flavors/dialect';
 import { DockerEngine } from '../docker/engine';
 import { containerName } from '../docker/names';
 import { InputError, NodeError } from '../errors';
-import { pointAt, readCoordinates, sourceLink } from '../replication/link';
+import { pointAt, readCoordinates, replicaStatus, sourceLink } from '../replication/link';
 import { SqlSession } from '../replication/session';
 import { lineDiff, switchoverEdit } from '../topology/edit';
 import { loadTopology } from '../topology/load';
@@ -79,6 +79,14 @@ export async function switchover(topology: Topology | string, newPrimary: string
             await Promise.all(
               t.nodes.map(async (n) => c.sessions.set(n.name, await SqlSession.open(await rootEndpoint(c.docker, t, n)))),
             );
+            // Writes stop only when every node to move replicates as the file says: the wait
+            // below reads the old primary's coordinates on each of them.
+            for (const n of [newP, ...moving]) {
+              const host = (await replicaStatus(c.sessions.get(n.name)!))?.sourceHost;
+              if (host !== containerName(t, oldP.name)) {
+                throw new NodeError(n.name, `replicates from ${host || 'nowhere'}, but the file says ${oldP.name}`, 'run replikit up first (replikit plan shows what differs), then switch over');
+              }
+            }
             await waitForThreads(c.sessions.get(newP.name)!, 10_000);
           },
         },

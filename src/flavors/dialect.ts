@@ -154,11 +154,12 @@ export interface Dialect {
   /** Whether SET GLOBAL changes this my.cnf setting (its current MySQL name) on a running server. */
   isDynamic(name: string): boolean;
   /**
-   * How a running topology turns GTIDs on without a restart: statements run on every node, one
-   * phase after the other; `drain` (one row, column `Value`) must read 0 on every node, and every
+   * How a running topology turns GTIDs on without a restart: `enabled` (one row, column
+   * `enabled`) says a server needs none of it; the others run the statements, one phase after
+   * the other; `drain` (one row, column `Value`) must read 0 on every node, and every
    * replica must have applied all its source wrote, before `finish` runs.
    */
-  gtidOnline(): { phases: string[][]; drain?: string; finish: string[] };
+  gtidOnline(): { enabled: string; phases: string[][]; drain?: string; finish: string[] };
   /**
    * A stopped replica that was positioned by file and offset: the statements that make it
    * position by GTID from where it stands. `gtid` is the source's GTID position at the replica's

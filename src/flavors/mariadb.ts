@@ -147,7 +147,7 @@ export class MariaDbDialect implements Dialect {
   }
   gtidOnline() {
     // MariaDB writes GTIDs to its binary log whatever the mode: only the replicas' positioning changes.
-    return { phases: [['SET GLOBAL gtid_strict_mode=ON']], finish: [] };
+    return { enabled: 'SELECT @@GLOBAL.gtid_strict_mode AS enabled', phases: [['SET GLOBAL gtid_strict_mode=ON']], finish: [] };
   }
   positionByGtid(gtid?: string): string[] {
     // gtid_slave_pos set from the source's own answer, not trusted from the replica's bookkeeping.

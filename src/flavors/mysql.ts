@@ -179,6 +179,8 @@ export class MySql57Dialect implements Dialect {
     // The manual's "Enabling GTID Transactions Online": each step on every server before the next,
     // and no anonymous transaction left anywhere before gtid_mode=ON.
     return {
+      // MySQL 9.x runs with gtid_mode=ON unless told otherwise: such servers need no step.
+      enabled: "SELECT @@GLOBAL.gtid_mode = 'ON' AS enabled",
       phases: [['SET GLOBAL enforce_gtid_consistency=ON'], ['SET GLOBAL gtid_mode=OFF_PERMISSIVE'], ['SET GLOBAL gtid_mode=ON_PERMISSIVE']],
       // SHOW, not performance_schema: the dev profile turns performance_schema off.
       drain: "SHOW GLOBAL STATUS LIKE 'Ongoing_anonymous_transaction_count'",

@@ -9,6 +9,10 @@ import type { SettingChange } from './operations';
  */
 const OWNED_ELSEWHERE = ['read_only', 'super_read_only', 'gtid_mode', 'enforce_gtid_consistency', 'gtid_strict_mode', 'init_file'];
 
+export function ownedElsewhere(c: SettingChange): boolean {
+  return OWNED_ELSEWHERE.includes(variableName(c.name));
+}
+
 function mysqldSection(text: string): Map<string, { name: string; value: string }> {
   const section = (ini.decode(text).mysqld ?? {}) as Record<string, unknown>;
   return new Map(Object.entries(section).map(([name, v]) => [variableName(name), { name, value: Array.isArray(v) ? v.join(',') : String(v) }]));
@@ -16,14 +20,13 @@ function mysqldSection(text: string): Map<string, { name: string; value: string 
 
 /**
  * The [mysqld] settings that differ between the my.cnf a node runs with and the one the topology
- * renders: pure. Settings owned by other operations are left out.
+ * renders: pure.
  */
 export function configChanges(observed: string, desired: string): SettingChange[] {
   const before = mysqldSection(observed);
   const after = mysqldSection(desired);
   const changes: SettingChange[] = [];
   for (const k of new Set([...before.keys(), ...after.keys()])) {
-    if (OWNED_ELSEWHERE.includes(k)) continue;
     const b = before.get(k);
     const a = after.get(k);
     if (b?.value === a?.value) continue;

@@ -3,7 +3,7 @@ import type { ObservedContainer } from '../docker/engine';
 import type { Dialect, ReplicaStatus } from '../flavors/dialect';
 import { variableName } from '../flavors/dialect';
 import type { NodeSpec, Topology } from '../topology/types';
-import { configChanges, describeChange } from './config-diff';
+import { configChanges, describeChange, ownedElsewhere } from './config-diff';
 import { Operation, Plan } from './operations';
 
 export { Plan } from './operations';
@@ -95,8 +95,9 @@ function containerOperations({ spec, plan, volume, config, dialect }: DesiredNod
   const running = current.state === 'running';
   const before = observed.configs.get(name);
   if (before !== config) {
-    const changes = before === undefined ? [] : configChanges(before, config);
-    const what = [roleChange(before, spec), ...changes.map(describeChange)].filter(Boolean).join(', ') || 'my.cnf differs from the rendered one';
+    const all = before === undefined ? [] : configChanges(before, config);
+    const what = [roleChange(before, spec), ...all.map(describeChange)].filter(Boolean).join(', ') || 'my.cnf differs from the rendered one';
+    const changes = all.filter((c) => !ownedElsewhere(c));
     const staticOnes = changes.filter((c) => !dialect.isDynamic(variableName(c.name)));
     if (!running || !changes.length) ops.push({ kind: 'write-config', node, name, cause: what });
     else if (staticOnes.length) ops.push({ kind: 'restart-container', node, name, cause: `${what} (${staticOnes.map((c) => c.name).join(', ')} cannot change at run time)` });

@@ -18,10 +18,30 @@ export interface ModeNode {
  */
 export async function enableGtid(nodes: ModeNode[], timeoutSeconds: number, signal?: AbortSignal): Promise<string> {
   const steps = (s: SqlSession) => s.dialect.gtidOnline();
-  const maxPhases = Math.max(...nodes.map((n) => steps(n.session).phases.length));
-  for (let i = 0; i < maxPhases; i++) await Promise.all(nodes.map((n) => n.session.run(...(steps(n.session).phases[i] ?? []))));
+  const enabled = await Promise.all(nodes.map(async (n) => Number((await n.session.first(steps(n.session).enabled))?.enabled) === 1));
+  const stepping = nodes.filter((_, i) => !enabled[i]);
+  if (stepping.length) await stepUp(stepping, nodes, timeoutSeconds, signal);
+  for (const n of nodes) {
+    if (!n.source) continue;
+    const s = n.session;
+    await s.run(s.dialect.stopReplica());
+    const r = await replicaStatus(s);
+    const query = r && s.dialect.gtidAtSourcePosition({ file: r.relaySourceLogFile, position: r.execSourceLogPos });
+    // No answer (a position the source no longer has): the replica's own bookkeeping stands.
+    const found = query ? (await n.source.first(query))?.gtid : undefined;
+    const gtid = found ? String(found) : undefined;
+    await s.run(...s.dialect.positionByGtid(gtid), s.dialect.startReplica());
+  }
+  return `${nodes.filter((n) => n.source).map((n) => n.name).join(', ')} now position by GTID`;
+}
+
+/** The flavour's steps on the servers that need them; every replica catches up before the last one. */
+async function stepUp(stepping: ModeNode[], nodes: ModeNode[], timeoutSeconds: number, signal?: AbortSignal): Promise<void> {
+  const steps = (s: SqlSession) => s.dialect.gtidOnline();
+  const maxPhases = Math.max(...stepping.map((n) => steps(n.session).phases.length));
+  for (let i = 0; i < maxPhases; i++) await Promise.all(stepping.map((n) => n.session.run(...(steps(n.session).phases[i] ?? []))));
   await Promise.all(
-    nodes.map(async (n) => {
+    stepping.map(async (n) => {
       const drain = steps(n.session).drain;
       if (!drain) return;
       await poll(async () => (Number((await n.session.first(drain))?.Value) === 0 ? true : undefined), {
@@ -41,17 +61,5 @@ export async function enableGtid(nodes: ModeNode[], timeoutSeconds: number, sign
       throw new NodeError(n.name, `did not apply its source's log up to ${c.file}:${c.position} within ${timeoutSeconds} s`, 'see replikit status; run replikit up again');
     }
   }
-  await Promise.all(nodes.map((n) => n.session.run(...steps(n.session).finish)));
-  for (const n of nodes) {
-    if (!n.source) continue;
-    const s = n.session;
-    await s.run(s.dialect.stopReplica());
-    const r = await replicaStatus(s);
-    const query = r && s.dialect.gtidAtSourcePosition({ file: r.relaySourceLogFile, position: r.execSourceLogPos });
-    // No answer (a position the source no longer has): the replica's own bookkeeping stands.
-    const found = query ? (await n.source.first(query))?.gtid : undefined;
-    const gtid = found ? String(found) : undefined;
-    await s.run(...s.dialect.positionByGtid(gtid), s.dialect.startReplica());
-  }
-  return `${nodes.filter((n) => n.source).map((n) => n.name).join(', ')} now position by GTID`;
+  await Promise.all(stepping.map((n) => n.session.run(...steps(n.session).finish)));
 }

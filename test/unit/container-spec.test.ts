@@ -34,7 +34,6 @@ describe('container plan', () => {
     expect(plan.options.Labels).toEqual({
       'io.replikit.topology': 'shop',
       'io.replikit.node': 'replica1',
-      'io.replikit.role': 'replica',
       'io.replikit.config-hash': plan.configHash,
     });
     expect(plan.name).toBe('shop-replica1');

@@ -1,59 +1,233 @@
 import { desiredState } from '../../src/plan/observe';
-import { reconcile, Observed } from '../../src/plan/reconcile';
+import { reconcile, Observed, ObservedServer, Desired } from '../../src/plan/reconcile';
+import { configChanges } from '../../src/plan/config-diff';
+import { DISRUPTION } from '../../src/plan/operations';
+import type { ReplicaStatus } from '../../src/flavors/dialect';
 import { parse, VALID } from './helpers';
 
 const t = parse(VALID);
 const desired = desiredState(t);
-const running = (name: string, node: string, hash: string, state = 'running') => ({ id: name, name, node, role: node === 'primary' ? 'primary' : 'replica', topology: 'shop', configHash: hash, state });
-const converged: Observed = {
-  network: true,
-  volumes: ['shop-primary-data', 'shop-replica1-data'],
-  images: ['mysql:8.0'],
-  containers: desired.nodes.map((n) => running(n.plan.name, n.plan.node, n.plan.configHash)),
-};
 
-describe('reconcile', () => {
-  it('plans everything, with causes, for an empty engine', () => {
-    const plan = reconcile(desired, { network: false, volumes: [], images: [], containers: [] });
+const container = (name: string, node: string, hash: string, state = 'running') => ({ id: name, name, node, topology: 'shop', configHash: hash, state });
+
+/** Replication as SHOW REPLICA STATUS reports it, running from `source`. */
+function replicating(source: string, extra: Partial<ReplicaStatus & { gtid: boolean }> = {}): ObservedServer['replica'] {
+  return {
+    sourceHost: `shop-${source}`,
+    sourcePort: 3306,
+    ioRunning: 'Yes',
+    sqlRunning: 'Yes',
+    secondsBehind: 0,
+    lastIoError: '',
+    lastIoErrno: 0,
+    lastSqlError: '',
+    lastSqlErrno: 0,
+    sourceLogFile: `${source}-bin.000001`,
+    readSourceLogPos: 900,
+    execSourceLogPos: 900,
+    relaySourceLogFile: `${source}-bin.000001`,
+    usingGtid: 'No',
+    gtid: false,
+    ...extra,
+  };
+}
+
+/** Everything as the topology says: the containers, their my.cnf, and each server. */
+function convergedFor(d: Desired, servers: Record<string, ObservedServer>): Observed {
+  return {
+    network: true,
+    volumes: d.nodes.map((n) => n.volume),
+    images: d.images,
+    containers: d.nodes.map((n) => container(n.plan.name, n.spec.name, n.plan.configHash)),
+    configs: new Map(d.nodes.map((n) => [n.plan.name, n.config])),
+    servers: new Map(Object.entries(servers)),
+  };
+}
+
+const primaryServer: ObservedServer = { readOnly: false, account: 'accepted', initDone: true };
+const replicaServer = (source = 'primary', extra = {}): ObservedServer => ({ readOnly: true, account: 'accepted', initDone: true, replica: replicating(source, extra) });
+const converged = convergedFor(desired, { primary: primaryServer, replica1: replicaServer() });
+
+const lines = (d: Desired, o: Observed) => reconcile(d, o).toString().split('\n');
+
+describe('reconcile: containers', () => {
+  it('plans everything, with causes, for an empty engine; new servers get an account, a source and no read-only step', () => {
+    const plan = reconcile(desired, { network: false, volumes: [], images: [], containers: [], configs: new Map(), servers: new Map() });
     expect(plan.toString()).toBe(
       [
         'pull-image mysql:8.0: image not present',
         'create-network shop-net: no existing network',
-        'create-volume shop-primary-data: no existing volume',
-        'create-container shop-primary: no existing container',
-        'create-volume shop-replica1-data: no existing volume',
-        'create-container shop-replica1: no existing container',
+        'create-volume primary: no existing volume',
+        'create-container primary: no existing container',
+        'start-container primary: its container is new',
+        'create-volume replica1: no existing volume',
+        'create-container replica1: no existing container',
+        'start-container replica1: its container is new',
+        'create-replication-user primary: no repl@% account',
+        'create-replication-user replica1: no repl@% account',
+        'connect-replica replica1: new node',
       ].join('\n'),
     );
-    expect([...plan.nodesTouched()]).toEqual(['primary', 'replica1']);
+    expect([...plan.nodesStarted()]).toEqual(['primary', 'replica1']);
   });
 
-  it('plans nothing when everything is up to date: up is idempotent', () => {
+  it('plans nothing when containers, files and servers match: up is idempotent', () => {
     const plan = reconcile(desired, converged);
     expect(plan.empty).toBe(true);
-    expect(plan.toString()).toBe('nothing to do: every resource is up to date');
+    expect(plan.toString()).toBe('nothing to do: containers and replication match the topology');
   });
 
-  it('recreates only the container whose config changed, and starts a stopped one', () => {
-    const edited = parse(VALID.replace('max_connections: 200', 'max_connections: 300'));
-    const d = desiredState(edited);
-    const observed = { ...converged, containers: [running('shop-primary', 'primary', d.nodes[0].plan.configHash, 'exited'), converged.containers[1]] };
-    const plan = reconcile(d, observed);
-    expect(plan.operations.map((o) => `${o.kind} ${'node' in o ? o.node : ''}`)).toEqual(['start-container primary', 'recreate-container replica1']);
-    expect(plan.toString()).toContain(`config hash changed (${converged.containers[1].configHash} → ${d.nodes[1].plan.configHash})`);
+  it('recreates only for image, address or port; starts a stopped container with its new my.cnf written first', () => {
+    const moved = desiredState(parse(VALID.replace('port: 3308', 'port: 3309')));
+    const observed = { ...convergedFor(moved, { primary: primaryServer }), containers: [container('shop-primary', 'primary', moved.nodes[0].plan.configHash, 'exited'), container('shop-replica1', 'replica1', desired.nodes[1].plan.configHash)] };
+    observed.configs.set('shop-primary', desired.nodes[0].config.replace('max_connections', 'max_connections'));
+    expect(lines(moved, observed)).toEqual([
+      'start-container primary: container is exited',
+      `recreate-container replica1: image, address or port changed (container hash ${desired.nodes[1].plan.configHash} → ${moved.nodes[1].plan.configHash})`,
+      'start-container replica1: its container is new',
+      'pending replica1: its server is not running; replication is planned once it answers',
+    ]);
   });
 
-  it('adds a new node without touching the others and reports orphans without removing them', () => {
-    const grown = parse(`${VALID}  replica2:\n    role: replica\n`);
-    const observed = { ...converged, containers: [...converged.containers, running('shop-old', 'old', 'x')] };
-    const plan = reconcile(desiredState(grown), observed);
-    expect(plan.operations.map((o) => o.kind)).toEqual(['create-volume', 'create-container']);
-    expect([...plan.nodesTouched()]).toEqual(['replica2']);
+  it('adds a new node without touching the others; reports orphans, and removes them only when asked', () => {
+    const grown = desiredState(parse(`${VALID}  replica2:\n    role: replica\n`));
+    const observed = convergedFor(desired, { primary: primaryServer, replica1: replicaServer() });
+    observed.containers.push(container('shop-old', 'old', 'x'));
+    const plan = reconcile(grown, observed);
+    expect(plan.operations.map((o) => `${o.kind} ${'node' in o ? o.node : ''}`)).toEqual([
+      'create-volume replica2', 'create-container replica2', 'start-container replica2', 'create-replication-user replica2', 'connect-replica replica2',
+    ]);
     expect(plan.orphans).toEqual(['shop-old']);
+    const removing = reconcile(grown, observed, { removeOrphans: true });
+    expect(removing.orphans).toEqual([]);
+    expect(removing.toString()).toContain('remove-orphan shop-old: its node is no longer in the topology file');
   });
 
   it('recreates a container that was created but never started (an up killed between create and start)', () => {
-    const observed = { ...converged, containers: [running('shop-primary', 'primary', desired.nodes[0].plan.configHash, 'created'), converged.containers[1]] };
-    expect(reconcile(desired, observed).toString()).toBe('recreate-container shop-primary: created but never started (an earlier up was interrupted)');
+    const observed = { ...converged, servers: new Map([['replica1', replicaServer()]]), containers: [container('shop-primary', 'primary', desired.nodes[0].plan.configHash, 'created'), converged.containers[1]] };
+    expect(lines(desired, observed)).toEqual([
+      'recreate-container primary: created but never started (an earlier up was interrupted)',
+      'start-container primary: its container is new',
+      'pending primary: its server is not running; replication is planned once it answers',
+    ]);
+  });
+});
+
+describe('reconcile: settings', () => {
+  it('a dynamic setting changed: set at run time on a running node (with my.cnf), no restart', () => {
+    const d = desiredState(parse(VALID.replace('max_connections: 200', 'max_connections: 300')));
+    const plan = reconcile(d, convergedFor(desired, { primary: primaryServer, replica1: replicaServer() }));
+    expect(plan.toString()).toBe('set-settings replica1: max_connections 200 → 300');
+    expect(plan.of('set-settings')[0].settings).toEqual([{ name: 'max_connections', from: '200', to: '300' }]);
+  });
+
+  it('binlog_format changes on every node at run time', () => {
+    const d = desiredState(parse(VALID.replace('binlog_format: ROW', 'binlog_format: MIXED')));
+    expect(lines(d, converged)).toEqual(['set-settings primary: binlog_format ROW → MIXED', 'set-settings replica1: binlog_format ROW → MIXED']);
+  });
+
+  it('a static setting added restarts that node alone; removing it restarts it again', () => {
+    const added = desiredState(parse(VALID.replace('max_connections: 200', 'max_connections: 200\n      thread_stack: 512K')));
+    expect(lines(added, converged)).toEqual(['restart-container replica1: thread_stack (unset) → 512K (thread_stack cannot change at run time)']);
+    expect(lines(desired, convergedFor(added, { primary: primaryServer, replica1: replicaServer() }))).toEqual([
+      'restart-container replica1: thread_stack 512K → (unset) (thread_stack cannot change at run time)',
+    ]);
+  });
+
+  it('a dynamic setting removed goes back to the server default at run time', () => {
+    const removed = desiredState(parse(VALID.replace('    mysqld:\n      max_connections: 200\n', '')));
+    const plan = reconcile(removed, converged);
+    expect(plan.toString()).toBe('set-settings replica1: max_connections 200 → 60');
+  });
+
+  it('reads the settings that differ from two my.cnf texts, in any spelling', () => {
+    expect(configChanges('[mysqld]\nlog-bin = a\nmax_connections = 5\n', '[mysqld]\nlog_bin = a\nmax-connections = 6\nsync_binlog = 1\n')).toEqual([
+      { name: 'max-connections', from: '5', to: '6' },
+      { name: 'sync_binlog', to: '1' },
+    ]);
+  });
+});
+
+describe('reconcile: replication', () => {
+  it('the replication password changed: every account gets it, and every replica logs in with it', () => {
+    const refused: ObservedServer = { ...primaryServer, account: 'refused' };
+    const plan = reconcile(desired, convergedFor(desired, { primary: refused, replica1: { ...replicaServer(), account: 'refused' } }));
+    expect(plan.toString().split('\n')).toEqual([
+      "set-replication-password primary: the topology's password is not accepted",
+      "set-replication-password replica1: the topology's password is not accepted",
+      'update-credentials replica1: password changed on primary',
+    ]);
+  });
+
+  it('a replica whose login is refused gets the credentials again; a stopped one is started', () => {
+    expect(lines(desired, convergedFor(desired, { primary: primaryServer, replica1: replicaServer('primary', { lastIoErrno: 1045, ioRunning: 'Connecting' }) }))).toEqual([
+      'update-credentials replica1: primary refuses its login (error 1045)',
+    ]);
+    expect(lines(desired, convergedFor(desired, { primary: primaryServer, replica1: replicaServer('primary', { sqlRunning: 'No' }) }))).toEqual([
+      'start-replica replica1: IO thread Yes, SQL thread No',
+    ]);
+  });
+
+  const chainText = `${VALID}  replica2:\n    role: replica\n    source: replica1\n`;
+  const chain = desiredState(parse(chainText));
+  const flat = desiredState(parse(`${VALID}  replica2:\n    role: replica\n`));
+
+  it('into a chain and back out, by file and offset: a move the positions can line up', () => {
+    const now = { primary: primaryServer, replica1: replicaServer(), replica2: replicaServer() };
+    expect(lines(chain, convergedFor(chain, now))).toEqual(['change-source replica2: source primary → replica1']);
+    const chained = { ...now, replica2: replicaServer('replica1') };
+    expect(lines(flat, convergedFor(flat, chained))).toEqual(['change-source replica2: source replica1 → primary']);
+  });
+
+  it('by file and offset, a move between unrelated nodes is refused with the way out', () => {
+    const three = desiredState(parse(`${chainText}  replica3:\n    role: replica\n    source: replica2\n`));
+    const now = { primary: primaryServer, replica1: replicaServer(), replica2: replicaServer(), replica3: replicaServer('replica1') };
+    const plan = reconcile(three, convergedFor(three, now));
+    expect(plan.refused).toEqual([
+      'replica3: replicates from replica1; moving it to replica2 by file and offset needs replica2 to replicate from replica1 or the other way round (or replication.mode: gtid)',
+    ]);
+  });
+
+  it('mode position → gtid: one set-mode for the topology, GTID settings written to every my.cnf; gtid → position is refused', () => {
+    const gtid = desiredState(parse(VALID.replace('mode: position', 'mode: gtid')));
+    expect(lines(gtid, convergedFor(desired, { primary: primaryServer, replica1: replicaServer() }))).toEqual([
+      'write-config primary: enforce_gtid_consistency (unset) → ON, gtid_mode (unset) → ON',
+      'write-config replica1: enforce_gtid_consistency (unset) → ON, gtid_mode (unset) → ON',
+      'set-mode topology: replica1 position by file and offset',
+    ]);
+    const back = reconcile(desired, convergedFor(desired, { primary: primaryServer, replica1: replicaServer('primary', { gtid: true }) }));
+    expect(back.refused[0]).toMatch(/^replica1: replicate by GTID; replication.mode gtid → position is not done/);
+  });
+
+  it('after switchover --write: my.cnf follows each role, no container is recreated, no restart', () => {
+    const swapped = desiredState(parse(VALID.replace('role: primary', 'role: TMP').replace('role: replica\n    source: primary', 'role: primary').replace('role: TMP', 'role: replica\n    source: replica1')));
+    const now = convergedFor(desired, { primary: { ...primaryServer, readOnly: true, replica: replicating('replica1') }, replica1: { ...primaryServer } });
+    now.containers = now.containers.map((c) => ({ ...c, configHash: swapped.nodes.find((n) => n.plan.name === c.name)!.plan.configHash }));
+    expect(lines(swapped, now)).toEqual([
+      // MySQL 8.0: super_read_only binds root as well.
+      'write-config replica1: role replica → primary, read_only ON → OFF, super_read_only ON → OFF',
+      'write-config primary: role primary → replica, read_only OFF → ON, super_read_only OFF → ON',
+    ]);
+  });
+
+  it('read-only state follows the role; a primary that replicates is refused (switchover does that)', () => {
+    expect(lines(desired, convergedFor(desired, { primary: { ...primaryServer, readOnly: true }, replica1: { ...replicaServer(), readOnly: false } }))).toEqual([
+      'set-read-only primary: the primary is read-only',
+      'set-read-only replica1: a replica is writable',
+    ]);
+    const plan = reconcile(desired, convergedFor(desired, { primary: { ...primaryServer, replica: replicating('replica1') }, replica1: replicaServer() }));
+    expect(plan.refused[0]).toMatch(/^primary: the topology makes it the primary, but it replicates from replica1; use replikit switchover primary/);
+  });
+
+  it('init SQL that has not run on the primary runs; a replica that replicates from nowhere is connected', () => {
+    const withInit = { ...desired, topology: { ...t, init: ['/tmp/a.sql'] } };
+    expect(lines(withInit, convergedFor(desired, { primary: { ...primaryServer, initDone: false }, replica1: { ...replicaServer(), replica: undefined } }))).toEqual([
+      'connect-replica replica1: replicates from nowhere',
+      'run-init primary: init SQL has not run on this primary',
+    ]);
+  });
+
+  it('documents the disruption of every kind of operation', () => {
+    for (const [kind, text] of Object.entries(DISRUPTION)) expect(`${kind}: ${text}`).toMatch(/^[a-z-]+: \S/);
   });
 });
