@@ -210,8 +210,8 @@ async function planAll(c: UpCtx, task: Task): Promise<void> {
     c.sessions.delete(node);
   }
   c.plan = new Plan(plan.operations.filter(isContainerOperation), plan.orphans);
+  // Each operation shows as its own step, with its cause: the plan is not printed twice.
   task.title = c.plan.empty ? 'Plan: containers are up to date' : `Plan: ${c.plan.operations.length} container operation(s)`;
-  task.output = c.plan.toString();
   for (const o of plan.orphans) c.warnings.push(`container ${o} belongs to no node in the file; left alone (up --remove-orphans removes it)`);
 }
 
@@ -221,7 +221,6 @@ async function planServers(c: UpCtx, task: Task): Promise<void> {
   refuse(plan);
   c.plan = new Plan(plan.operations.filter((o) => !isContainerOperation(o)));
   task.title = c.plan.empty ? 'Plan replication: every server is up to date' : `Plan replication: ${c.plan.operations.length} operation(s)`;
-  task.output = c.plan.toString();
 }
 
 function refuse(plan: Plan): void {

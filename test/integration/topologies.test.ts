@@ -80,7 +80,7 @@ describe.each(IMAGES)('on %s', (image) => {
 
         const t2 = simpleTopology(name, image, { replica1: undefined, replica2: undefined }, 'replication:\n  mode: gtid\n');
         const result = await up(t2, { progress: 'silent' });
-        expect(result.changes.join('\n')).toMatch(/replica2: loaded a snapshot .*\(GTID \S+\)/);
+        expect(result.changes.join('\n')).toMatch(/connect-replica replica2: [^;]*; loaded a snapshot .*\(GTID \S+\)/);
         await sql(p, 'INSERT INTO app.t (v) VALUES (4)');
         const r2 = await hostPort(t2, 'replica2');
         await caughtUp(p, r2, image);
@@ -106,7 +106,7 @@ describe.each(IMAGES)('on %s', (image) => {
           await pause(1000);
           return r;
         });
-        expect(result.changes.join('\n')).toMatch(/replica2: loaded a snapshot of app, replikit \(\d+\.\d MiB\) from primary/);
+        expect(result.changes.join('\n')).toMatch(/connect-replica replica2: [^;]*; loaded a snapshot of app, replikit \(\d+\.\d MiB\) from primary/);
         expect(committed.length).toBeGreaterThan(50);
 
         const r2 = await hostPort(t2, 'replica2');
@@ -219,7 +219,7 @@ describe.each(IMAGES)('on %s', (image) => {
         'fixtures.sql': fs.readFileSync(`${__dirname}/../../configs/seed/fixtures.sql`, 'utf8'),
       });
       const first = await up(t, { progress: 'silent' });
-      expect(first.changes.join('\n')).toMatch(/ran init SQL/);
+      expect(first.changes.join('\n')).toMatch(/run-init primary: /);
       const r = await hostPort(t, 'replica1');
       const rows = await eventually(() => sql(r, 'SELECT name FROM shop.customers ORDER BY id'), [{ name: '张三' }, { name: 'Zoë' }, { name: '🙂' }]);
       expect(rows).toEqual([{ name: '张三' }, { name: 'Zoë' }, { name: '🙂' }]);
@@ -248,7 +248,7 @@ describe.each(IMAGES)('on %s', (image) => {
       await docker.removeVolume(`${name}-replica1-data`);
 
       const result = await up(t, { progress: 'silent' });
-      expect(result.changes.join('\n')).toMatch(/replica1: loaded a snapshot of app, replikit \(\d+\.\d MiB\) from primary/);
+      expect(result.changes.join('\n')).toMatch(/connect-replica replica1: [^;]*; loaded a snapshot of app, replikit \(\d+\.\d MiB\) from primary/);
       p = await hostPort(t, 'primary');
       const r = await hostPort(t, 'replica1');
       expect(await sql(r, 'SELECT v FROM app.kept')).toEqual([{ v: 'old' }]);
