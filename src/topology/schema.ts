@@ -14,8 +14,9 @@ let compiled: ReturnType<Ajv['compile']> | undefined;
 function validator() {
   if (!compiled) {
     // useDefaults: the schema's defaults are filled into the data it validates, so the loader
-    // reads them from there and no default is written twice.
-    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true, useDefaults: true });
+    // reads them from there and no default is written twice. coerceTypes: a `${VAR}` is text,
+    // and `port: ${PORT}` becomes the integer the schema asks for (or a positioned error).
+    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true, useDefaults: true, coerceTypes: true });
     compiled = ajv.compile(JSON.parse(fs.readFileSync(SCHEMA_PATH, 'utf8')));
   }
   return compiled;

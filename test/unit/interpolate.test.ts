@@ -1,4 +1,5 @@
 import { interpolate, parseDotenv, environmentLookup } from '../../src/topology/interpolate';
+import { ENV, parse, problemsOf, VALID } from './helpers';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -22,5 +23,15 @@ describe('${VAR} interpolation', () => {
 
   it('parses dotenv lines', () => {
     expect(parseDotenv('K=v\n\nBAD LINE\nX = y ')).toEqual({ K: 'v', X: 'y' });
+  });
+});
+
+describe('${VAR} values take the type the schema asks for', () => {
+  const text = VALID.replace('port: 3307', 'port: ${PORT}');
+  it('port: ${PORT} is an integer', () => {
+    expect(parse(text, { ...ENV, PORT: '3399' }).nodes.find((n) => n.name === 'primary')?.port).toBe(3399);
+  });
+  it('a value that is not one is a positioned error', () => {
+    expect(problemsOf(text, { ...ENV, PORT: 'abc' }).map((p) => `${p.line}:${p.column} ${p.path}: ${p.message}`)).toEqual(['18:11 nodes.primary.port: must be integer']);
   });
 });
