@@ -7,9 +7,6 @@ export interface ConnectionConfig {
   charset: 'utf8mb4';
 }
 
-export function connectionConfig(host: string, port: number, user: string, password: string): ConnectionConfig {
-  return { host, port, user, password, charset: 'utf8mb4' };
-}
 
 /** mysql://user:password@host:port/ with both parts percent-encoded (mysql2 and most drivers accept it). */
 export function connectionUri(c: ConnectionConfig): string {

@@ -43,6 +43,7 @@ export async function rootEndpoint(docker: DockerEngine, t: Topology, node: Pick
     port: port ?? (await docker.hostPort(containerName(t, node.name))),
     user: 'root',
     password: t.credentials.rootPassword,
+    charset: 'utf8mb4',
   };
 }
 

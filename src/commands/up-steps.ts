@@ -11,7 +11,7 @@ import { Desired, Plan, reconcile } from '../plan/reconcile';
 import { describe, isContainerOperation, Operation, OperationKind } from '../plan/operations';
 import { execute, ExecContext } from '../plan/execute';
 import type { SqlSession } from '../replication/session';
-import { ConnectionConfig, connectionConfig, connectionUri } from './connection';
+import { ConnectionConfig, connectionUri } from './connection';
 import { levels, NodeSpec, primaryOf, Topology } from '../topology/types';
 import { waitForHeartbeat, writeHeartbeat } from '../verify/heartbeat';
 import { openRunning, rootEndpoint } from './context';
@@ -283,7 +283,7 @@ async function verifyHeartbeat(c: UpCtx, task: Task) {
 export async function report(c: UpCtx) {
   const nodes: NodeReport[] = c.t.nodes.map((n) => {
     const s = c.sessions.get(n.name)!;
-    const connection = connectionConfig(s.endpoint.host, s.endpoint.port, s.endpoint.user, s.endpoint.password);
+    const { node: _, ...connection } = s.endpoint;
     return {
       name: n.name,
       role: n.role,

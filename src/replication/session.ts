@@ -1,14 +1,12 @@
 import { createConnection, Connection, RowDataPacket } from 'mysql2/promise';
 import { NodeError } from '../errors';
 import type { Row } from '../flavors/dialect';
+import type { ConnectionConfig } from '../commands/connection';
 import { Dialect, dialectFor, parseServerVersion } from '../flavors';
 
-export interface Endpoint {
+/** A connection to one node: the same shape programs get (ConnectionConfig), named after its node. */
+export interface Endpoint extends ConnectionConfig {
   node: string;
-  host: string;
-  port: number;
-  user: string;
-  password: string;
 }
 
 /**
@@ -29,7 +27,7 @@ export class SqlSession {
       port: endpoint.port,
       user: endpoint.user,
       password: endpoint.password,
-      charset: 'utf8mb4',
+      charset: endpoint.charset,
       connectTimeout: connectTimeoutMs,
       multipleStatements: false,
     });

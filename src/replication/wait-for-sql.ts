@@ -1,6 +1,7 @@
 import { NodeError } from '../errors';
 import type { DockerEngine } from '../docker/engine';
 import { Endpoint, SqlSession } from './session';
+import { poll } from '../poll';
 
 export interface WaitOptions {
   timeoutMs: number;
@@ -20,12 +21,10 @@ export interface WaitOptions {
  */
 export async function waitForSql(docker: DockerEngine, container: string, endpoint: Endpoint, o: WaitOptions): Promise<SqlSession> {
   const started = Date.now();
-  const deadline = started + o.timeoutMs;
   let last = '';
   const every = o.reportEveryMs ?? 5000;
   let reportedAt = started - every / 2;
-  while (Date.now() < deadline) {
-    o.signal?.throwIfAborted();
+  const connected = async (): Promise<SqlSession | undefined> => {
     try {
       return await SqlSession.open(endpoint, 3000);
     } catch (e) {
@@ -50,14 +49,20 @@ export async function waitForSql(docker: DockerEngine, container: string, endpoi
         logs(await docker.logTail(container)),
       );
     }
-    await new Promise((r) => setTimeout(r, o.intervalMs ?? 100));
-  }
-  throw new NodeError(
-    endpoint.node,
-    `no SQL connection on ${endpoint.host}:${endpoint.port} after ${Math.round(o.timeoutMs / 1000)} s (last error: ${last})`,
-    `see docker logs ${container} (with --keep-on-failure the container is kept for it)`,
-    logs(await docker.logTail(container)),
-  );
+    return undefined;
+  };
+  return poll(connected, {
+    timeoutMs: o.timeoutMs,
+    intervalMs: o.intervalMs ?? 100,
+    signal: o.signal,
+    onTimeout: async () =>
+      new NodeError(
+        endpoint.node,
+        `no SQL connection on ${endpoint.host}:${endpoint.port} after ${Math.round(o.timeoutMs / 1000)} s (last error: ${last})`,
+        `see docker logs ${container} (with --keep-on-failure the container is kept for it)`,
+        logs(await docker.logTail(container)),
+      ),
+  });
 }
 
 /** The server's [ERROR] lines when it logged any (they say why), else the last lines. */

@@ -1,5 +1,5 @@
 import { topologyFromObject } from '../../src/topology/inline';
-import { connectionConfig, connectionUri, withoutSecrets } from '../../src/commands/connection';
+import { connectionUri, withoutSecrets } from '../../src/commands/connection';
 import { TopologyError } from '../../src/errors';
 
 const nodes = { primary: { role: 'primary' as const }, replica1: { role: 'replica' as const } };
@@ -38,7 +38,7 @@ describe('a topology given as an object', () => {
 
 describe('connection details', () => {
   it('percent-encodes the URI and drops every password when printed', () => {
-    const c = connectionConfig('127.0.0.1', 3307, 'root', `p@ss:w/rd'"`);
+    const c = { host: '127.0.0.1', port: 3307, user: 'root', password: `p@ss:w/rd'"`, charset: 'utf8mb4' as const };
     expect(connectionUri(c)).toBe("mysql://root:p%40ss%3Aw%2Frd'%22@127.0.0.1:3307/");
     expect(withoutSecrets({ nodes: [{ connection: c, uri: connectionUri(c) }] })).toEqual({
       nodes: [{ connection: { host: '127.0.0.1', port: 3307, user: 'root', charset: 'utf8mb4' }, uri: 'mysql://root@127.0.0.1:3307/' }],
