@@ -1,5 +1,6 @@
 import type { BinlogCoordinates } from '../flavors/dialect';
 import { NodeError } from '../errors';
+import { poll } from '../poll';
 import { pointAt, readCoordinates, replicaStatus, SourceLink } from './link';
 import type { LinkEnd } from './join';
 import type { SqlSession } from './session';
@@ -35,11 +36,24 @@ async function reach(s: SqlSession, c: BinlogCoordinates, timeoutSeconds: number
   }
 }
 
-/** Runs a stopped replica's applier up to `c` and leaves it stopped there. */
+/**
+ * Runs a stopped replica's applier up to `c` and leaves it stopped there. The position waits
+ * answer NULL once the applier has stopped, so its own status is read instead.
+ */
 async function applyUpTo(s: SqlSession, c: BinlogCoordinates, timeoutSeconds: number): Promise<void> {
   await s.run(s.dialect.startReplicaUntil(c));
-  await reach(s, c, timeoutSeconds);
+  const stopped = await poll(
+    async () => {
+      const r = await replicaStatus(s);
+      return r && r.sqlRunning === 'No' ? r : undefined;
+    },
+    { timeoutMs: timeoutSeconds * 1000, intervalMs: 50, onTimeout: () => new NodeError(s.node, `did not apply up to ${at(c)} within ${timeoutSeconds} s`, 'see replikit status; run replikit up again once it has caught up') },
+  );
   await s.run(s.dialect.stopReplica());
+  const reached = { file: stopped.relaySourceLogFile, position: stopped.execSourceLogPos };
+  if (compare(reached, c) !== 0) {
+    throw new NodeError(s.node, `stopped at ${at(reached)} instead of ${at(c)}${stopped.lastSqlError ? `: ${stopped.lastSqlError}` : ''}`, 'nothing was moved; see replikit status, then run replikit up again');
+  }
 }
 
 /**
@@ -59,15 +73,22 @@ export async function moveByPosition(r: MoveRequest): Promise<string> {
     const S = r.to.session;
     await R.run(R.dialect.stopReplica());
     await S.run(S.dialect.stopReplica());
-    const [atR, atS] = [await applied(R), await applied(S)];
-    const meet = compare(atR, atS) >= 0 ? atR : atS;
-    if (compare(atR, meet) < 0) await applyUpTo(R, meet, r.timeoutSeconds);
-    if (compare(atS, meet) < 0) await applyUpTo(S, meet, r.timeoutSeconds);
-    // The new source's applier is stopped and it is read-only: its own log stands still.
-    const start = await readCoordinates(S);
-    await pointAt(R, r.link, start);
-    await S.run(S.dialect.startReplica());
-    return `both stopped at ${r.from.name}'s ${at(meet)}; replicating from ${r.to.name} at ${at(start)}`;
+    let moved = false;
+    try {
+      const [atR, atS] = [await applied(R), await applied(S)];
+      const meet = compare(atR, atS) >= 0 ? atR : atS;
+      if (compare(atR, meet) < 0) await applyUpTo(R, meet, r.timeoutSeconds);
+      if (compare(atS, meet) < 0) await applyUpTo(S, meet, r.timeoutSeconds);
+      // The new source's applier is stopped and it is read-only: its own log stands still.
+      const start = await readCoordinates(S);
+      await pointAt(R, r.link, start);
+      moved = true;
+      return `both stopped at ${r.from.name}'s ${at(meet)}; replicating from ${r.to.name} at ${at(start)}`;
+    } finally {
+      // On failure both go on replicating from where they were: nothing was moved.
+      await S.run(S.dialect.startReplica());
+      if (!moved) await R.run(R.dialect.startReplica());
+    }
   }
   const S = r.from.session;
   await S.run(S.dialect.stopReplica());
