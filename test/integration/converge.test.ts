@@ -198,4 +198,16 @@ describe.each(IMAGES)('changes to a running topology, on %s', (image) => {
     expect(p.toString()).toBe('nothing to do: containers and replication match the topology');
     await upUnderWriter();
   });
+
+  it('a node removed from the file: plan and up report it and leave it; up --remove-orphans removes its container, not its data', async () => {
+    edit((y) => y.replace(/  replica2:\n    role: replica\n(    source: \w+\n)?/, ''));
+    expect(await planned()).toEqual([`orphan ${name}-replica2: not in the topology file, left alone (up --remove-orphans removes it)`]);
+    const kept = await up(t, { progress: 'silent' });
+    expect(kept.warnings).toContain(`container ${name}-replica2 belongs to no node in the file; left alone (up --remove-orphans removes it)`);
+    expect(await docker.inspect(`${name}-replica2`)).toBeDefined();
+    const removed = await up(t, { progress: 'silent', removeOrphans: true });
+    expect(removed.changes).toEqual([`remove-orphan ${name}-replica2: its node is no longer in the topology file`]);
+    expect(await docker.inspect(`${name}-replica2`)).toBeUndefined();
+    expect(await docker.volumes(name)).toContain(`${name}-replica2-data`);
+  });
 });
