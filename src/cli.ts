@@ -164,7 +164,14 @@ function program(): Command {
     .option('-q, --quiet', 'print only problems; the exit code says the rest')
     .action(async (o: { file: string; maxLag: number } & OutputFlags) => {
       const { verify } = await import('./commands/verify');
-      const r = await verify(o.file, { maxLagSeconds: o.maxLag });
+      // Large tables go chunk by chunk: one line a second at most, on stderr, while they do.
+      let shownAt = 0;
+      const progress = (line: string) => {
+        if (o.json || o.quiet || Date.now() - shownAt < 1000) return;
+        shownAt = Date.now();
+        console.error(`${stamp()} comparing ${line}`);
+      };
+      const r = await verify(o.file, { maxLagSeconds: o.maxLag, progress });
       if (o.json) print(r);
       for (const x of r.replicas) say(o, `${x.node} ← ${x.source}: IO ${x.io}, SQL ${x.sql}, ${x.secondsBehind ?? '?'} s behind, ${x.equalTables}/${x.tables} tables equal`);
       if (!o.json) for (const p of r.problems) console.error(`problem: ${p}`);
@@ -188,6 +195,18 @@ function program(): Command {
       if (o.volumes) parts.push(`${removed.volumes.length} volume(s)`);
       say(o, `removed ${parts.join(', ')}${o.volumes ? '' : '; data volumes kept (--volumes removes them)'}`);
     });
+  cli
+    .command('prune')
+    .description("remove replikit's caches: seed data directories and the image facts; no topology is touched")
+    .option('--json', 'print what was removed as JSON')
+    .option('-q, --quiet', 'print nothing but errors')
+    .action(async (o: OutputFlags) => {
+      const { prune } = await import('./commands/prune');
+      const removed = await prune();
+      if (o.json) print(removed);
+      say(o, `removed ${removed.volumes.length} seed volume(s)${removed.files.length ? ' and the image cache' : ''}`);
+    });
+
   cli
     .command('switchover')
     .description('planned role change: make NEW_PRIMARY the primary and repoint every other node at it')

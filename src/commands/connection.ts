@@ -5,6 +5,8 @@ export interface ConnectionConfig {
   user: string;
   password: string;
   charset: 'utf8mb4';
+  /** With replication.tls on: the topology's CA, so a client can check the server's certificate. */
+  ssl?: { ca?: string; rejectUnauthorized?: boolean };
 }
 
 

@@ -1,9 +1,14 @@
+import * as fs from 'node:fs';
 import { DockerEngine } from '../docker/engine';
+import { lockName } from '../docker/lock';
+import { tlsStateDir } from '../tls/state';
 
 export interface DownResult {
   containers: string[];
   networks: string[];
   volumes: string[];
+  /** With volumes: the topology's CA folder, when there was one (tls/certificates.ts). */
+  removedFiles?: string[];
 }
 
 /** A topology name, a loaded topology, or what `up` returned. */
@@ -11,7 +16,8 @@ export type DownTarget = string | { name: string } | { topology: string };
 
 /**
  * Removes what carries the topology's label: containers and network, and with `volumes` the
- * data. Anything without the label is never touched.
+ * data, a lock left by a killed up, and the topology's CA on this machine: nothing of it is
+ * left. Anything without the label is never touched.
  */
 export async function down(target: DownTarget, options: { volumes?: boolean; docker?: DockerEngine } = {}): Promise<DownResult> {
   const topologyName = typeof target === 'string' ? target : 'topology' in target ? target.topology : target.name;
@@ -26,5 +32,10 @@ export async function down(target: DownTarget, options: { volumes?: boolean; doc
     await docker.removeSeedHelpersOf(v); // left running by an up killed while copying the seed
     await docker.removeVolume(v);
   }
-  return { containers, networks, volumes };
+  if (!options.volumes) return { containers, networks, volumes };
+  await docker.remove(lockName(topologyName));
+  const dir = tlsStateDir(topologyName);
+  const removedFiles = fs.existsSync(dir) ? [dir] : [];
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { containers, networks, volumes, removedFiles };
 }

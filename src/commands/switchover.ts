@@ -3,6 +3,7 @@ import { Listr, ListrRendererValue, ListrTaskWrapper } from 'listr2';
 import type { BinlogCoordinates } from '../flavors/dialect';
 import { DockerEngine } from '../docker/engine';
 import { containerName } from '../docker/names';
+import { TopologyLock } from '../docker/lock';
 import { InputError, NodeError } from '../errors';
 import { pointAt, readCoordinates, replicaStatus, sourceLink } from '../replication/link';
 import { SqlSession } from '../replication/session';
@@ -20,6 +21,8 @@ export interface SwitchoverOptions {
   write?: boolean;
   /** How long the chosen replica may take to apply everything the old primary wrote. */
   catchUpTimeoutSeconds?: number;
+  /** How long stopping writes may wait for statements that hold tables (lock_wait_timeout). */
+  lockWaitSeconds?: number;
 }
 
 export interface SwitchoverResult {
@@ -46,6 +49,7 @@ interface Ctx {
   readOnlyAt: number;
   writableAt: number;
   repointed: string[];
+  lock?: TopologyLock;
 }
 type Task = ListrTaskWrapper<Ctx, any, any>;
 
@@ -67,15 +71,18 @@ export async function switchover(topology: Topology | string, newPrimary: string
   const ctx: Ctx = { t, docker: options.docker ?? new DockerEngine(), sessions: new Map(), oldP, newP, readOnlyAt: 0, writableAt: 0, repointed: [] };
   const moving = t.nodes.filter((n) => n.source === oldP.name && n.name !== newP.name);
   const timeout = options.catchUpTimeoutSeconds ?? 120;
-  const link = sourceLink(containerName(t, newP.name), t.credentials, t.replication.mode);
+  const lockWait = options.lockWaitSeconds ?? 10;
+  const link = sourceLink(containerName(t, newP.name), t.credentials, t.replication);
 
   try {
     await new Listr<Ctx, ListrRendererValue, ListrRendererValue>(
       [
         {
-          title: 'Connect to every node',
+          title: 'Lock the topology and connect to every node',
           task: async (c) => {
             await c.docker.ping();
+            // Not while an up (or another switchover) of this topology changes it.
+            c.lock = await TopologyLock.acquire(c.docker, t.name, t.nodes[0].image);
             await Promise.all(
               t.nodes.map(async (n) => c.sessions.set(n.name, await SqlSession.open(await rootEndpoint(c.docker, t, n)))),
             );
@@ -97,8 +104,23 @@ export async function switchover(topology: Topology | string, newPrimary: string
             await old.run(...old.dialect.readOnly());
             c.readOnlyAt = Date.now();
             // The global read lock waits for statements in flight and holds back any commit by an
-            // account read_only does not bind, so the coordinates below are final.
-            await old.run('FLUSH TABLES WITH READ LOCK');
+            // account read_only does not bind, so the coordinates below are final. A statement
+            // that holds a table for long would keep writes stopped: the wait is bounded.
+            await old.run(`SET SESSION lock_wait_timeout = ${lockWait}`);
+            try {
+              await old.run('FLUSH TABLES WITH READ LOCK');
+            } catch (e) {
+              const blockers = await old.rows(
+                "SELECT ID AS id, USER AS user, TIME AS seconds, LEFT(INFO, 120) AS query FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND COMMAND <> 'Sleep' AND INFO IS NOT NULL ORDER BY TIME DESC LIMIT 3",
+              );
+              await old.run(...old.dialect.readWrite());
+              throw new NodeError(
+                oldP.name,
+                `writes could not be stopped within ${lockWait} s: ${blockers.map((b) => `connection ${b.id} (${b.user}, ${b.seconds} s): ${b.query}`).join('; ') || 'a statement held a table'}`,
+                `${oldP.name} takes writes again; nothing was switched. Let that statement finish (or KILL it), then run switchover again`,
+                e,
+              );
+            }
             c.stoppedAt = await readCoordinates(old);
             task.title = `Stop writes on ${oldP.name}: read-only at ${c.stoppedAt.file}:${c.stoppedAt.position}`;
           },
@@ -167,6 +189,7 @@ export async function switchover(topology: Topology | string, newPrimary: string
     ).run(ctx);
   } finally {
     await Promise.all([...ctx.sessions.values()].map((s) => s.close()));
+    await ctx.lock?.release();
   }
 
   const before = fs.readFileSync(t.file, 'utf8');

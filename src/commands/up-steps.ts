@@ -4,6 +4,7 @@ import { containerName, volumeName } from '../docker/names';
 import { DataDirSeed } from '../docker/seed';
 import { TopologyLock } from '../docker/lock';
 import { ImageFacts, imageFacts } from '../flavors/detect-image';
+import { topologyTls, TopologyTls } from '../tls/certificates';
 import { profileCnf } from '../render/mycnf';
 import { waitForSql } from '../replication/wait-for-sql';
 import { desiredState, nodeDialect, observe } from '../plan/observe';
@@ -53,6 +54,8 @@ export class UpCtx implements ExecContext {
   lock?: TopologyLock;
   /** What each image runs and as whom, asked of the image itself. */
   imageFacts = new Map<string, ImageFacts>();
+  /** The topology's CA and node certificates; undefined with replication.tls: off. */
+  tls?: TopologyTls;
   readonly signal?: AbortSignal;
   readonly warnings: string[];
 
@@ -200,7 +203,8 @@ async function preflight(c: UpCtx): Promise<void> {
  * that already run are asked too: a change `up` refuses stops it before anything is touched.
  */
 async function planAll(c: UpCtx, task: Task): Promise<void> {
-  c.desired = desiredState(c.t, c.imageFacts);
+  c.tls = await topologyTls(c.t, [c.docker.publishedHost()]);
+  c.desired = desiredState(c.t, c.imageFacts, c.tls);
   c.sessions = await openRunning(c.docker, c.t);
   const plan = reconcile(c.desired, await observe(c.docker, c.t, c.desired.images, c.sessions), { removeOrphans: c.options.removeOrphans });
   refuse(plan);
@@ -283,7 +287,9 @@ async function verifyHeartbeat(c: UpCtx, task: Task) {
 export async function report(c: UpCtx) {
   const nodes: NodeReport[] = c.t.nodes.map((n) => {
     const s = c.sessions.get(n.name)!;
-    const { node: _, ...connection } = s.endpoint;
+    const { node: _, ...root } = s.endpoint;
+    // Clients get the topology's CA: they can check the server's certificate (its SAN has this address).
+    const connection: ConnectionConfig = c.tls ? { ...root, ssl: { ca: c.tls.ca } } : root;
     return {
       name: n.name,
       role: n.role,

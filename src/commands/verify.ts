@@ -11,6 +11,8 @@ export interface VerifyOptions {
   docker?: DockerEngine;
   /** Largest Seconds_Behind_Master a replica may report and still pass. */
   maxLagSeconds?: number;
+  /** Called as large tables are compared, chunk by chunk. */
+  progress?: (line: string) => void;
 }
 
 export interface VerifyReport {
@@ -63,9 +65,12 @@ export async function verify(topology: TopologySource, options: VerifyOptions = 
       } else if (r.secondsBehind !== null && r.secondsBehind > maxLag) {
         problems.push(`${n.name}: ${r.secondsBehind} s behind ${n.source}, more than the ${maxLag} s allowed`);
       }
-      const tables = r.sqlRunning === 'Yes' ? await compareTables(source, replica, t.replication.ignoreDatabases) : [];
+      const tables = r.sqlRunning === 'Yes' ? await compareTables(source, replica, t.replication.ignoreDatabases, options.progress && ((table, done, total) => options.progress!(`${n.name}: ${table} ${done}/${total} rows`))) : [];
       for (const c of tables) {
-        if (c.result !== 'equal') problems.push(`${n.name}: table ${c.table} is ${c.result} (checksum ${c.replicaChecksum ?? 'none'}, ${n.source} has ${c.sourceChecksum})`);
+        if (c.result === 'equal') continue;
+        const d = c.difference;
+        if (d) problems.push(`${n.name}: table ${c.table} is ${c.result} where ${d.range} (${n.source} has ${d.sourceRows} rows there, ${n.name} ${d.replicaRows})`);
+        else problems.push(`${n.name}: table ${c.table} is ${c.result} (checksum ${c.replicaChecksum ?? 'none'}, ${n.source} has ${c.sourceChecksum ?? 'none'})`);
       }
       report.tables.push(...tables);
       report.replicas.push({

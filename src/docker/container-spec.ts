@@ -5,7 +5,7 @@ import { hashOf, MYCNF_PATH } from '../render/mycnf';
 import { Dialect, dialectFor, guessImageVersion } from '../flavors';
 import { rootAccountStatements } from '../flavors/dialect';
 import { ArchiveFile } from './archive';
-import { containerName, LABEL, MYSQL_UID, networkName, nodeLabels, ROOT_INIT_FILE, ROOT_PASSWORD_FILE, volumeName } from './names';
+import { CLIENT_OPTION_FILE, containerName, LABEL, MYSQL_UID, networkName, nodeLabels, ROOT_INIT_FILE, ROOT_PASSWORD_FILE, TLS_FILES, volumeName } from './names';
 
 /** Everything needed to create one node's container: the options and the files put into it. */
 export interface ContainerPlan {
@@ -28,6 +28,8 @@ export function containerPlan(
   dialect: Dialect = dialectFor(guessImageVersion(node.image)),
   // The server's user in the image (flavors/detect-image.ts); the official images' by default.
   user = { uid: MYSQL_UID, gid: MYSQL_UID },
+  /** The topology's CA and this node's certificate and key (tls/certificates.ts), unless replication.tls is off. */
+  tls?: { ca: string; cert: string; key: string },
 ): ContainerPlan {
   const name = containerName(t, node.name);
   // Covers what a running container cannot change without being recreated. my.cnf is not in
@@ -41,6 +43,14 @@ export function containerPlan(
       { path: MYCNF_PATH, content: rendered.text, mode: 0o644 },
       { path: ROOT_PASSWORD_FILE, content: t.credentials.rootPassword, mode: 0o400, ...user },
       { path: ROOT_INIT_FILE, content: `${rootAccountStatements(t.credentials.rootPassword).join('\n')}\n`, mode: 0o400, ...user },
+      { path: CLIENT_OPTION_FILE, content: clientOptionFile(t.credentials.rootPassword), mode: 0o400, ...user },
+      ...(tls
+        ? [
+            { path: TLS_FILES.ca, content: tls.ca, mode: 0o444 },
+            { path: TLS_FILES.cert, content: tls.cert, mode: 0o444 },
+            { path: TLS_FILES.key, content: tls.key, mode: 0o400, ...user },
+          ]
+        : []),
     ],
     options: {
       name,
@@ -62,4 +72,9 @@ export function containerPlan(
       NetworkingConfig: { EndpointsConfig: { [networkName(t)]: { Aliases: [node.name] } } },
     },
   };
+}
+
+/** An option file the clients read: the value quoted, backslashes and quotes escaped (its own syntax). */
+export function clientOptionFile(password: string): string {
+  return `[client]\npassword="${password.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"\n`;
 }

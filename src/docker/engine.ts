@@ -251,7 +251,12 @@ export class DockerEngine {
   }
 
   async start(name: string): Promise<void> {
-    await this.call(`start container ${name}`, () => this.docker.getContainer(name).start());
+    try {
+      await this.docker.getContainer(name).start();
+    } catch (e) {
+      // 304: already started, e.g. by its restart policy between the listing and now.
+      if (statusOf(e) !== 304) throw wrap(`start container ${name}`, e);
+    }
   }
 
   async remove(name: string): Promise<void> {
@@ -298,6 +303,12 @@ export class DockerEngine {
     if (!volumes.length) return;
     const list = await this.call('list containers', () => this.docker.listContainers({ all: true, filters: { volume: volumes, label: [LABEL.seed] } }));
     await Promise.all(list.map((c) => this.remove(c.Id)));
+  }
+
+  /** Volumes carrying `label` (any value), by name. */
+  async volumesLabelled(label: string): Promise<string[]> {
+    const res = await this.call('list volumes', () => this.docker.listVolumes({ filters: { label: [label] } }));
+    return (res.Volumes ?? []).map((v) => v.Name);
   }
 
   async removeVolume(name: string): Promise<void> {

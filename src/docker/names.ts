@@ -17,6 +17,14 @@ export const ROOT_PASSWORD_FILE = '/run/secrets/replikit-root-password';
  * gives every node the topology's. Readable by the server only, like the password file.
  */
 export const ROOT_INIT_FILE = '/run/secrets/replikit-root-init.sql';
+/** root's password as the server's own clients read it ([client] password=…), for sql, init and snapshots. */
+export const CLIENT_OPTION_FILE = '/run/secrets/replikit-client.cnf';
+/** TLS material in each container: the topology's CA, the node's certificate, and its key (readable by the server only). */
+export const TLS_FILES = {
+  ca: '/run/secrets/replikit-ca.pem',
+  cert: '/run/secrets/replikit-cert.pem',
+  key: '/run/secrets/replikit-key.pem',
+} as const;
 /** The official images run mysqld as uid/gid 999; the secret is theirs to read and no one else's. */
 export const MYSQL_UID = 999;
 

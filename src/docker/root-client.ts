@@ -1,11 +1,11 @@
 import type { Dialect } from '../flavors';
-import { ROOT_PASSWORD_FILE } from './names';
+import { CLIENT_OPTION_FILE } from './names';
 
 /**
- * A server client run inside a node's container as root: `sh -c` reads the secret file into
- * MYSQL_PWD, so the password is never on a command line (ps shows argv, not the environment of
- * another process) and never leaves the container. `argv[0]` falls back to the name older images
- * of the flavour carry (mysqldump for mariadb-dump, …).
+ * A server client run inside a node's container as root, its password read from the container's
+ * 0400 option file (--defaults-extra-file must come first): never on a command line, never in an
+ * environment, never out of the container. `argv[0]` falls back to the name older images of the
+ * flavour carry (mysqldump for mariadb-dump, …).
  */
 export function rootClientCommand(dialect: Dialect, argv: string[]): string[] {
   const [bin, ...args] = argv;
@@ -13,7 +13,7 @@ export function rootClientCommand(dialect: Dialect, argv: string[]): string[] {
   return [
     'sh',
     '-c',
-    `MYSQL_PWD="$(cat ${ROOT_PASSWORD_FILE})"; export MYSQL_PWD; bin=$(command -v ${bin} || command -v ${fallback}); exec "$bin" -uroot "$@"`,
+    `bin=$(command -v ${bin} || command -v ${fallback}); exec "$bin" --defaults-extra-file=${CLIENT_OPTION_FILE} -uroot "$@"`,
     'replikit',
     ...args,
   ];

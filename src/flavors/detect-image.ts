@@ -57,7 +57,8 @@ export function versionFromEnv(env: string[]): ServerVersion | undefined {
 
 const memory = new Map<string, ImageFacts>();
 
-function cacheFile(): string {
+/** Where what each image runs is remembered, by image id. */
+export function cacheFile(): string {
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return path.join(base, 'replikit', 'images.json');
 }

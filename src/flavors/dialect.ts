@@ -1,5 +1,6 @@
 import { escape } from 'mysql2';
-import type { ReplicationMode } from '../topology/types';
+import { TLS_FILES } from '../docker/names';
+import type { ReplicationMode, ReplicationTls } from '../topology/types';
 
 /**
  * A flavour is a server family (MariaDB, MySQL) with everything replikit needs to know about it:
@@ -58,6 +59,7 @@ export interface ChangeSourceOptions {
   mode: ReplicationMode;
   /** Required in position mode. */
   coordinates?: BinlogCoordinates;
+  tls: ReplicationTls;
 }
 
 /** SHOW REPLICA/SLAVE STATUS, with column names made the same for every dialect. */
@@ -76,6 +78,9 @@ export interface ReplicaStatus {
   execSourceLogPos: number;
   relaySourceLogFile: string;
   usingGtid: string;
+  /** Whether the link uses TLS, and whether it checks the source's certificate. */
+  sslAllowed: string;
+  sslVerify: string;
 }
 
 export type Row = Record<string, unknown>;
@@ -112,11 +117,12 @@ export interface Dialect {
   /** my.cnf settings that expire binary logs after `seconds`. */
   binlogExpiry(seconds: number): Record<string, number>;
 
-  createReplicationUser(user: string, password: string): string[];
+  /** The replication account with its password; `requireTls`: the server refuses it over plain text. */
+  createReplicationUser(user: string, password: string, requireTls: boolean): string[];
   binlogStatus(): string;
   changeSource(o: ChangeSourceOptions): string;
-  /** Changes only the account a replica logs in with: its position and source stay. */
-  changeCredentials(user: string, password: string): string;
+  /** Changes only how a replica logs in (account and TLS): its position and source stay. */
+  changeCredentials(user: string, password: string, tls: ReplicationTls): string;
   startReplica(): string;
   stopReplica(): string;
   /** Forgets the replica's source entirely (used when a node stops being a replica). */
@@ -220,10 +226,11 @@ export function literal(value: string): string {
  * the server's default authentication plugin (caching_sha2_password on MySQL 8, which 8.4 and 9
  * require); only the two privileges replication needs.
  */
-export function replicationUserStatements(user: string, password: string): string[] {
+export function replicationUserStatements(user: string, password: string, requireTls: boolean): string[] {
+  const require = requireTls ? 'REQUIRE SSL' : 'REQUIRE NONE';
   return [
-    `CREATE USER IF NOT EXISTS ${account(user)} IDENTIFIED BY ${literal(password)}`,
-    `ALTER USER ${account(user)} IDENTIFIED BY ${literal(password)}`,
+    `CREATE USER IF NOT EXISTS ${account(user)} IDENTIFIED BY ${literal(password)} ${require}`,
+    `ALTER USER ${account(user)} IDENTIFIED BY ${literal(password)} ${require}`,
     `GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO ${account(user)}`,
   ];
 }
@@ -253,13 +260,24 @@ export function connectionOptions(o: ChangeSourceOptions, prefix: 'MASTER' | 'SO
     `${prefix}_USER=${literal(o.user)}`,
     `${prefix}_PASSWORD=${literal(o.password)}`,
     `${prefix}_CONNECT_RETRY=${o.connectRetry}`,
+    ...tlsOptions(o.tls, prefix),
   ];
 }
 
+/**
+ * How a replica secures its link: verify checks the source's certificate (its container name is
+ * in the certificate) against the topology's CA; required only encrypts; off is plain text, said
+ * explicitly because MariaDB 11 replicas ask for TLS by default.
+ */
+export function tlsOptions(tls: ReplicationTls, prefix: 'MASTER' | 'SOURCE'): string[] {
+  if (tls === 'off') return [`${prefix}_SSL=0`, `${prefix}_SSL_VERIFY_SERVER_CERT=0`];
+  return [`${prefix}_SSL=1`, `${prefix}_SSL_CA=${literal(TLS_FILES.ca)}`, `${prefix}_SSL_VERIFY_SERVER_CERT=${tls === 'verify' ? 1 : 0}`];
+}
+
 /** Changes only the account a replica logs in with: `CHANGE MASTER TO` or `CHANGE REPLICATION SOURCE TO`. */
-export function credentialsChange(statement: 'CHANGE MASTER TO' | 'CHANGE REPLICATION SOURCE TO', user: string, password: string): string {
+export function credentialsChange(statement: 'CHANGE MASTER TO' | 'CHANGE REPLICATION SOURCE TO', user: string, password: string, tls: ReplicationTls): string {
   const prefix = statement === 'CHANGE MASTER TO' ? 'MASTER' : 'SOURCE';
-  return `${statement} ${prefix}_USER=${literal(user)}, ${prefix}_PASSWORD=${literal(password)}`;
+  return `${statement} ${[`${prefix}_USER=${literal(user)}`, `${prefix}_PASSWORD=${literal(password)}`, ...tlsOptions(tls, prefix)].join(', ')}`;
 }
 
 /** Setting names before MySQL 8.0.26's renames, which MariaDB and MySQL 5.7 keep. */
@@ -304,6 +322,8 @@ export function normaliseReplicaStatus(row: Row | undefined): ReplicaStatus | un
     execSourceLogPos: Number(pick('Exec_Source_Log_Pos', 'Exec_Master_Log_Pos') ?? 0),
     relaySourceLogFile: String(pick('Relay_Source_Log_File', 'Relay_Master_Log_File') ?? ''),
     usingGtid: String(pick('Using_Gtid', 'Auto_Position') ?? ''),
+    sslAllowed: String(pick('Source_SSL_Allowed', 'Master_SSL_Allowed') ?? ''),
+    sslVerify: String(pick('Source_SSL_Verify_Server_Cert', 'Master_SSL_Verify_Server_Cert') ?? ''),
   };
 }
 

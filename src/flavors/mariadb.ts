@@ -1,4 +1,5 @@
 import type { BinlogCoordinates, ChangeSourceOptions, Dialect, Flavor, ReplicaStatus, ServerVersion, WaitQuery } from './dialect';
+import type { ReplicationTls } from '../topology/types';
 import { connectionOptions, credentialsChange, DYNAMIC_SETTINGS, expireLogsDays, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
 
 /**
@@ -65,8 +66,8 @@ export class MariaDbDialect implements Dialect {
     return expireLogsDays(seconds);
   }
 
-  createReplicationUser(user: string, password: string): string[] {
-    return replicationUserStatements(user, password);
+  createReplicationUser(user: string, password: string, requireTls: boolean): string[] {
+    return replicationUserStatements(user, password, requireTls);
   }
 
   binlogStatus(): string {
@@ -80,8 +81,8 @@ export class MariaDbDialect implements Dialect {
     return `CHANGE MASTER TO ${parts.join(', ')}`;
   }
 
-  changeCredentials(user: string, password: string): string {
-    return credentialsChange('CHANGE MASTER TO', user, password);
+  changeCredentials(user: string, password: string, tls: ReplicationTls): string {
+    return credentialsChange('CHANGE MASTER TO', user, password, tls);
   }
 
   startReplica(): string {

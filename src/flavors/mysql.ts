@@ -1,4 +1,5 @@
 import type { BinlogCoordinates, ChangeSourceOptions, Dialect, Flavor, ReplicaStatus, ServerVersion, WaitQuery } from './dialect';
+import type { ReplicationTls } from '../topology/types';
 import { atLeast, connectionOptions, credentialsChange, DYNAMIC_SETTINGS, expireLogsDays, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
 
 /**
@@ -66,8 +67,8 @@ export class MySql57Dialect implements Dialect {
     return expireLogsDays(seconds);
   }
 
-  createReplicationUser(user: string, password: string): string[] {
-    return replicationUserStatements(user, password);
+  createReplicationUser(user: string, password: string, requireTls: boolean): string[] {
+    return replicationUserStatements(user, password, requireTls);
   }
 
   binlogStatus(): string {
@@ -79,8 +80,8 @@ export class MySql57Dialect implements Dialect {
     return `CHANGE MASTER TO ${parts.join(', ')}`;
   }
 
-  changeCredentials(user: string, password: string): string {
-    return credentialsChange('CHANGE MASTER TO', user, password);
+  changeCredentials(user: string, password: string, tls: ReplicationTls): string {
+    return credentialsChange('CHANGE MASTER TO', user, password, tls);
   }
 
   /**
@@ -243,9 +244,9 @@ export class MySql80Dialect extends MySql57Dialect {
     return `CHANGE REPLICATION SOURCE TO ${parts.join(', ')}`;
   }
 
-  override changeCredentials(user: string, password: string): string {
-    if (!this.sourceSyntax()) return super.changeCredentials(user, password);
-    return credentialsChange('CHANGE REPLICATION SOURCE TO', user, password);
+  override changeCredentials(user: string, password: string, tls: ReplicationTls): string {
+    if (!this.sourceSyntax()) return super.changeCredentials(user, password, tls);
+    return credentialsChange('CHANGE REPLICATION SOURCE TO', user, password, tls);
   }
 
   override startReplica(): string {

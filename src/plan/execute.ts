@@ -1,5 +1,5 @@
 import type { DockerEngine } from '../docker/engine';
-import { LABEL, containerName, networkName, topologyLabels } from '../docker/names';
+import { LABEL, containerName, networkName, TLS_FILES, topologyLabels } from '../docker/names';
 import { MYCNF_PATH } from '../render/mycnf';
 import { setGlobal } from '../flavors/dialect';
 import { enableGtid } from '../replication/gtid-mode';
@@ -71,8 +71,8 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
     }
     if (replicating) await waitForThreads(s, 60_000, c.signal);
   },
-  'create-replication-user': (c, op) => setReplicationAccount(session(c, op.node), c.t.credentials.replicationUser, c.t.credentials.replicationPassword),
-  'set-replication-password': (c, op) => setReplicationAccount(session(c, op.node), c.t.credentials.replicationUser, c.t.credentials.replicationPassword),
+  'create-replication-user': (c, op) => account(c, op.node),
+  'set-replication-password': (c, op) => account(c, op.node),
   'set-mode': async (c) => {
     // The tree as it replicates now: sources the plan changes later in this run do not count yet.
     const byContainer = new Map(c.t.nodes.map((n) => [containerName(c.t, n.name), n.name]));
@@ -110,7 +110,7 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
     await s.run(s.dialect.stopReplica(), s.dialect.startReplica());
     await waitForThreads(s, 60_000, c.signal);
   },
-  'run-init': (c, op, progress) => runInit(session(c, op.node), c.t.init, (file) => progress(`running ${file}`)),
+  'run-init': (c, op, progress) => runInit(c.docker, containerName(c.t, op.node), session(c, op.node), c.t.init, (file) => progress(`running ${file}`)),
   'set-read-only': async (c, op) => {
     const s = session(c, op.node);
     await s.run(...(op.readOnly ? s.dialect.readOnly() : s.dialect.readWrite()));
@@ -121,14 +121,23 @@ export function execute(c: ExecContext, op: Operation, progress: (text: string) 
   return (EXECUTORS[op.kind] as Executor<typeof op.kind>)(c, op as never, progress);
 }
 
+function account(c: ExecContext, node: string): Promise<void> {
+  const { replicationUser, replicationPassword } = c.t.credentials;
+  return setReplicationAccount(session(c, node), replicationUser, replicationPassword, c.t.replication.tls !== 'off');
+}
+
 function planOf(c: ExecContext, node: string) {
   return c.desired.nodes.find((n) => n.spec.name === node)!.plan;
 }
 
-/** The rendered my.cnf into the container, running or not: the server reads it at its next start. */
+/**
+ * The rendered my.cnf, and the TLS files it names, into the container, running or not: the
+ * server reads them at its next start. The root password files stay as they were made.
+ */
 async function writeConfig(c: ExecContext, node: string): Promise<void> {
   const d = c.desired.nodes.find((n) => n.spec.name === node)!;
-  await c.docker.putFiles(d.plan.name, d.plan.files.filter((f) => f.path === MYCNF_PATH));
+  const tls: string[] = Object.values(TLS_FILES);
+  await c.docker.putFiles(d.plan.name, d.plan.files.filter((f) => f.path === MYCNF_PATH || tls.includes(f.path)));
 }
 
 function session(c: ExecContext, node: string): SqlSession {
@@ -142,5 +151,5 @@ function end(c: ExecContext, node: string): LinkEnd {
 }
 
 function linkTo(c: ExecContext, source: string) {
-  return sourceLink(containerName(c.t, source), c.t.credentials, c.t.replication.mode);
+  return sourceLink(containerName(c.t, source), c.t.credentials, c.t.replication);
 }

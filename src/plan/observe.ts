@@ -5,6 +5,7 @@ import { networkName, volumeName } from '../docker/names';
 import { MYCNF_PATH, renderNode } from '../render/mycnf';
 import { Dialect, dialectFor, guessImageVersion } from '../flavors';
 import type { ImageFacts } from '../flavors/detect-image';
+import type { TopologyTls } from '../tls/certificates';
 import { replicaStatus, replicationAccount } from '../replication/link';
 import { initAlreadyRan } from '../replication/init-sql';
 import type { SqlSession } from '../replication/session';
@@ -18,8 +19,8 @@ export function nodeDialect(image: string, facts: ImageFactsByImage): Dialect {
   return dialectFor(facts.get(image)?.version ?? guessImageVersion(image));
 }
 
-/** The topology as Docker resources and server state: pure. */
-export function desiredState(t: Topology, facts: ImageFactsByImage = new Map()): Desired {
+/** The topology as Docker resources and server state: pure. `tls`: the certificates new containers get. */
+export function desiredState(t: Topology, facts: ImageFactsByImage = new Map(), tls?: TopologyTls): Desired {
   return {
     topology: t,
     network: networkName(t),
@@ -27,7 +28,9 @@ export function desiredState(t: Topology, facts: ImageFactsByImage = new Map()):
     nodes: t.nodes.map((n) => {
       const dialect = nodeDialect(n.image, facts);
       const rendered = renderNode(t, n, dialect);
-      return { spec: n, plan: containerPlan(t, n, rendered, dialect, facts.get(n.image)?.user), volume: volumeName(t, n.name), config: rendered.text, dialect };
+      const certificate = tls?.nodes.get(n.name);
+      const plan = containerPlan(t, n, rendered, dialect, facts.get(n.image)?.user, certificate && { ca: tls!.ca, ...certificate });
+      return { spec: n, plan, volume: volumeName(t, n.name), config: rendered.text, dialect };
     }),
   };
 }
@@ -75,7 +78,7 @@ export async function observeServer(s: SqlSession, t: Topology): Promise<Observe
   return {
     readOnly: keys.every((k) => Number(row?.[k]) === 1),
     ...(status?.sourceHost ? { replica: { ...status, gtid: s.dialect.usingGtid(status) } } : {}),
-    account: await replicationAccount(s, t.credentials.replicationUser, t.credentials.replicationPassword),
+    account: await replicationAccount(s, t.credentials.replicationUser, t.credentials.replicationPassword, t.replication.tls !== 'off'),
     initDone: t.init.length === 0 || (await initAlreadyRan(s)),
   };
 }

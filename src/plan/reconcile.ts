@@ -2,7 +2,8 @@ import type { ContainerPlan } from '../docker/container-spec';
 import type { ObservedContainer } from '../docker/engine';
 import type { Dialect, ReplicaStatus } from '../flavors/dialect';
 import { variableName } from '../flavors/dialect';
-import type { NodeSpec, Topology } from '../topology/types';
+import type { NodeSpec, ReplicationTls, Topology } from '../topology/types';
+import type { AccountState } from '../replication/link';
 import { configChanges, describeChange, ownedElsewhere } from './config-diff';
 import { Operation, Plan } from './operations';
 
@@ -15,8 +16,8 @@ export interface ObservedServer {
   readOnly: boolean;
   /** Its replication, as SHOW REPLICA STATUS reports it; undefined when it replicates from nowhere. */
   replica?: ReplicaStatus & { gtid: boolean };
-  /** The replication account: absent, or whether it accepts the topology's password. */
-  account: 'missing' | 'accepted' | 'refused';
+  /** The replication account: absent, refusing the topology's password, or requiring TLS when the topology does not (or the other way round). */
+  account: AccountState;
   /** The init files already ran (the marker row); true when the topology has none. */
   initDone: boolean;
 }
@@ -133,7 +134,8 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
     const s = server(spec.name)!;
     if (s.account === 'missing') ops.push({ kind: 'create-replication-user', node: spec.name, cause: `no ${t.credentials.replicationUser}@% account` });
     if (s.account === 'refused') ops.push({ kind: 'set-replication-password', node: spec.name, cause: "the topology's password is not accepted" });
-    if (s.account !== 'accepted') passwordSet.add(spec.name);
+    if (s.account === 'tls-differs') ops.push({ kind: 'set-replication-password', node: spec.name, cause: `the account's TLS requirement differs from replication.tls: ${t.replication.tls}` });
+    if (s.account === 'missing' || s.account === 'refused') passwordSet.add(spec.name);
   }
 
   const replicating = known.filter((d) => server(d.spec.name)!.replica?.sourceHost);
@@ -171,6 +173,8 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
       ops.push({ kind: 'update-credentials', node: spec.name, source, cause: `password changed on ${source}` });
     } else if ([1045, 2061].includes(s.replica!.lastIoErrno)) {
       ops.push({ kind: 'update-credentials', node: spec.name, source, cause: `${source} refuses its login (error ${s.replica!.lastIoErrno})` });
+    } else if (linkTls(s.replica!) !== t.replication.tls) {
+      ops.push({ kind: 'update-credentials', node: spec.name, source, cause: `TLS ${linkTls(s.replica!)} → ${t.replication.tls}` });
     } else if (s.replica!.ioRunning !== 'Yes' || s.replica!.sqlRunning !== 'Yes') {
       ops.push({ kind: 'start-replica', node: spec.name, cause: `IO thread ${s.replica!.ioRunning}, SQL thread ${s.replica!.sqlRunning}` });
     }
@@ -186,4 +190,10 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
     ops.push({ kind: 'set-read-only', node: spec.name, readOnly: want, cause: want ? 'a replica is writable' : 'the primary is read-only' });
   }
   return ops;
+}
+
+/** The TLS a replica's link uses, as its status reports it. */
+function linkTls(r: Pick<ReplicaStatus, 'sslAllowed' | 'sslVerify'>): ReplicationTls {
+  if (r.sslAllowed !== 'Yes') return 'off';
+  return r.sslVerify === 'Yes' ? 'verify' : 'required';
 }

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import * as ini from 'ini';
 import { canonicalOption, NodeSpec, SettingValue, Topology } from '../topology/types';
 import { Dialect, dialectFor, guessImageVersion } from '../flavors';
-import { ROOT_INIT_FILE } from '../docker/names';
+import { ROOT_INIT_FILE, TLS_FILES } from '../docker/names';
 
 export const TEMPLATES_DIR = path.join(__dirname, '..', '..', 'templates');
 /** Where the rendered file goes in the container; the official images read conf.d last. */
@@ -44,6 +44,8 @@ export function renderNode(topology: Topology, node: NodeSpec, dialect: Dialect 
   Object.assign(mysqld, dialect.parallelApplySettings(r.parallelWorkers));
   // In the file, not only set at run time: a restarted replica comes back read-only.
   Object.assign(mysqld, dialect.readOnlySettings(String(mysqld.read_only).toUpperCase() === 'ON'));
+  // The server's own certificate, signed by the topology's CA: replicas check it (replication.tls).
+  if (r.tls !== 'off') Object.assign(mysqld, { ssl_ca: TLS_FILES.ca, ssl_cert: TLS_FILES.cert, ssl_key: TLS_FILES.key });
   // Root's password is set from the topology at every start: data directories start as seed copies.
   mysqld.init_file = ROOT_INIT_FILE;
   if (mysqld.binlog_expire_logs_seconds !== undefined) {

@@ -1,7 +1,7 @@
 import type { BinlogCoordinates, ReplicaStatus } from '../flavors/dialect';
 import { normaliseReplicaStatus, parseBinlogStatus } from '../flavors/dialect';
 import { NodeError } from '../errors';
-import type { Credentials, ReplicationMode } from '../topology/types';
+import type { Credentials, ReplicationSettings, ReplicationMode, ReplicationTls } from '../topology/types';
 import { SqlSession } from './session';
 
 /** Schemas every server has; anything else on a source is data a newcomer must receive. */
@@ -13,18 +13,27 @@ export interface SourceLink {
   user: string;
   password: string;
   mode: ReplicationMode;
+  tls: ReplicationTls;
 }
 
 /** How a replica reaches its source: the source's container name on the topology network. */
-export function sourceLink(sourceContainer: string, credentials: Credentials, mode: ReplicationMode): SourceLink {
-  return { host: sourceContainer, port: 3306, user: credentials.replicationUser, password: credentials.replicationPassword, mode };
+export function sourceLink(sourceContainer: string, credentials: Credentials, replication: Pick<ReplicationSettings, 'mode' | 'tls'>): SourceLink {
+  const { replicationUser: user, replicationPassword: password } = credentials;
+  return { host: sourceContainer, port: 3306, user, password, mode: replication.mode, tls: replication.tls };
 }
 
-/** Whether a node has the replication account, and whether it takes the topology's password. */
-export async function replicationAccount(s: SqlSession, user: string, password: string): Promise<'missing' | 'accepted' | 'refused'> {
-  const found = await s.first('SELECT 1 AS found FROM mysql.user WHERE User = ? AND Host = ?', [user, '%']);
+export type AccountState = 'missing' | 'accepted' | 'refused' | 'tls-differs';
+
+/**
+ * Whether a node has the replication account, whether it takes the topology's password, and
+ * whether it requires TLS exactly when the topology does (`requireTls`).
+ */
+export async function replicationAccount(s: SqlSession, user: string, password: string, requireTls: boolean): Promise<AccountState> {
+  const found = await s.first('SELECT ssl_type AS tls FROM mysql.user WHERE User = ? AND Host = ?', [user, '%']);
   if (!found) return 'missing';
-  return (await passwordWorks(s, user, password)) ? 'accepted' : 'refused';
+  const requires = String(found.tls ?? '') !== '';
+  if (!(await passwordWorks(s, user, password, requires))) return 'refused';
+  return requires === requireTls ? 'accepted' : 'tls-differs';
 }
 
 /**
@@ -32,14 +41,18 @@ export async function replicationAccount(s: SqlSession, user: string, password: 
  * binlogged) so that every node, not only the primary, can serve replicas: chains and
  * switchovers need it.
  */
-export async function setReplicationAccount(s: SqlSession, user: string, password: string): Promise<void> {
-  await s.asAdmin(() => s.runUnlogged(...s.dialect.createReplicationUser(user, password)));
+export async function setReplicationAccount(s: SqlSession, user: string, password: string, requireTls: boolean): Promise<void> {
+  await s.asAdmin(() => s.runUnlogged(...s.dialect.createReplicationUser(user, password, requireTls)));
 }
 
-/** Logs in as the account, the way a replica would; only "access denied" counts as a wrong password. */
-async function passwordWorks(s: SqlSession, user: string, password: string): Promise<boolean> {
+/**
+ * Logs in as the account, the way a replica would (over TLS when the account requires it, the
+ * certificate not checked: only the password is asked here); only "access denied" counts as a
+ * wrong password.
+ */
+async function passwordWorks(s: SqlSession, user: string, password: string, tls: boolean): Promise<boolean> {
   try {
-    await (await SqlSession.open({ ...s.endpoint, user, password }, 5000)).close();
+    await (await SqlSession.open({ ...s.endpoint, user, password, ...(tls ? { ssl: { rejectUnauthorized: false } } : {}) }, 5000)).close();
     return true;
   } catch (e) {
     if ((e as { errno?: number }).errno === 1045) return false;
@@ -68,10 +81,10 @@ export async function replicaStatus(s: SqlSession): Promise<ReplicaStatus | unde
   return normaliseReplicaStatus(await s.first(s.dialect.replicaStatus()));
 }
 
-/** Gives a replica the account it logs in to its source with; its source and position stay. */
+/** Gives a replica the account (and TLS) it logs in to its source with; its source and position stay. */
 export async function updateCredentials(s: SqlSession, link: SourceLink): Promise<void> {
   const d = s.dialect;
-  await s.run(d.stopReplica(), d.changeCredentials(link.user, link.password), d.startReplica());
+  await s.run(d.stopReplica(), d.changeCredentials(link.user, link.password, link.tls), d.startReplica());
 }
 
 /** Points a replica at its source and starts replication. */
@@ -87,6 +100,7 @@ export async function pointAt(s: SqlSession, link: SourceLink, coordinates?: Bin
       connectRetry: 2,
       mode: link.mode,
       coordinates,
+      tls: link.tls,
     }),
   );
   await s.run(d.startReplica());

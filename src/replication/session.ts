@@ -28,6 +28,7 @@ export class SqlSession {
       user: endpoint.user,
       password: endpoint.password,
       charset: endpoint.charset,
+      ...(endpoint.ssl ? { ssl: endpoint.ssl } : {}),
       connectTimeout: connectTimeoutMs,
       multipleStatements: false,
     });

@@ -6,7 +6,7 @@ import { environmentLookup, interpolate, Lookup } from './interpolate';
 import { Positions } from './positions';
 import { schemaProblems } from './schema';
 import { isObject, RawNode, RawTopology, semanticProblems } from './check';
-import { DEFAULT_FILE, NodeSpec, Topology } from './types';
+import { DEFAULT_FILE, NodeSpec, ReplicationTls, Topology } from './types';
 
 export { DEFAULT_FILE };
 
@@ -137,6 +137,7 @@ function resolve(raw: RawTopology, file: string, interpolated: Set<string>): Top
       ignoreDatabases: repl.ignore_databases as string[],
       skipErrors,
       parallelWorkers: repl.parallel_workers as number,
+      tls: repl.tls as ReplicationTls,
       charset: repl.charset as 'utf8mb4',
     },
     init: (raw.init as string[]).map((f) => path.resolve(path.dirname(file), f)),

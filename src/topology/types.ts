@@ -5,6 +5,7 @@ export const DEFAULT_FILE = 'replikit.yaml';
 export type Role = 'primary' | 'replica';
 export type ReplicationMode = 'position' | 'gtid';
 export type Profile = 'dev' | 'production';
+export type ReplicationTls = 'verify' | 'required' | 'off';
 export type BinlogFormat = 'ROW' | 'MIXED' | 'STATEMENT';
 export type SettingValue = string | number | boolean;
 
@@ -39,6 +40,8 @@ export interface ReplicationSettings {
   skipErrors: number[];
   /** Threads a replica applies changes with (0: one at a time). */
   parallelWorkers: number;
+  /** verify: TLS with the source's certificate checked against the topology's CA; required: TLS only; off: plain text. */
+  tls: ReplicationTls;
   charset: 'utf8mb4';
 }
 

@@ -1,6 +1,7 @@
 import { escapeId } from 'mysql2';
 import { readCoordinates, SYSTEM_SCHEMAS } from '../replication/link';
 import type { SqlSession } from '../replication/session';
+import { ChunkDifference, compareByChunks, primaryKey } from './chunks';
 
 export interface TableComparison {
   table: string;
@@ -10,13 +11,19 @@ export interface TableComparison {
   replicaChecksum: string | null;
   /** equal; different (source stable, replica caught up, still unequal); missing on the replica; or unsettled (kept changing under writes). */
   result: 'equal' | 'different' | 'missing' | 'unsettled';
+  /** Tables with a primary key are compared in chunks: how many rows and chunks, and the first differing chunk. */
+  rows?: number;
+  chunks?: number;
+  difference?: ChunkDifference;
 }
 
-/** Base tables of every replicated schema on a server, as `schema`.`table`. */
-export async function replicatedTables(s: SqlSession, ignoredSchemas: string[]): Promise<string[]> {
+/** Base tables of every replicated schema on a server; `id` is `schema`.`table`, quoted. */
+export async function replicatedTables(s: SqlSession, ignoredSchemas: string[]): Promise<{ schema: string; table: string; id: string }[]> {
   const skip = [...SYSTEM_SCHEMAS, ...ignoredSchemas].map((n) => n.toLowerCase());
   const rows = await s.rows("SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' ORDER BY 1, 2");
-  return rows.filter((r) => !skip.includes(String(r.s).toLowerCase())).map((r) => `${escapeId(String(r.s))}.${escapeId(String(r.t))}`);
+  return rows
+    .filter((r) => !skip.includes(String(r.s).toLowerCase()))
+    .map((r) => ({ schema: String(r.s), table: String(r.t), id: `${escapeId(String(r.s))}.${escapeId(String(r.t))}` }));
 }
 
 async function checksums(s: SqlSession, tables: string[]): Promise<Map<string, string | null>> {
@@ -29,13 +36,41 @@ async function checksums(s: SqlSession, tables: string[]): Promise<Map<string, s
 }
 
 /**
- * Compares every replicated table of a source with one of its replicas, without writing: the
- * replica is first waited up to the source's position read after the source's checksums. A
- * table that differs while the source's checksum did not move is a real difference; one that
- * keeps changing under writes is retried and reported unsettled if it never holds still.
+ * Compares every replicated table of a source with one of its replicas, without writing. Tables
+ * with a primary key go chunk by chunk (verify/chunks.ts): large tables show progress and a
+ * difference comes with its key range. Tables without one are compared whole with CHECKSUM
+ * TABLE: the replica is first waited up to the source's position read after the source's
+ * checksums; a table that differs while the source's checksum did not move is a real
+ * difference; one that keeps changing under writes is retried and reported unsettled.
  */
-export async function compareTables(source: SqlSession, replica: SqlSession, ignoredSchemas: string[], attempts = 5, waitSeconds = 30): Promise<TableComparison[]> {
-  let pending = await replicatedTables(source, ignoredSchemas);
+export async function compareTables(
+  source: SqlSession,
+  replica: SqlSession,
+  ignoredSchemas: string[],
+  progress?: (table: string, rowsDone: number, total: number) => void,
+): Promise<TableComparison[]> {
+  const done: TableComparison[] = [];
+  const whole: string[] = [];
+  for (const t of await replicatedTables(source, ignoredSchemas)) {
+    const key = await primaryKey(source, t.schema, t.table);
+    if (!key.length) {
+      whole.push(t.id);
+      continue;
+    }
+    const missing = !(await replica.first('SELECT 1 AS found FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [t.schema, t.table]));
+    const base = { table: t.id, source: source.node, replica: replica.node, sourceChecksum: null, replicaChecksum: null };
+    if (missing) {
+      done.push({ ...base, result: 'missing' });
+      continue;
+    }
+    const r = await compareByChunks(source, replica, t.schema, t.table, key, { progress: progress && ((n, total) => progress(t.id, n, total)) });
+    done.push({ ...base, result: r.result, rows: r.rows, chunks: r.chunks, ...(r.difference ? { difference: r.difference } : {}) });
+  }
+  return [...done, ...(await compareWhole(source, replica, whole))];
+}
+
+async function compareWhole(source: SqlSession, replica: SqlSession, tables: string[], attempts = 5, waitSeconds = 30): Promise<TableComparison[]> {
+  let pending = tables;
   const done: TableComparison[] = [];
   for (let attempt = 1; pending.length && attempt <= attempts; attempt++) {
     const before = await checksums(source, pending);

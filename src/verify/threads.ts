@@ -18,8 +18,8 @@ export async function waitForThreads(s: SqlSession, timeoutMs = 60_000, signal?:
     if (status.sqlRunning === 'No' && status.lastSqlError) {
       throw new NodeError(s.node, `replication SQL thread stopped: ${status.lastSqlError}`, likelyCause(status) ?? 'see replikit status; the replica diverged from its source');
     }
-    // A refused password does not heal by retrying; a network error may (the source restarting).
-    if (status.lastIoError && (status.ioRunning === 'No' || status.lastIoErrno === 1045)) {
+    // A refused password or certificate does not heal by retrying; a network error may (the source restarting).
+    if (status.lastIoError && (status.ioRunning === 'No' || [1045, 2026, 2061].includes(status.lastIoErrno))) {
       throw new NodeError(
         s.node,
         `replication IO thread cannot read from ${status.sourceHost}:${status.sourcePort}: ${status.lastIoError}`,

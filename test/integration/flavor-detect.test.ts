@@ -77,10 +77,10 @@ describe.each(IMAGES)('an image of %s whose mysql user is not uid 999', (image) 
     const t = simpleTopology(name, derived, { replica1: undefined });
     const result = await up(t, { progress: 'silent' });
     expect(result.nodes[1].heartbeatLagMs).toBeDefined();
-    const exec = await docker.exec(`${name}-replica1`, ['stat', '-c', '%a %u:%g', '/run/secrets/replikit-root-password', '/run/secrets/replikit-root-init.sql']);
+    const exec = await docker.exec(`${name}-replica1`, ['stat', '-c', '%a %u:%g', '/run/secrets/replikit-root-password', '/run/secrets/replikit-root-init.sql', '/run/secrets/replikit-client.cnf', '/run/secrets/replikit-key.pem']);
     const out: Buffer[] = [];
     exec.stdout.on('data', (c: Buffer) => out.push(c));
     expect(await exec.done).toBe(0);
-    expect(Buffer.concat(out).toString().trim().split('\n')).toEqual(['400 1001:1001', '400 1001:1001']);
+    expect(Buffer.concat(out).toString().trim().split('\n')).toEqual(['400 1001:1001', '400 1001:1001', '400 1001:1001', '400 1001:1001']);
   });
 });

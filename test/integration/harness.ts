@@ -218,3 +218,17 @@ export async function checksum(port: number, table: string): Promise<{ rows: num
   const [sum] = await sql(port, `CHECKSUM TABLE ${table}`);
   return { rows: Number(count.n), checksum: String(sum.Checksum) };
 }
+
+/** The files in a container's /run/secrets, with their mode, owner and group (read through the Engine API). */
+export async function secretFiles(container: string): Promise<Record<string, { mode: number; uid: number; gid: number }>> {
+  const { extract } = await import('tar-stream');
+  const stream = await docker.docker.getContainer(container).getArchive({ path: '/run/secrets' });
+  const x = extract();
+  stream.pipe(x);
+  const out: Record<string, { mode: number; uid: number; gid: number }> = {};
+  for await (const entry of x) {
+    if (entry.header.type === 'file') out[entry.header.name.replace(/^secrets\//, '')] = { mode: entry.header.mode! & 0o777, uid: entry.header.uid!, gid: entry.header.gid! };
+    entry.resume();
+  }
+  return out;
+}

@@ -76,3 +76,20 @@ describe('container plan', () => {
     expect(renderNode(t, replica).text).toContain('init_file = /run/secrets/replikit-root-init.sql');
   });
 });
+
+describe('secrets a container gets', () => {
+  const t = parse(VALID.replace('root_password: ${ROOT_PW}', `root_password: 'a"b\\c'`));
+  const node = t.nodes[0];
+  it('a client option file for the server\'s own clients, quoted in its own syntax, readable by the server only', () => {
+    const plan = containerPlan(t, node, renderNode(t, node));
+    expect(plan.files.find((f) => f.path === '/run/secrets/replikit-client.cnf')).toMatchObject({ content: '[client]\npassword="a\\"b\\\\c"\n', mode: 0o400, uid: 999 });
+  });
+  it('the TLS key only for the server, the certificates for anyone, and nothing of it in the create options', () => {
+    const plan = containerPlan(t, node, renderNode(t, node), undefined, { uid: 100, gid: 101 }, { ca: 'CA', cert: 'CERT', key: 'KEY' });
+    const byPath = Object.fromEntries(plan.files.map((f) => [f.path, f]));
+    expect(byPath['/run/secrets/replikit-key.pem']).toMatchObject({ content: 'KEY', mode: 0o400, uid: 100, gid: 101 });
+    expect(byPath['/run/secrets/replikit-cert.pem']).toMatchObject({ content: 'CERT', mode: 0o444 });
+    expect(byPath['/run/secrets/replikit-ca.pem']).toMatchObject({ content: 'CA', mode: 0o444 });
+    expect(JSON.stringify(plan.options)).not.toContain('KEY');
+  });
+});

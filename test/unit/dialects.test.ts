@@ -16,6 +16,7 @@ const position: ChangeSourceOptions = {
   connectRetry: 2,
   mode: 'position',
   coordinates: { file: 'primary-bin.000003', position: 1234 },
+  tls: 'verify',
 };
 const gtid: ChangeSourceOptions = { ...position, mode: 'gtid', coordinates: undefined };
 const pw = `'p\\'w\\"\\\\$x'`;
@@ -45,18 +46,18 @@ describe('dialect detection', () => {
 describe('MariaDB', () => {
   const m = d('10.11.6-MariaDB');
   it('creates the replication user with only the replication privileges', () => {
-    expect(m.createReplicationUser('repl', `p'w"\\$x`)).toEqual([
-      `CREATE USER IF NOT EXISTS 'repl'@'%' IDENTIFIED BY ${pw}`,
-      `ALTER USER 'repl'@'%' IDENTIFIED BY ${pw}`,
+    expect(m.createReplicationUser('repl', `p'w"\\$x`, true)).toEqual([
+      `CREATE USER IF NOT EXISTS 'repl'@'%' IDENTIFIED BY ${pw} REQUIRE SSL`,
+      `ALTER USER 'repl'@'%' IDENTIFIED BY ${pw} REQUIRE SSL`,
       "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'repl'@'%'",
     ]);
   });
   it('uses CHANGE MASTER TO with file and position, or MASTER_USE_GTID=slave_pos', () => {
     expect(m.changeSource(position)).toBe(
-      `CHANGE MASTER TO MASTER_HOST='shop-primary', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=${pw}, MASTER_CONNECT_RETRY=2, MASTER_LOG_FILE='primary-bin.000003', MASTER_LOG_POS=1234`,
+      `CHANGE MASTER TO MASTER_HOST='shop-primary', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=${pw}, MASTER_CONNECT_RETRY=2, MASTER_SSL=1, MASTER_SSL_CA='/run/secrets/replikit-ca.pem', MASTER_SSL_VERIFY_SERVER_CERT=1, MASTER_LOG_FILE='primary-bin.000003', MASTER_LOG_POS=1234`,
     );
     expect(m.changeSource(gtid)).toBe(
-      `CHANGE MASTER TO MASTER_HOST='shop-primary', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=${pw}, MASTER_CONNECT_RETRY=2, MASTER_USE_GTID=slave_pos`,
+      `CHANGE MASTER TO MASTER_HOST='shop-primary', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=${pw}, MASTER_CONNECT_RETRY=2, MASTER_SSL=1, MASTER_SSL_CA='/run/secrets/replikit-ca.pem', MASTER_SSL_VERIFY_SERVER_CERT=1, MASTER_USE_GTID=slave_pos`,
     );
   });
   it('keeps the SLAVE statements and has no super_read_only', () => {
@@ -83,7 +84,7 @@ describe('MySQL 5.7', () => {
   const m = d('5.7.44');
   it('uses the classic statements with MASTER_AUTO_POSITION for GTID and super_read_only', () => {
     expect(m.changeSource(position)).toBe(
-      `CHANGE MASTER TO MASTER_HOST='shop-primary', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=${pw}, MASTER_CONNECT_RETRY=2, MASTER_RETRY_COUNT=86400, MASTER_LOG_FILE='primary-bin.000003', MASTER_LOG_POS=1234`,
+      `CHANGE MASTER TO MASTER_HOST='shop-primary', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=${pw}, MASTER_CONNECT_RETRY=2, MASTER_SSL=1, MASTER_SSL_CA='/run/secrets/replikit-ca.pem', MASTER_SSL_VERIFY_SERVER_CERT=1, MASTER_RETRY_COUNT=86400, MASTER_LOG_FILE='primary-bin.000003', MASTER_LOG_POS=1234`,
     );
     expect(m.changeSource(gtid)).toMatch(/, MASTER_AUTO_POSITION=1$/);
     expect([m.binlogStatus(), m.startReplica(), m.replicaStatus()]).toEqual(['SHOW MASTER STATUS', 'START SLAVE', 'SHOW SLAVE STATUS']);
@@ -97,7 +98,7 @@ describe('MySQL 8.0', () => {
   it('before 8.0.22: CHANGE MASTER TO with GET_MASTER_PUBLIC_KEY for caching_sha2_password', () => {
     const m = d('8.0.21');
     expect(m.changeSource(position)).toBe(
-      `CHANGE MASTER TO MASTER_HOST='shop-primary', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=${pw}, MASTER_CONNECT_RETRY=2, MASTER_RETRY_COUNT=86400, MASTER_LOG_FILE='primary-bin.000003', MASTER_LOG_POS=1234, GET_MASTER_PUBLIC_KEY=1`,
+      `CHANGE MASTER TO MASTER_HOST='shop-primary', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=${pw}, MASTER_CONNECT_RETRY=2, MASTER_SSL=1, MASTER_SSL_CA='/run/secrets/replikit-ca.pem', MASTER_SSL_VERIFY_SERVER_CERT=1, MASTER_RETRY_COUNT=86400, MASTER_LOG_FILE='primary-bin.000003', MASTER_LOG_POS=1234, GET_MASTER_PUBLIC_KEY=1`,
     );
     expect([m.startReplica(), m.replicaStatus(), m.settingName('log_replica_updates')]).toEqual(['START SLAVE', 'SHOW SLAVE STATUS', 'log_slave_updates']);
     expect(m.binlogExpiry(604800)).toEqual({ binlog_expire_logs_seconds: 604800 });
@@ -115,10 +116,10 @@ describe('MySQL 8.0', () => {
   it('8.0.23+: CHANGE REPLICATION SOURCE TO with GET_SOURCE_PUBLIC_KEY', () => {
     const m = d('8.0.36');
     expect(m.changeSource(position)).toBe(
-      `CHANGE REPLICATION SOURCE TO SOURCE_HOST='shop-primary', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=${pw}, SOURCE_CONNECT_RETRY=2, SOURCE_RETRY_COUNT=86400, SOURCE_LOG_FILE='primary-bin.000003', SOURCE_LOG_POS=1234, GET_SOURCE_PUBLIC_KEY=1`,
+      `CHANGE REPLICATION SOURCE TO SOURCE_HOST='shop-primary', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=${pw}, SOURCE_CONNECT_RETRY=2, SOURCE_SSL=1, SOURCE_SSL_CA='/run/secrets/replikit-ca.pem', SOURCE_SSL_VERIFY_SERVER_CERT=1, SOURCE_RETRY_COUNT=86400, SOURCE_LOG_FILE='primary-bin.000003', SOURCE_LOG_POS=1234, GET_SOURCE_PUBLIC_KEY=1`,
     );
     expect(m.changeSource(gtid)).toBe(
-      `CHANGE REPLICATION SOURCE TO SOURCE_HOST='shop-primary', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=${pw}, SOURCE_CONNECT_RETRY=2, SOURCE_RETRY_COUNT=86400, SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1`,
+      `CHANGE REPLICATION SOURCE TO SOURCE_HOST='shop-primary', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=${pw}, SOURCE_CONNECT_RETRY=2, SOURCE_SSL=1, SOURCE_SSL_CA='/run/secrets/replikit-ca.pem', SOURCE_SSL_VERIFY_SERVER_CERT=1, SOURCE_RETRY_COUNT=86400, SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1`,
     );
     expect(m.binlogStatus()).toBe('SHOW MASTER STATUS');
     expect([m.settingName('log_replica_updates'), m.settingName('replica_skip_errors')]).toEqual(['log_replica_updates', 'replica_skip_errors']);
@@ -136,7 +137,7 @@ describe('MySQL 8.4 and later', () => {
     for (const sql of all) expect(sql).not.toMatch(/MASTER|SLAVE/);
   });
   it('leaves the authentication plugin to the server default (no mysql_native_password)', () => {
-    for (const sql of m.createReplicationUser('repl', 'x')) expect(sql).not.toMatch(/IDENTIFIED WITH|native/i);
+    for (const sql of m.createReplicationUser('repl', 'x', false)) expect(sql).not.toMatch(/IDENTIFIED WITH|native/i);
     expect(m.readOnly()).toEqual(['SET GLOBAL read_only=ON', 'SET GLOBAL super_read_only=ON']);
     expect(m.waitForCoordinates({ file: 'f', position: 1, gtid: 'uuid:1-5' }, 5).sql).toBe("SELECT WAIT_FOR_EXECUTED_GTID_SET('uuid:1-5', 5) AS result");
   });
@@ -159,9 +160,13 @@ describe('what every flavour needs beyond statements', () => {
   const my97 = dialectFor(parseServerVersion('9.7.4-2'));
   const my80 = dialectFor(parseServerVersion('8.0.36'));
   it('changes only the credentials of a replica, so its source and position stay', () => {
-    expect(maria.changeCredentials('repl', "n'w")).toBe("CHANGE MASTER TO MASTER_USER='repl', MASTER_PASSWORD='n\\'w'");
-    expect(my97.changeCredentials('repl', 'x')).toBe("CHANGE REPLICATION SOURCE TO SOURCE_USER='repl', SOURCE_PASSWORD='x'");
-    expect(d('5.7.44').changeCredentials('repl', 'x')).toBe("CHANGE MASTER TO MASTER_USER='repl', MASTER_PASSWORD='x'");
+    expect(maria.changeCredentials('repl', "n'w", 'off')).toBe("CHANGE MASTER TO MASTER_USER='repl', MASTER_PASSWORD='n\\'w', MASTER_SSL=0, MASTER_SSL_VERIFY_SERVER_CERT=0");
+    expect(my97.changeCredentials('repl', 'x', 'required')).toBe(
+      "CHANGE REPLICATION SOURCE TO SOURCE_USER='repl', SOURCE_PASSWORD='x', SOURCE_SSL=1, SOURCE_SSL_CA='/run/secrets/replikit-ca.pem', SOURCE_SSL_VERIFY_SERVER_CERT=0",
+    );
+    expect(d('5.7.44').changeCredentials('repl', 'x', 'verify')).toBe(
+      "CHANGE MASTER TO MASTER_USER='repl', MASTER_PASSWORD='x', MASTER_SSL=1, MASTER_SSL_CA='/run/secrets/replikit-ca.pem', MASTER_SSL_VERIFY_SERVER_CERT=1",
+    );
   });
   it('lifts super_read_only for root work where it exists, and nothing on MariaDB', () => {
     expect(maria.adminWritable()).toBeUndefined();

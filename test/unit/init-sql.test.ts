@@ -1,19 +1,11 @@
-import { splitStatements } from '../../src/replication/init-sql';
-import * as fs from 'node:fs';
+import { rootClientCommand } from '../../src/docker/root-client';
+import { dialectFor, parseServerVersion } from '../../src/flavors';
 
-describe('init SQL scripts', () => {
-  it('splits on ; outside strings and comments', () => {
-    expect(splitStatements("-- c; x\nSELECT 'a;b'; /* ; */ SELECT \"q\\\";\" ;# tail;\nSELECT `we;ird`")).toEqual([
-      "SELECT 'a;b'",
-      'SELECT "q\\";"',
-      'SELECT `we;ird`',
-    ]);
-  });
-  it('splits the shipped seed files into their statements', () => {
-    const schema = splitStatements(fs.readFileSync(`${__dirname}/../../configs/seed/schema.sql`, 'utf8'));
-    const fixtures = splitStatements(fs.readFileSync(`${__dirname}/../../configs/seed/fixtures.sql`, 'utf8'));
-    expect(schema).toHaveLength(2);
-    expect(fixtures).toHaveLength(1);
-    expect(fixtures[0]).toContain("'a ; inside a string does not end the statement'");
+describe('the server client run in a container', () => {
+  it('reads the password from the option file, never from argv or the environment', () => {
+    const cmd = rootClientCommand(dialectFor(parseServerVersion('10.11.6-MariaDB')), ['mariadb', '--batch']);
+    expect(cmd.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(cmd[2]).toContain('--defaults-extra-file=/run/secrets/replikit-client.cnf');
+    expect(cmd.join(' ')).not.toMatch(/MYSQL_PWD|password/i);
   });
 });

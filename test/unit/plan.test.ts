@@ -27,6 +27,8 @@ function replicating(source: string, extra: Partial<ReplicaStatus & { gtid: bool
     execSourceLogPos: 900,
     relaySourceLogFile: `${source}-bin.000001`,
     usingGtid: 'No',
+    sslAllowed: 'Yes',
+    sslVerify: 'Yes',
     gtid: false,
     ...extra,
   };

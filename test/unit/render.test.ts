@@ -130,3 +130,16 @@ describe('parallel apply', () => {
     expect(settings('5.7.44', 0)).toEqual({ slave_parallel_workers: '0' });
   });
 });
+
+describe('TLS settings', () => {
+  it('every server gets the topology CA, its certificate and key unless replication.tls is off', () => {
+    const t = parse(VALID);
+    expect(mysqld(renderNode(t, t.nodes[0]).text)).toMatchObject({
+      ssl_ca: '/run/secrets/replikit-ca.pem',
+      ssl_cert: '/run/secrets/replikit-cert.pem',
+      ssl_key: '/run/secrets/replikit-key.pem',
+    });
+    const off = parse(VALID.replace('replication:\n', 'replication:\n  tls: off\n'));
+    expect(Object.keys(mysqld(renderNode(off, off.nodes[0]).text)).filter((k) => k.startsWith('ssl'))).toEqual([]);
+  });
+});

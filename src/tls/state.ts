@@ -1,0 +1,12 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/**
+ * Where a topology's CA is kept between runs, on the machine that runs replikit (like a Docker
+ * context's certificates): $XDG_STATE_HOME/replikit/TOPOLOGY, else ~/.local/state/replikit/TOPOLOGY.
+ * The key is 0600; `down --volumes` removes the folder.
+ */
+export function tlsStateDir(topology: string): string {
+  const base = process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
+  return path.join(base, 'replikit', topology);
+}
