@@ -19,6 +19,8 @@ export interface NodeStatus {
   io?: string;
   sql?: string;
   secondsBehind?: number | null;
+  /** Its delay on purpose (delay:), seconds: secondsBehind includes it. */
+  delaySeconds?: number;
   lastError?: string;
   /** What the last error most likely means, and what to do. */
   cause?: string;
@@ -60,6 +62,7 @@ export async function status(topology: TopologySource, docker = new DockerEngine
             io: r.ioRunning,
             sql: r.sqlRunning,
             secondsBehind: r.secondsBehind,
+            ...(r.sqlDelay ? { delaySeconds: r.sqlDelay } : {}),
             lastError: r.lastIoError || r.lastSqlError || '',
             ...(likelyCause(r) ? { cause: likelyCause(r) } : {}),
           };
@@ -88,7 +91,7 @@ export function formatStatus(r: StatusReport): string {
     n.source ?? '-',
     n.io ?? '-',
     n.sql ?? '-',
-    n.secondsBehind === undefined || n.secondsBehind === null ? '-' : `${n.secondsBehind}s`,
+    `${n.secondsBehind === undefined || n.secondsBehind === null ? '-' : `${n.secondsBehind}s`}${n.delaySeconds ? ` (delay ${n.delaySeconds}s)` : ''}`,
     n.lastError || '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));

@@ -38,6 +38,8 @@ export interface NodeReport {
   version: string;
   /** ms the heartbeat took to arrive; absent for the primary or when no heartbeat was written. */
   heartbeatLagMs?: number;
+  /** The replica's delay on purpose (`delay:`), seconds; absent when it has none. */
+  delaySeconds?: number;
 }
 
 /** One run of `up`: what it observed, planned and did. */
@@ -178,6 +180,7 @@ export const UP_STEPS: Step[] = [
           .map((level, i) => operations(`Depth ${i + 1}: ${level.map((n) => n.name).join(', ')}`, onNodes(REPLICA_KINDS, level.map((n) => n.name)))),
       ),
   },
+  operations('Delay replicas on purpose', ['set-delay']),
   operations('Run init SQL on the primary', ['run-init']),
   operations('Make replicas read-only and the primary writable', ['set-read-only']),
   {
@@ -275,7 +278,8 @@ async function verifyHeartbeat(c: UpCtx, task: Task) {
       .map((n) => ({
         title: n.name,
         task: async (_: UpCtx, sub: Task) => {
-          const lag = await waitForHeartbeat(c.sessions.get(n.name)!, hb, 60_000, c.signal);
+          // A replica delayed on purpose receives the heartbeat that much later.
+          const lag = await waitForHeartbeat(c.sessions.get(n.name)!, hb, 60_000 + n.delaySeconds * 1000, c.signal);
           c.lag.set(n.name, lag);
           sub.title = `${n.name}: heartbeat arrived after ${lag} ms`;
         },
@@ -302,6 +306,7 @@ export async function report(c: UpCtx) {
       uri: connectionUri(connection),
       version: s.version,
       ...(c.lag.has(n.name) ? { heartbeatLagMs: c.lag.get(n.name) } : {}),
+      ...(n.delaySeconds ? { delaySeconds: n.delaySeconds } : {}),
     };
   });
   return { topology: c.t.name, changed: c.changes.length > 0, changes: c.changes, nodes, warnings: c.warnings };

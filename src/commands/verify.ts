@@ -62,10 +62,11 @@ export async function verify(topology: TopologySource, options: VerifyOptions = 
       if (r.ioRunning !== 'Yes' || r.sqlRunning !== 'Yes') {
         const error = r.lastIoError || r.lastSqlError;
         problems.push(`${n.name}: replication threads IO=${r.ioRunning} SQL=${r.sqlRunning}${error ? `: ${error}` : ''}${cause ? ` (likely cause: ${cause})` : ''}`);
-      } else if (r.secondsBehind !== null && r.secondsBehind > maxLag) {
-        problems.push(`${n.name}: ${r.secondsBehind} s behind ${n.source}, more than the ${maxLag} s allowed`);
+      } else if (r.secondsBehind !== null && r.secondsBehind - r.sqlDelay > maxLag) {
+        // A delay on purpose is not lag: only what comes on top of it counts.
+        problems.push(`${n.name}: ${r.secondsBehind} s behind ${n.source}${r.sqlDelay ? ` (${r.sqlDelay} s of it on purpose)` : ''}, more than the ${maxLag} s allowed`);
       }
-      const tables = r.sqlRunning === 'Yes' ? await compareTables(source, replica, t.replication.ignoreDatabases, options.progress && ((table, done, total) => options.progress!(`${n.name}: ${table} ${done}/${total} rows`))) : [];
+      const tables = r.sqlRunning === 'Yes' ? await compareTables(source, replica, t.replication.ignoreDatabases, 30 + r.sqlDelay, options.progress && ((table, done, total) => options.progress!(`${n.name}: ${table} ${done}/${total} rows`))) : [];
       for (const c of tables) {
         if (c.result === 'equal') continue;
         const d = c.difference;

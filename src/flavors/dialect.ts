@@ -81,6 +81,8 @@ export interface ReplicaStatus {
   /** Whether the link uses TLS, and whether it checks the source's certificate. */
   sslAllowed: string;
   sslVerify: string;
+  /** The delay on purpose (MASTER_DELAY / SOURCE_DELAY), seconds. */
+  sqlDelay: number;
 }
 
 export type Row = Record<string, unknown>;
@@ -121,6 +123,8 @@ export interface Dialect {
   createReplicationUser(user: string, password: string, requireTls: boolean): string[];
   binlogStatus(): string;
   changeSource(o: ChangeSourceOptions): string;
+  /** How long a stopped replica waits before applying what its source wrote (MASTER_DELAY / SOURCE_DELAY). */
+  changeDelay(seconds: number): string;
   /** Changes only how a replica logs in (account and TLS): its position and source stay. */
   changeCredentials(user: string, password: string, tls: ReplicationTls): string;
   startReplica(): string;
@@ -324,6 +328,7 @@ export function normaliseReplicaStatus(row: Row | undefined): ReplicaStatus | un
     usingGtid: String(pick('Using_Gtid', 'Auto_Position') ?? ''),
     sslAllowed: String(pick('Source_SSL_Allowed', 'Master_SSL_Allowed') ?? ''),
     sslVerify: String(pick('Source_SSL_Verify_Server_Cert', 'Master_SSL_Verify_Server_Cert') ?? ''),
+    sqlDelay: Number(row.SQL_Delay ?? 0),
   };
 }
 

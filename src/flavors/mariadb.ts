@@ -81,6 +81,10 @@ export class MariaDbDialect implements Dialect {
     return `CHANGE MASTER TO ${parts.join(', ')}`;
   }
 
+  changeDelay(seconds: number): string {
+    return `CHANGE MASTER TO MASTER_DELAY=${seconds}`;
+  }
+
   changeCredentials(user: string, password: string, tls: ReplicationTls): string {
     return credentialsChange('CHANGE MASTER TO', user, password, tls);
   }

@@ -84,6 +84,10 @@ export class MySql57Dialect implements Dialect {
     return credentialsChange('CHANGE MASTER TO', user, password, tls);
   }
 
+  changeDelay(seconds: number): string {
+    return `${this.changeStatement()} ${this.changePrefix()}_DELAY=${seconds}`;
+  }
+
   /**
    * A replica gives up reconnecting after the retry count (10 on 8.4 and 9.x): a source away
    * longer than count × delay left it stopped for good. 86400 × 2 s is two days.

@@ -110,6 +110,11 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
     await s.run(s.dialect.stopReplica(), s.dialect.startReplica());
     await waitForThreads(s, 60_000, c.signal);
   },
+  'set-delay': async (c, op) => {
+    const s = session(c, op.node);
+    await s.run(s.dialect.stopReplica(), s.dialect.changeDelay(op.seconds), s.dialect.startReplica());
+    await waitForThreads(s, 60_000, c.signal);
+  },
   'run-init': (c, op, progress) => runInit(c.docker, containerName(c.t, op.node), session(c, op.node), c.t.init, (file) => progress(`running ${file}`)),
   'set-read-only': async (c, op) => {
     const s = session(c, op.node);

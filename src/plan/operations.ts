@@ -31,6 +31,7 @@ export type ServerOperation =
   | { kind: 'change-source'; node: string; from: string; to: string; cause: string }
   | { kind: 'update-credentials'; node: string; source: string; cause: string }
   | { kind: 'start-replica'; node: string; cause: string }
+  | { kind: 'set-delay'; node: string; seconds: number; cause: string }
   | { kind: 'run-init'; node: string; cause: string }
   | { kind: 'set-read-only'; node: string; readOnly: boolean; cause: string };
 
@@ -56,6 +57,7 @@ export const DISRUPTION: Record<OperationKind, string> = {
   'change-source': 'the moving replica and its new source pause applying until both stand at one point',
   'update-credentials': 'the replica pauses replication for a moment',
   'start-replica': 'none',
+  'set-delay': 'the replica pauses for a moment; from then on it applies changes that much later',
   'run-init': 'none',
   'set-read-only': 'writes on that node are refused (replica) or accepted (primary) from now on',
 };

@@ -180,6 +180,13 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
     }
   }
 
+  // After the source is settled, in a step of its own: a delay applies to whatever link the replica has.
+  for (const { spec } of known) {
+    if (spec.role !== 'replica') continue;
+    const now = server(spec.name)!.replica?.sqlDelay ?? 0;
+    if (now !== spec.delaySeconds) ops.push({ kind: 'set-delay', node: spec.name, seconds: spec.delaySeconds, cause: `delay ${now} s → ${spec.delaySeconds} s` });
+  }
+
   const primary = known.find((d) => d.spec.role === 'primary');
   if (primary && !server(primary.spec.name)!.initDone) ops.push({ kind: 'run-init', node: primary.spec.name, cause: fresh.has(primary.spec.name) ? 'new node' : 'init SQL has not run on this primary' });
 

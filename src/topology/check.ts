@@ -22,6 +22,7 @@ export interface RawNode {
   port?: unknown;
   bind?: unknown;
   image?: unknown;
+  delay?: unknown;
   mysqld?: unknown;
 }
 
@@ -75,6 +76,9 @@ export function semanticProblems(raw: RawTopology, positions: Positions, file: s
     }
     if (typeof raw.name === 'string' && `${raw.name}-${name}`.length > MAX_HOSTNAME) {
       add(['nodes', name], `container name '${raw.name}-${name}' is longer than ${MAX_HOSTNAME} characters`, 'shorten the topology or node name', true);
+    }
+    if (n.role === 'primary' && n.delay !== undefined) {
+      add(['nodes', name, 'delay'], 'the primary applies nothing from a source, so it cannot be delayed', 'remove delay:, or put it on a replica');
     }
     if (n.role === 'primary' && n.source !== undefined) {
       add(['nodes', name, 'source'], 'the primary cannot have a source', 'remove source:, or make this node role: replica');

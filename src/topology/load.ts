@@ -104,6 +104,7 @@ function resolve(raw: RawTopology, file: string, interpolated: Set<string>): Top
     ...(n.port !== undefined ? { port: n.port as number } : {}),
     bind: n.bind as string,
     image: (n.image as string | undefined) ?? (raw.image as string),
+    delaySeconds: seconds(n.delay as string | number | undefined),
     mysqld: n.mysqld as NodeSpec['mysqld'],
   }));
 
@@ -144,6 +145,13 @@ function resolve(raw: RawTopology, file: string, interpolated: Set<string>): Top
     nodes: sourcesFirst(nodes),
     warnings,
   };
+}
+
+/** `5`, `5s`, `2m`, `1h` (the schema allows no other shape) as seconds. */
+function seconds(value: string | number | undefined): number {
+  if (value === undefined) return 0;
+  const m = /^(\d+)(s|m|h)?$/.exec(String(value))!;
+  return Number(m[1]) * { s: 1, m: 60, h: 3600 }[(m[2] ?? 's') as 's' | 'm' | 'h'];
 }
 
 function sourcesFirst(nodes: NodeSpec[]): NodeSpec[] {

@@ -24,6 +24,8 @@ export interface NodeSpec {
   port?: number;
   bind: string;
   image: string;
+  /** Seconds a replica waits before applying what its source wrote (replication delay on purpose); 0 for none. */
+  delaySeconds: number;
   mysqld: Record<string, SettingValue>;
 }
 

@@ -47,6 +47,8 @@ export async function compareTables(
   source: SqlSession,
   replica: SqlSession,
   ignoredSchemas: string[],
+  /** How long the replica may take to reach the source's position (a delayed replica: its delay more). */
+  waitSeconds = 30,
   progress?: (table: string, rowsDone: number, total: number) => void,
 ): Promise<TableComparison[]> {
   const done: TableComparison[] = [];
@@ -63,10 +65,10 @@ export async function compareTables(
       done.push({ ...base, result: 'missing' });
       continue;
     }
-    const r = await compareByChunks(source, replica, t.schema, t.table, key, { progress: progress && ((n, total) => progress(t.id, n, total)) });
+    const r = await compareByChunks(source, replica, t.schema, t.table, key, { waitSeconds, progress: progress && ((n, total) => progress(t.id, n, total)) });
     done.push({ ...base, result: r.result, rows: r.rows, chunks: r.chunks, ...(r.difference ? { difference: r.difference } : {}) });
   }
-  return [...done, ...(await compareWhole(source, replica, whole))];
+  return [...done, ...(await compareWhole(source, replica, whole, 5, waitSeconds))];
 }
 
 async function compareWhole(source: SqlSession, replica: SqlSession, tables: string[], attempts = 5, waitSeconds = 30): Promise<TableComparison[]> {

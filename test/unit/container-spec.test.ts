@@ -72,7 +72,7 @@ describe('container plan', () => {
     ]);
     expect(renderNode(m, m.nodes[0]).text).toContain('init_file = /run/secrets/replikit-root-init.sql');
     // MySQL nodes start from a seed copy too.
-    expect(plan.files.map((f) => f.path)).toEqual(['/etc/mysql/conf.d/replikit.cnf', '/run/secrets/replikit-root-password', '/run/secrets/replikit-root-init.sql']);
+    expect(plan.files.map((f) => f.path)).toEqual(['/etc/mysql/conf.d/replikit.cnf', '/run/secrets/replikit-root-password', '/run/secrets/replikit-root-init.sql', '/run/secrets/replikit-client.cnf']);
     expect(renderNode(t, replica).text).toContain('init_file = /run/secrets/replikit-root-init.sql');
   });
 });

@@ -29,6 +29,7 @@ function replicating(source: string, extra: Partial<ReplicaStatus & { gtid: bool
     usingGtid: 'No',
     sslAllowed: 'Yes',
     sslVerify: 'Yes',
+    sqlDelay: 0,
     gtid: false,
     ...extra,
   };

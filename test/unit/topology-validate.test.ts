@@ -10,7 +10,7 @@ describe('a valid topology', () => {
     const t = parse(VALID);
     expect(t.name).toBe('shop');
     expect(t.credentials).toEqual({ rootPassword: 'rootpw', replicationUser: 'repl', replicationPassword: 'replpw' });
-    expect(t.replication).toEqual({ mode: 'position', binlogFormat: 'ROW', ignoreDatabases: ['mysql'], skipErrors: [], parallelWorkers: 4, charset: 'utf8mb4' });
+    expect(t.replication).toEqual({ mode: 'position', binlogFormat: 'ROW', ignoreDatabases: ['mysql'], skipErrors: [], parallelWorkers: 4, tls: 'verify', charset: 'utf8mb4' });
     expect(t.nodes.map((n) => [n.name, n.role, n.source, n.serverId, n.port, n.bind, n.image])).toEqual([
       ['primary', 'primary', undefined, 101, 3307, '127.0.0.1', 'mysql:8.0'],
       ['replica1', 'replica', 'primary', 1, 3308, '127.0.0.1', 'mysql:8.0'],
@@ -34,7 +34,7 @@ nodes:
     expect([t.profile, t.credentials.replicationUser, t.replication, t.init, t.nodes[0].bind, t.nodes[0].mysqld]).toEqual([
       'dev',
       'repl',
-      { mode: 'position', binlogFormat: 'ROW', ignoreDatabases: [], skipErrors: [], parallelWorkers: 4, charset: 'utf8mb4' },
+      { mode: 'position', binlogFormat: 'ROW', ignoreDatabases: [], skipErrors: [], parallelWorkers: 4, tls: 'verify', charset: 'utf8mb4' },
       [],
       '127.0.0.1',
       {},
