@@ -166,7 +166,7 @@ export const UP_STEPS: Step[] = [
       ),
   },
   { title: 'Plan replication: ask every server', task: planServers },
-  operations('Apply changed settings at run time', ['set-settings']),
+  operations('Apply changed settings and certificates at run time', ['set-settings', 'renew-certificates']),
   operations('Replication account on every node', ['create-replication-user', 'set-replication-password']),
   operations('Turn GTIDs on', ['set-mode']),
   {

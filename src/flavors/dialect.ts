@@ -123,6 +123,8 @@ export interface Dialect {
   createReplicationUser(user: string, password: string, requireTls: boolean): string[];
   binlogStatus(): string;
   changeSource(o: ChangeSourceOptions): string;
+  /** Makes the server read its TLS certificate, key and CA files again, without a restart. */
+  reloadTls(): string;
   /** How long a stopped replica waits before applying what its source wrote (MASTER_DELAY / SOURCE_DELAY). */
   changeDelay(seconds: number): string;
   /** Changes only how a replica logs in (account and TLS): its position and source stay. */

@@ -81,6 +81,10 @@ export class MariaDbDialect implements Dialect {
     return `CHANGE MASTER TO ${parts.join(', ')}`;
   }
 
+  reloadTls(): string {
+    return 'FLUSH SSL';
+  }
+
   changeDelay(seconds: number): string {
     return `CHANGE MASTER TO MASTER_DELAY=${seconds}`;
   }

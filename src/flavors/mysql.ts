@@ -84,6 +84,12 @@ export class MySql57Dialect implements Dialect {
     return credentialsChange('CHANGE MASTER TO', user, password, tls);
   }
 
+  reloadTls(): string {
+    // 8.0.16 and later; 5.7 reads its TLS files only at start.
+    if (!atLeast(this.version, 8, 0, 16)) throw new Error(`MySQL ${this.version.text} reloads TLS files only at start: restart the node (docker restart)`);
+    return 'ALTER INSTANCE RELOAD TLS';
+  }
+
   changeDelay(seconds: number): string {
     return `${this.changeStatement()} ${this.changePrefix()}_DELAY=${seconds}`;
   }

@@ -71,6 +71,11 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
     }
     if (replicating) await waitForThreads(s, 60_000, c.signal);
   },
+  'renew-certificates': async (c, op) => {
+    await writeConfig(c, op.node);
+    const s = session(c, op.node);
+    await s.run(s.dialect.reloadTls());
+  },
   'create-replication-user': (c, op) => account(c, op.node),
   'set-replication-password': (c, op) => account(c, op.node),
   'set-mode': async (c) => {

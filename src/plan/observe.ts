@@ -1,7 +1,7 @@
 import type { DockerEngine } from '../docker/engine';
 import type { Topology } from '../topology/types';
 import { containerPlan } from '../docker/container-spec';
-import { networkName, volumeName } from '../docker/names';
+import { networkName, TLS_FILES, volumeName } from '../docker/names';
 import { MYCNF_PATH, renderNode } from '../render/mycnf';
 import { Dialect, dialectFor, guessImageVersion } from '../flavors';
 import type { ImageFacts } from '../flavors/detect-image';
@@ -48,10 +48,13 @@ export async function observe(docker: DockerEngine, t: Topology, images: string[
     observeServers(t, sessions),
   ]);
   const configs = new Map<string, string>();
+  const certificates = new Map<string, string>();
   await Promise.all(
     containers.map(async (c) => {
-      const text = c.state === 'created' ? undefined : await docker.readFile(c.name, MYCNF_PATH);
+      if (c.state === 'created') return;
+      const [text, ca] = await Promise.all([docker.readFile(c.name, MYCNF_PATH), docker.readFile(c.name, TLS_FILES.ca)]);
       if (text !== undefined) configs.set(c.name, text);
+      if (ca !== undefined) certificates.set(c.name, ca);
     }),
   );
   return {
@@ -60,6 +63,7 @@ export async function observe(docker: DockerEngine, t: Topology, images: string[
     containers,
     images: present.filter((i): i is string => i !== undefined),
     configs,
+    certificates,
     servers,
   };
 }

@@ -24,6 +24,7 @@ export type ContainerOperation =
 
 export type ServerOperation =
   | { kind: 'set-settings'; node: string; settings: SettingChange[]; cause: string }
+  | { kind: 'renew-certificates'; node: string; cause: string }
   | { kind: 'create-replication-user'; node: string; cause: string }
   | { kind: 'set-replication-password'; node: string; cause: string }
   | { kind: 'set-mode'; from: 'position'; to: 'gtid'; cause: string }
@@ -50,6 +51,7 @@ export const DISRUPTION: Record<OperationKind, string> = {
   'restart-container': 'the node alone restarts (a static setting changed); its replicas reconnect',
   'remove-orphan': 'the node is removed with its container; its data volume is kept',
   'set-settings': 'none for clients: SET GLOBAL; a replica pauses its applier for the change',
+  'renew-certificates': 'none: the server reloads its TLS files; connections made before keep theirs',
   'create-replication-user': 'none',
   'set-replication-password': 'none: connected replicas keep their session',
   'set-mode': 'none for clients: GTIDs are turned on step by step, each replica pauses briefly',

@@ -1,4 +1,5 @@
 import type { ContainerPlan } from '../docker/container-spec';
+import { TLS_FILES } from '../docker/names';
 import type { ObservedContainer } from '../docker/engine';
 import type { Dialect, ReplicaStatus } from '../flavors/dialect';
 import { variableName } from '../flavors/dialect';
@@ -30,6 +31,8 @@ export interface Observed {
   images: string[];
   /** my.cnf as each existing container holds it, by container name. */
   configs: Map<string, string>;
+  /** The TLS CA certificate each existing container holds, by container name. */
+  certificates: Map<string, string>;
   /** What each server answered, by node; a node that was not asked (not running) is absent. */
   servers: Map<string, ObservedServer>;
 }
@@ -103,6 +106,12 @@ function containerOperations({ spec, plan, volume, config, dialect }: DesiredNod
     if (!running || !changes.length) ops.push({ kind: 'write-config', node, name, cause: what });
     else if (staticOnes.length) ops.push({ kind: 'restart-container', node, name, cause: `${what} (${staticOnes.map((c) => c.name).join(', ')} cannot change at run time)` });
     else ops.push({ kind: 'set-settings', node, settings: changes, cause: what });
+  }
+  const ca = plan.files.find((f) => f.path === TLS_FILES.ca)?.content;
+  const held = observed.certificates.get(name);
+  if (ca !== undefined && held !== ca && !ops.some((o) => o.kind === 'write-config' || o.kind === 'restart-container')) {
+    const why = held === undefined ? 'it has no TLS certificate yet' : "its CA is not the topology's";
+    ops.push(running ? { kind: 'renew-certificates', node, cause: why } : { kind: 'write-config', node, name, cause: why });
   }
   if (!running) ops.push({ kind: 'start-container', node, name, cause: `container is ${current.state}` });
   return ops;

@@ -32,7 +32,10 @@ export async function replicationAccount(s: SqlSession, user: string, password: 
   const found = await s.first('SELECT ssl_type AS tls FROM mysql.user WHERE User = ? AND Host = ?', [user, '%']);
   if (!found) return 'missing';
   const requires = String(found.tls ?? '') !== '';
-  if (!(await passwordWorks(s, user, password, requires))) return 'refused';
+  const works = await passwordWorks(s, user, password, requires);
+  // An account that requires TLS on a server that has none: nobody can log in with it.
+  if (works === 'no-tls') return 'tls-differs';
+  if (!works) return 'refused';
   return requires === requireTls ? 'accepted' : 'tls-differs';
 }
 
@@ -50,12 +53,13 @@ export async function setReplicationAccount(s: SqlSession, user: string, passwor
  * certificate not checked: only the password is asked here); only "access denied" counts as a
  * wrong password.
  */
-async function passwordWorks(s: SqlSession, user: string, password: string, tls: boolean): Promise<boolean> {
+async function passwordWorks(s: SqlSession, user: string, password: string, tls: boolean): Promise<boolean | 'no-tls'> {
   try {
     await (await SqlSession.open({ ...s.endpoint, user, password, ...(tls ? { ssl: { rejectUnauthorized: false } } : {}) }, 5000)).close();
     return true;
   } catch (e) {
     if ((e as { errno?: number }).errno === 1045) return false;
+    if ((e as { code?: string }).code === 'HANDSHAKE_NO_SSL_SUPPORT') return 'no-tls';
     throw new NodeError(s.node, `cannot log in as ${user} to check its password`, undefined, e);
   }
 }

@@ -14,7 +14,7 @@ export function likelyCause(s: Pick<ReplicaStatus, 'lastIoErrno' | 'lastIoError'
     return `authentication: ${source} uses caching_sha2_password and the replica has neither TLS nor the source's public key; replikit up points the replica at its source again with GET_SOURCE_PUBLIC_KEY=1`;
   }
   if (s.lastIoErrno === 2026 || /SSL connection error|certificate|TLS/i.test(io)) {
-    return `TLS: the link to ${source} cannot be secured (${/verify|certificate/i.test(io) ? "the source's certificate is not signed by the CA the replica trusts, or does not name the host" : 'one side has no TLS or they share no protocol'}); replication.tls sets what is asked, replikit up gives every node the topology's certificates, and replication.tls: required skips the check`;
+    return `TLS: the link to ${source} cannot be secured: the source's certificate is not signed by the CA the replica trusts or does not name the host, or one side has no TLS; replikit up gives every node the topology's CA and certificates again, and replication.tls: required skips the check`;
   }
   if ([2002, 2003, 2005, 2013].includes(s.lastIoErrno) || /can't connect|unknown (server )?host|lost connection/i.test(io)) {
     return `network: ${source} cannot be reached from the replica; is the source container running (replikit status) and on the topology network? The replica retries by itself every 2 s`;

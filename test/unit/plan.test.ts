@@ -43,6 +43,7 @@ function convergedFor(d: Desired, servers: Record<string, ObservedServer>): Obse
     images: d.images,
     containers: d.nodes.map((n) => container(n.plan.name, n.spec.name, n.plan.configHash)),
     configs: new Map(d.nodes.map((n) => [n.plan.name, n.config])),
+    certificates: new Map(),
     servers: new Map(Object.entries(servers)),
   };
 }
@@ -55,7 +56,7 @@ const lines = (d: Desired, o: Observed) => reconcile(d, o).toString().split('\n'
 
 describe('reconcile: containers', () => {
   it('plans everything, with causes, for an empty engine; new servers get an account, a source and no read-only step', () => {
-    const plan = reconcile(desired, { network: false, volumes: [], images: [], containers: [], configs: new Map(), servers: new Map() });
+    const plan = reconcile(desired, { network: false, volumes: [], images: [], containers: [], configs: new Map(), certificates: new Map(), servers: new Map() });
     expect(plan.toString()).toBe(
       [
         'pull-image mysql:8.0: image not present',
@@ -228,6 +229,21 @@ describe('reconcile: replication', () => {
       'connect-replica replica1: replicates from nowhere',
       'run-init primary: init SQL has not run on this primary',
     ]);
+  });
+
+  it('a delay changed: set-delay; TLS changed: the account and the link follow; a foreign CA in a container: renewed', () => {
+    const delayed = desiredState(parse(VALID.replace('    port: 3308\n', '    port: 3308\n    delay: 5s\n')));
+    expect(lines(delayed, convergedFor(delayed, { primary: primaryServer, replica1: replicaServer() }))).toEqual(['set-delay replica1: delay 0 s → 5 s']);
+    const off = desiredState(parse(VALID.replace('replication:\n', 'replication:\n  tls: off\n')));
+    const now = convergedFor(off, { primary: { ...primaryServer, account: 'tls-differs' }, replica1: replicaServer() });
+    expect(lines(off, now)).toEqual([
+      'set-replication-password primary: the account\'s TLS requirement differs from replication.tls: off',
+      'update-credentials replica1: TLS verify → off',
+    ]);
+    const withCa = { ...desired, nodes: desired.nodes.map((n) => ({ ...n, plan: { ...n.plan, files: [...n.plan.files, { path: '/run/secrets/replikit-ca.pem', content: 'CA', mode: 0o444 }] } })) };
+    const held = convergedFor(withCa, { primary: primaryServer, replica1: replicaServer() });
+    held.certificates = new Map([['shop-primary', 'CA'], ['shop-replica1', 'OTHER CA']]);
+    expect(lines(withCa, held)).toEqual(["renew-certificates replica1: its CA is not the topology's"]);
   });
 
   it('documents the disruption of every kind of operation', () => {
