@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isScalar, isPair, LineCounter, parseDocument, visit, Scalar } from 'yaml';
+import { Alias, isScalar, isPair, LineCounter, parseDocument, visit, Scalar } from 'yaml';
 import { InputError, Problem, TopologyError } from '../errors';
 import { environmentLookup, interpolate, Lookup } from './interpolate';
 import { Positions } from './positions';
@@ -39,14 +39,14 @@ export function loadTopology(file: string = DEFAULT_FILE, options: LoadOptions =
 
 export function parseTopology(text: string, file: string, lookup: Lookup): Topology {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   const positions = new Positions(file, doc, lines);
   const problems: Problem[] = doc.errors.map((e) => positions.at(e.pos[0], e.message.split('\n')[0]));
   if (problems.length) throw new TopologyError(problems);
 
   const { problems: unset, interpolated } = interpolateScalars(doc, positions, lookup);
   problems.push(...unset);
-  const raw = doc.toJS() as RawTopology;
+  const raw = toObject(doc, positions);
   if (!isObject(raw)) throw new TopologyError([positions.at(0, 'a topology file must be a mapping with version, name and nodes')]);
 
   // A value left empty by an unset ${VAR} is reported once, as the unset variable.
@@ -57,6 +57,27 @@ export function parseTopology(text: string, file: string, lookup: Lookup): Topol
     throw new TopologyError(problems);
   }
   return resolve(raw, file, interpolated);
+}
+
+/**
+ * The document as plain data. An alias to an anchor defined later (or nowhere), or too many
+ * aliases (a "billion laughs" file), is a positioned problem, not an exception.
+ */
+function toObject(doc: ReturnType<typeof parseDocument>, positions: Positions): RawTopology {
+  try {
+    return doc.toJS({ maxAliasCount: 100 }) as RawTopology;
+  } catch (e) {
+    let at = 0;
+    visit(doc, {
+      Alias(_, node: Alias) {
+        if (!node.resolve(doc)) {
+          at = node.range?.[0] ?? 0;
+          return visit.BREAK;
+        }
+      },
+    });
+    throw new TopologyError([{ ...positions.at(at, (e as Error).message), hint: 'define the anchor (&name) before the alias (*name) that uses it' }]);
+  }
 }
 
 /** Replaces `${VAR}` in every string scalar; a variable without a value is a positioned problem. */
