@@ -70,7 +70,8 @@ export async function verify(topology: TopologySource, options: VerifyOptions = 
       for (const c of tables) {
         if (c.result === 'equal') continue;
         const d = c.difference;
-        if (d) problems.push(`${n.name}: table ${c.table} is ${c.result} where ${d.range} (${n.source} has ${d.sourceRows} rows there, ${n.name} ${d.replicaRows})`);
+        const more = (c.differences?.length ?? 1) - 1;
+        if (d) problems.push(`${n.name}: table ${c.table} is ${c.result} where ${d.range} (${n.source} has ${d.sourceRows} rows there, ${n.name} ${d.replicaRows})${more ? `, and in ${more} more chunk(s)` : ''}`);
         else problems.push(`${n.name}: table ${c.table} is ${c.result} (checksum ${c.replicaChecksum ?? 'none'}, ${n.source} has ${c.sourceChecksum ?? 'none'})`);
       }
       report.tables.push(...tables);

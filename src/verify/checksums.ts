@@ -15,6 +15,8 @@ export interface TableComparison {
   rows?: number;
   chunks?: number;
   difference?: ChunkDifference;
+  /** Every differing chunk (the first is `difference`). */
+  differences?: ChunkDifference[];
 }
 
 /** Base tables of every replicated schema on a server; `id` is `schema`.`table`, quoted. */
@@ -66,7 +68,7 @@ export async function compareTables(
       continue;
     }
     const r = await compareByChunks(source, replica, t.schema, t.table, key, { waitSeconds, progress: progress && ((n, total) => progress(t.id, n, total)) });
-    done.push({ ...base, result: r.result, rows: r.rows, chunks: r.chunks, ...(r.difference ? { difference: r.difference } : {}) });
+    done.push({ ...base, result: r.result, rows: r.rows, chunks: r.chunks, ...(r.difference ? { difference: r.difference, differences: r.differences } : {}) });
   }
   return [...done, ...(await compareWhole(source, replica, whole, 5, waitSeconds))];
 }

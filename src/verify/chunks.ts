@@ -16,7 +16,10 @@ export interface ChunkedResult {
   result: 'equal' | 'different' | 'unsettled';
   rows: number;
   chunks: number;
+  /** The first differing (or unsettled) chunk. */
   difference?: ChunkDifference;
+  /** Every differing chunk, in key order. */
+  differences: ChunkDifference[];
 }
 
 /** The table's primary key columns in key order; empty when it has none. */
@@ -46,9 +49,9 @@ function bound(key: string[], op: '>' | '<=', values: unknown[] | undefined): { 
  * Compares one table by primary-key chunks, the way pt-table-checksum does: each chunk's row
  * count and the XOR of every row's CRC32 (NULLs told apart from empty strings), on the source,
  * then on the replica once it has applied the source's position, then on the source again: a
- * chunk that differs while the source's did not move is a real difference. Stops at the first
- * differing chunk and reports its key range. Rows the replica has beyond the source's last key
- * fall into the last, open-ended chunk.
+ * chunk that differs while the source's did not move is a real difference. Every differing
+ * chunk is reported with its key range. Rows the replica has beyond the source's last key fall
+ * into the last, open-ended chunk.
  */
 export async function compareByChunks(
   source: SqlSession,
@@ -67,6 +70,8 @@ export async function compareByChunks(
   let lower: unknown[] | undefined;
   let rows = 0;
   let chunks = 0;
+  let different = false;
+  const differences: ChunkDifference[] = [];
   for (;;) {
     const from = bound(key, '>', lower);
     // The chunk's last key: size rows on from the lower bound; none left means the last chunk, open-ended.
@@ -96,9 +101,12 @@ export async function compareByChunks(
     if (verdict !== 'equal') {
       const shown = [...values];
       const range = clause ? clause.slice(' WHERE '.length).replace(/\?/g, () => JSON.stringify(shown.shift())) : 'the whole table';
-      return { result: verdict, rows, chunks, difference: { range, sourceRows: Number(theirs.split(':')[0]), replicaRows: Number(mine.split(':')[0]) } };
+      differences.push({ range, sourceRows: Number(theirs.split(':')[0]), replicaRows: Number(mine.split(':')[0]) });
+      if (verdict === 'different') different = true;
     }
-    if (!upper) return { result: 'equal', rows, chunks };
+    if (!upper) break;
     lower = upper;
   }
+  const result = different ? 'different' : differences.length ? 'unsettled' : 'equal';
+  return { result, rows, chunks, ...(differences.length ? { difference: differences[0] } : {}), differences };
 }

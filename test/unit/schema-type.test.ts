@@ -1,0 +1,30 @@
+import * as fs from 'node:fs';
+import { SCHEMA_PATH } from '../../src/topology/schema';
+import { parse, VALID } from './helpers';
+
+/**
+ * The JSON Schema is the one definition of the file's shape; the typed topology follows it. A
+ * key added to one and not the other fails here: every schema key of a node and of
+ * `replication` has its field in the loaded topology, and no field comes from nowhere.
+ */
+describe('the schema and the TypeScript types agree', () => {
+  const schema = JSON.parse(fs.readFileSync(SCHEMA_PATH, 'utf8'));
+  const camel = (k: string) => k.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
+  // Where the typed name says more than the file's (a unit, an id).
+  const renamed: Record<string, string> = { delay: 'delaySeconds' };
+  const t = parse(VALID);
+
+  it('replication settings', () => {
+    const fromSchema = Object.keys(schema.properties.replication.properties).map((k) => renamed[k] ?? camel(k)).sort();
+    expect(Object.keys(t.replication).sort()).toEqual(fromSchema);
+  });
+
+  it('node settings', () => {
+    const fromSchema = Object.keys(schema.definitions.node.properties).map((k) => renamed[k] ?? camel(k));
+    const replica = t.nodes.find((n) => n.role === 'replica')!;
+    // Every node has a name (the map key) besides.
+    const typed = Object.keys(replica).filter((k) => k !== 'name');
+    expect(typed.filter((k) => !fromSchema.includes(k))).toEqual([]);
+    expect(fromSchema.filter((k) => !typed.includes(k))).toEqual([]);
+  });
+});
