@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import { isIP } from 'node:net';
 import type { Problem } from '../errors';
 import type { RawNode, RawTopology } from './check';
@@ -75,6 +76,8 @@ export function hazardProblems(raw: RawTopology, nodes: [string, RawNode][], pos
   for (const [name, n] of nodes) {
     if (typeof n.bind === 'string' && isIP(n.bind) === 0) {
       add(['nodes', name, 'bind'], `'${n.bind}' is not an IP address`, 'use an address of this host, e.g. 127.0.0.1 (the default) or 0.0.0.0 for every interface');
+    } else if (typeof n.bind === 'string' && !hostHas(n.bind)) {
+      add(['nodes', name, 'bind'], `${n.bind} is not an address of this host, so Docker cannot publish the port on it`, `use one of ${localAddresses().slice(0, 4).join(', ')}, or 0.0.0.0 for every interface`);
     }
     if (n.mysqld && typeof n.mysqld === 'object' && !Array.isArray(n.mysqld)) {
       for (const key of Object.keys(n.mysqld)) {
@@ -91,4 +94,20 @@ export function hazardProblems(raw: RawTopology, nodes: [string, RawNode][], pos
 /** A `loose-` prefix names the same option. */
 function canonical(key: string): string {
   return canonicalOption(key).replace(/^loose_/, '');
+}
+
+/** Addresses of this host's interfaces. */
+function localAddresses(): string[] {
+  return Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
+}
+
+/**
+ * Whether the engine can publish on `address` here: every interface address, the wildcards,
+ * and all of 127.0.0.0/8 (Linux answers on the whole loopback block). With a remote engine
+ * (DOCKER_HOST) the addresses are that host's, which this one cannot know: any is accepted.
+ */
+function hostHas(address: string): boolean {
+  if (process.env.DOCKER_HOST && !/^unix:/.test(process.env.DOCKER_HOST)) return true;
+  if (address === '0.0.0.0' || address === '::' || address.startsWith('127.')) return true;
+  return localAddresses().includes(address);
 }

@@ -185,6 +185,13 @@ describe('inputs that would break up or do harm', () => {
     }
   });
 
+  it('refuses a bind address this host does not have, and takes any loopback address', () => {
+    const problems = problemsOf(VALID.replace('port: 3308', 'port: 3308\n    bind: 192.0.2.1'));
+    expect(problems.map((p) => [p.path, p.message])).toEqual([['nodes.replica1.bind', '192.0.2.1 is not an address of this host, so Docker cannot publish the port on it']]);
+    expect(problems[0].hint).toMatch(/^use one of .*127\.0\.0\.1/);
+    expect(parse(VALID.replace('port: 3308', 'port: 3308\n    bind: 127.0.0.2')).nodes[1].bind).toBe('127.0.0.2');
+  });
+
   it('refuses the same port on 0.0.0.0 and on 127.0.0.1', () => {
     const problems = problemsOf(VALID.replace('port: 3307', 'port: 3307\n    bind: 0.0.0.0').replace('port: 3308', 'port: 3307'));
     expect(problems.map((p) => [p.path, p.message])).toEqual([
