@@ -4,6 +4,7 @@ import { ReplikitError } from '../errors';
 import { ArchiveFile, firstFileOf, tarOf } from './archive';
 import type { ContainerPlan } from './container-spec';
 import { LABEL } from './names';
+import { engineTarget, EngineTarget } from './context';
 
 /** A throw-away container: see DockerEngine.runOnce. */
 export interface OneOff {
@@ -36,15 +37,15 @@ export interface ObservedContainer {
  */
 export class DockerEngine {
   readonly docker: Docker;
-  constructor(docker?: Docker) {
-    this.docker = docker ?? new Docker();
+  private readonly target: EngineTarget;
+  constructor(docker?: Docker, target: EngineTarget = engineTarget()) {
+    this.target = target;
+    this.docker = docker ?? new Docker(target.options);
   }
 
   /** The host where published ports are reachable: the engine's host for tcp:// and ssh://. */
   publishedHost(): string {
-    const host = process.env.DOCKER_HOST ?? '';
-    const m = /^(?:tcp|ssh|https?):\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+)/.exec(host);
-    return m ? m[1].replace(/^\[|\]$/g, '') : '127.0.0.1';
+    return this.target.host;
   }
 
   async ping(): Promise<void> {
@@ -52,7 +53,7 @@ export class DockerEngine {
       await this.docker.ping();
     } catch (e) {
       throw new ReplikitError(
-        `no Docker engine answers at ${process.env.DOCKER_HOST ?? '/var/run/docker.sock'}`,
+        `no Docker engine answers at ${this.target.describe}`,
         'start dockerd (scripts/test-env.sh installs and starts one), or set DOCKER_HOST',
         { cause: e },
       );

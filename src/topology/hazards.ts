@@ -1,4 +1,5 @@
 import * as os from 'node:os';
+import { engineTarget } from '../docker/context';
 import { isIP } from 'node:net';
 import type { Problem } from '../errors';
 import type { RawNode, RawTopology } from './check';
@@ -104,10 +105,18 @@ function localAddresses(): string[] {
 /**
  * Whether the engine can publish on `address` here: every interface address, the wildcards,
  * and all of 127.0.0.0/8 (Linux answers on the whole loopback block). With a remote engine
- * (DOCKER_HOST) the addresses are that host's, which this one cannot know: any is accepted.
+ * (DOCKER_HOST or a context) the addresses are that host's, which this one cannot know: any is accepted.
  */
 function hostHas(address: string): boolean {
-  if (process.env.DOCKER_HOST && !/^unix:/.test(process.env.DOCKER_HOST)) return true;
+  if (engineHost() !== '127.0.0.1') return true;
   if (address === '0.0.0.0' || address === '::' || address.startsWith('127.')) return true;
   return localAddresses().includes(address);
+}
+
+function engineHost(): string {
+  try {
+    return engineTarget().host;
+  } catch {
+    return '127.0.0.1'; // a context that does not exist is reported when the engine is used
+  }
 }
