@@ -1,6 +1,6 @@
 import { createConnection } from 'mysql2/promise';
 import { status, up, verify } from '../../src';
-import { cleanup, IMAGE, requireEngine, topology, uniqueName } from './harness';
+import { cleanup, IMAGE, requireEngine, simpleTopology, uniqueName } from './harness';
 
 beforeAll(requireEngine);
 
@@ -9,19 +9,7 @@ describe('a node published on another address of this host', () => {
   afterAll(() => cleanup(name));
 
   it('is reached through its bind address by up, status and verify, and its certificate names that address', async () => {
-    const t = topology(`version: 1
-name: ${name}
-image: ${IMAGE}
-credentials:
-  root_password: \${MYSQL_ROOT_PASSWORD}
-  replication_password: \${MYSQL_REPLICATION_PASSWORD}
-nodes:
-  primary:
-    role: primary
-  replica1:
-    role: replica
-    bind: 127.0.0.2
-`);
+    const t = simpleTopology(name, IMAGE, { replica1: undefined }, '', { replica1: '    bind: 127.0.0.2\n' });
     const r = await up(t, { progress: 'silent' });
     const replica = r.nodes.find((n) => n.name === 'replica1')!;
     expect(replica.host).toBe('127.0.0.2');

@@ -52,10 +52,13 @@ export function topology(yaml: string, extraFiles: Record<string, string> = {}):
   return loadTopology(file, { env: ENV });
 }
 
-/** A port-less topology (Docker picks ports) of one primary and the given replicas. */
-export function simpleTopology(name: string, image: string, replicas: Record<string, string | undefined>, extra = ''): Topology {
+/**
+ * A port-less topology (Docker picks ports) of one primary and the given replicas (name →
+ * source). `extra`: top-level YAML; `nodeLines`: YAML lines added under a node (4 spaces in).
+ */
+export function simpleTopology(name: string, image: string, replicas: Record<string, string | undefined>, extra = '', nodeLines: Record<string, string> = {}): Topology {
   const nodes = Object.entries(replicas)
-    .map(([n, source]) => `  ${n}:\n    role: replica\n${source ? `    source: ${source}\n` : ''}`)
+    .map(([n, source]) => `  ${n}:\n    role: replica\n${source ? `    source: ${source}\n` : ''}${nodeLines[n] ?? ''}`)
     .join('');
   return topology(`version: 1
 name: ${name}

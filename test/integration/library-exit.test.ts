@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { cleanup, ENV, IMAGE, leftovers, requireEngine, topology, uniqueName } from './harness';
+import { cleanup, ENV, IMAGE, leftovers, requireEngine, simpleTopology, uniqueName } from './harness';
 
 beforeAll(requireEngine);
 
@@ -9,20 +9,7 @@ describe('a failed up in a library process', () => {
   afterAll(() => cleanup(name));
 
   it('stops, cleans up what it made, and lets the process exit on its own (no process.exit)', () => {
-    const t = topology(`version: 1
-name: ${name}
-image: ${IMAGE}
-credentials:
-  root_password: \${MYSQL_ROOT_PASSWORD}
-  replication_password: \${MYSQL_REPLICATION_PASSWORD}
-nodes:
-  primary:
-    role: primary
-  replica1:
-    role: replica
-    mysqld:
-      no_such_setting: 1
-`);
+    const t = simpleTopology(name, IMAGE, { replica1: undefined }, '', { replica1: '    mysqld:\n      no_such_setting: 1\n' });
     const script = `
       const lib = require(${JSON.stringify(path.join(__dirname, '..', '..', 'dist'))});
       lib.up(lib.loadTopology(${JSON.stringify(t.file)}, { env: ${JSON.stringify(ENV)} })).then(

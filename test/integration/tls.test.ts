@@ -1,6 +1,6 @@
 import { createConnection } from 'mysql2/promise';
 import { plan, up, verify, status } from '../../src';
-import { cleanup, dialectOf, docker, secretFiles, hostPort, IMAGES, REPL_PASSWORD, replicaStatusOf, requireEngine, simpleTopology, sql, topology, uniqueName, pause } from './harness';
+import { cleanup, dialectOf, docker, secretFiles, hostPort, IMAGES, REPL_PASSWORD, replicaStatusOf, requireEngine, simpleTopology, sql, uniqueName, pause } from './harness';
 
 beforeAll(requireEngine);
 
@@ -78,19 +78,7 @@ describe('an upgrade rehearsal: a MariaDB 10.11 primary and an 11.8 replica', ()
   const images = ['replikit/mariadb:10.11', 'replikit/mariadb:11.8'];
 
   it('replicates over TLS (11.x replicas demand it)', async () => {
-    const t = topology(`version: 1
-name: ${name}
-image: ${images[0]}
-credentials:
-  root_password: \${MYSQL_ROOT_PASSWORD}
-  replication_password: \${MYSQL_REPLICATION_PASSWORD}
-nodes:
-  primary:
-    role: primary
-  replica1:
-    role: replica
-    image: ${images[1]}
-`);
+    const t = simpleTopology(name, images[0], { replica1: undefined }, '', { replica1: `    image: ${images[1]}\n` });
     const r = await up(t, { progress: 'silent' });
     expect(r.nodes.map((n) => n.version.replace(/-.*/, '').split('.').slice(0, 2).join('.'))).toEqual(['10.11', '11.8']);
     expect((await verify(t)).ok).toBe(true);
