@@ -1,5 +1,6 @@
 import { interpolate, parseDotenv, environmentLookup } from '../../src/topology/interpolate';
 import { ENV, parse, problemsOf, VALID } from './helpers';
+import { readTopologyName } from '../../src/topology/name';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -33,5 +34,14 @@ describe('${VAR} values take the type the schema asks for', () => {
   });
   it('a value that is not one is a positioned error', () => {
     expect(problemsOf(text, { ...ENV, PORT: 'abc' }).map((p) => `${p.line}:${p.column} ${p.path}: ${p.message}`)).toEqual(['18:11 nodes.primary.port: must be integer']);
+  });
+});
+
+describe('the topology name alone (down, ps, logs)', () => {
+  it('is interpolated as validate and up interpolate it, from the environment or .env beside the file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rk-name-'));
+    fs.writeFileSync(path.join(dir, 'replikit.yaml'), 'version: 1\nname: ${PROJECT}-db\n');
+    fs.writeFileSync(path.join(dir, '.env'), 'PROJECT=shop\n');
+    expect(readTopologyName(path.join(dir, 'replikit.yaml'))).toBe('shop-db');
   });
 });
