@@ -123,6 +123,9 @@ export interface Dialect {
   createReplicationUser(user: string, password: string, requireTls: boolean): string[];
   binlogStatus(): string;
   changeSource(o: ChangeSourceOptions): string;
+  /** Blocks DDL on this server from this session, until unblockDdl (MariaDB lets writes go on; MySQL holds them too). */
+  blockDdl(): string[];
+  unblockDdl(): string[];
   /** Makes the server read its TLS certificate, key and CA files again, without a restart. */
   reloadTls(): string;
   /** How long a stopped replica waits before applying what its source wrote (MASTER_DELAY / SOURCE_DELAY). */

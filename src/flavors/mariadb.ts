@@ -81,6 +81,13 @@ export class MariaDbDialect implements Dialect {
     return `CHANGE MASTER TO ${parts.join(', ')}`;
   }
 
+  blockDdl(): string[] {
+    return ['BACKUP STAGE START', 'BACKUP STAGE BLOCK_DDL'];
+  }
+  unblockDdl(): string[] {
+    return ['BACKUP STAGE END'];
+  }
+
   reloadTls(): string {
     return 'FLUSH SSL';
   }
@@ -117,7 +124,7 @@ export class MariaDbDialect implements Dialect {
   dumpCommand(schemas: string[]): string[] {
     return [
       'mariadb-dump', '--single-transaction', '--master-data=2', '--gtid', '--routines', '--events', '--triggers',
-      '--hex-blob', '--default-character-set=utf8mb4', '--databases', ...schemas,
+      '--hex-blob', '--default-character-set=utf8mb4', '--databases', '--', ...schemas,
     ];
   }
   clientCommand(): string[] {

@@ -31,9 +31,10 @@ export async function joinReplica(r: JoinRequest): Promise<string> {
   if (local.length) {
     throw new NodeError(replica.name, `holds data (${local.join(', ')}) but replicates from nowhere`, 'replikit will not overwrite it: remove its volume (docker volume rm) or the node');
   }
+  // Coordinates before the list: a schema created in between is in the list, not lost.
+  const at = link.mode === 'position' ? await readCoordinates(source.session) : undefined;
   const data = await userSchemas(source.session);
   if (data.length === 0) {
-    const at = link.mode === 'position' ? await readCoordinates(source.session) : undefined;
     await pointAt(replica.session, link, at);
     return `replicating from ${source.name}${at ? ` at ${at.file}:${at.position}` : ' (GTID)'}`;
   }

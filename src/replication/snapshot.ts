@@ -4,7 +4,7 @@ import type { DockerEngine } from '../docker/engine';
 import { rootClientCommand } from '../docker/root-client';
 import { NodeError } from '../errors';
 import { userSchemas } from './link';
-import type { SqlSession } from './session';
+import { SqlSession } from './session';
 
 /**
  * Copies a consistent snapshot of the source's data into a new replica and returns the binary
@@ -19,7 +19,31 @@ export async function copySnapshot(
   to: { container: string; session: SqlSession },
   progress: (line: string) => void = () => undefined,
 ): Promise<{ coordinates: BinlogCoordinates; schemas: string[]; bytes: number }> {
-  const schemas = await userSchemas(from.session);
+  // DDL waits (writes do not) from the listing of schemas until the dump holds its snapshot: a
+  // schema created in between would be in neither the dump nor the binary log after it.
+  const ddl = await SqlSession.open(from.session.endpoint);
+  let released = false;
+  const release = async () => {
+    if (released) return;
+    released = true;
+    await ddl.run(...ddl.dialect.unblockDdl()).finally(() => ddl.close());
+  };
+  try {
+    await ddl.run(...ddl.dialect.blockDdl());
+    return await dumpAndLoad(docker, from, to, await userSchemas(from.session), release, progress);
+  } finally {
+    await release();
+  }
+}
+
+async function dumpAndLoad(
+  docker: DockerEngine,
+  from: { container: string; session: SqlSession },
+  to: { container: string; session: SqlSession },
+  schemas: string[],
+  snapshotTaken: () => Promise<void>,
+  progress: (line: string) => void,
+): Promise<{ coordinates: BinlogCoordinates; schemas: string[]; bytes: number }> {
   if (schemas.length === 0) throw new NodeError(from.session.node, 'has no data to copy');
 
   let header = '';
@@ -28,7 +52,11 @@ export async function copySnapshot(
   let reportedAt = started;
   const sniff = new Transform({
     transform(chunk: Buffer, _enc, done) {
-      if (header.length < 64 * 1024) header += chunk.toString('utf8');
+      if (header.length < 64 * 1024) {
+        header += chunk.toString('utf8');
+        // The coordinates are written once the dump's snapshot exists: DDL may go on.
+        if (from.session.dialect.parseDumpCoordinates(header)) void snapshotTaken();
+      }
       bytes += chunk.length;
       // Once a second: how much of the dump has gone through, and how fast.
       if (Date.now() - reportedAt >= 1000) {

@@ -143,6 +143,12 @@ describe('MySQL 8.4 and later', () => {
   });
 });
 
+describe('snapshot dumps', () => {
+  it('pass schema names after --, so a name that starts with - is never read as an option', () => {
+    for (const v of ['10.11.6-MariaDB', '5.7.44', '8.0.36', '9.7.4-2']) expect(d(v).dumpCommand(['-weird', 'shop']).slice(-4)).toEqual(['--databases', '--', '-weird', 'shop']);
+  });
+});
+
 describe('status rows', () => {
   it('reads both the Slave_/Master_ and the Replica_/Source_ column names', () => {
     const old = normaliseReplicaStatus({ Master_Host: 'h', Master_Port: 3306, Slave_IO_Running: 'Yes', Slave_SQL_Running: 'No', Seconds_Behind_Master: null, Last_IO_Error: '', Last_SQL_Error: 'boom' });
