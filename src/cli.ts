@@ -218,7 +218,10 @@ function program(): Command {
     .option('-q, --quiet', 'print nothing but errors')
     .action(async (newPrimary: string, o: { file: string; write?: boolean } & OutputFlags) => {
       const { switchover } = await import('./commands/switchover');
-      const r = await switchover(o.file, newPrimary, { write: o.write, progress: progressOf(o) });
+      const controller = new AbortController();
+      // Ctrl-C before the promotion switches nothing back; after it, the switch completes first.
+      process.once('SIGINT', () => controller.abort());
+      const r = await switchover(o.file, newPrimary, { write: o.write, progress: progressOf(o), signal: controller.signal });
       if (o.json) return print(r);
       say(o, `${r.newPrimary} is the primary; ${r.repointed.join(', ')} replicate from it (writes refused for ${r.writeDowntimeMs} ms)`);
       say(o, r.written ? `updated ${o.file}:` : `edit ${o.file} to match (or run again with --write):`);

@@ -4,7 +4,8 @@ import type { BinlogCoordinates } from '../flavors/dialect';
 import { DockerEngine } from '../docker/engine';
 import { containerName } from '../docker/names';
 import { TopologyLock } from '../docker/lock';
-import { InputError, NodeError } from '../errors';
+import { InputError, NodeError, ReplikitError } from '../errors';
+import { poll } from '../poll';
 import { pointAt, readCoordinates, replicaStatus, sourceLink } from '../replication/link';
 import { SqlSession } from '../replication/session';
 import { lineDiff, switchoverEdit } from '../topology/edit';
@@ -23,6 +24,8 @@ export interface SwitchoverOptions {
   catchUpTimeoutSeconds?: number;
   /** How long stopping writes may wait for statements that hold tables (lock_wait_timeout). */
   lockWaitSeconds?: number;
+  /** Abort (Ctrl-C): before the promotion, nothing is switched and the old primary takes writes again; after it, the switch completes. */
+  signal?: AbortSignal;
 }
 
 export interface SwitchoverResult {
@@ -50,6 +53,7 @@ interface Ctx {
   writableAt: number;
   repointed: string[];
   lock?: TopologyLock;
+  promoting?: boolean;
 }
 type Task = ListrTaskWrapper<Ctx, any, any>;
 
@@ -133,11 +137,14 @@ export async function switchover(topology: Topology | string, newPrimary: string
                 title: n.name,
                 task: async (_: Ctx, sub: Task) => {
                   const s = c.sessions.get(n.name)!;
-                  const wait = s.dialect.waitForCoordinates({ file: c.stoppedAt!.file, position: c.stoppedAt!.position }, timeout);
-                  const row = await s.first(wait.sql);
-                  if (!wait.reached(row?.result)) {
-                    throw new NodeError(n.name, `did not apply ${c.stoppedAt!.file}:${c.stoppedAt!.position} within ${timeout} s`, `writes on ${oldP.name} stay stopped; check replikit status, then run replikit up to resume`);
-                  }
+                  // One-second server-side waits, so that Ctrl-C is heard between them.
+                  const wait = s.dialect.waitForCoordinates({ file: c.stoppedAt!.file, position: c.stoppedAt!.position }, 1);
+                  await poll(async () => (wait.reached((await s.first(wait.sql))?.result) ? true : undefined), {
+                    timeoutMs: timeout * 1000,
+                    intervalMs: 50,
+                    signal: options.signal,
+                    onTimeout: () => new NodeError(n.name, `did not apply ${c.stoppedAt!.file}:${c.stoppedAt!.position} within ${timeout} s`, `nothing was switched and ${oldP.name} takes writes again; check replikit status`),
+                  });
                   sub.title = `${n.name}: applied up to ${c.stoppedAt!.file}:${c.stoppedAt!.position}`;
                 },
               })),
@@ -148,6 +155,8 @@ export async function switchover(topology: Topology | string, newPrimary: string
           title: `Promote ${newP.name}`,
           task: async (c, task) => {
             const s = c.sessions.get(newP.name)!;
+            // From here on the switch completes: a Ctrl-C now would leave two writable primaries or none.
+            c.promoting = true;
             await s.run(s.dialect.stopReplica());
             c.promotedAt = await readCoordinates(s);
             await s.run(s.dialect.resetReplica(), ...s.dialect.readWrite());
@@ -187,6 +196,14 @@ export async function switchover(topology: Topology | string, newPrimary: string
       ],
       listrOptions(options.progress ?? 'silent'),
     ).run(ctx);
+  } catch (e) {
+    // Stopped before the promotion (Ctrl-C, a replica too slow): the old primary takes writes again.
+    const old = ctx.sessions.get(oldP.name);
+    if (ctx.readOnlyAt && !ctx.promoting && old) await old.run('UNLOCK TABLES', ...old.dialect.readWrite());
+    if (options.signal?.aborted && !ctx.promoting) {
+      throw new ReplikitError('interrupted (Ctrl-C) before the promotion', `nothing was switched; ${oldP.name} takes writes again`, { cause: e });
+    }
+    throw e;
   } finally {
     await Promise.all([...ctx.sessions.values()].map((s) => s.close()));
     await ctx.lock?.release();

@@ -1,0 +1,41 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { up } from '../../src';
+import { cleanup, ENV, hostPort, IMAGES, pause, replicaStatusOf, requireEngine, simpleTopology, sql, uniqueName } from './harness';
+
+beforeAll(requireEngine);
+
+const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
+
+describe.each(IMAGES)('Ctrl-C during a switchover, on %s', (image) => {
+  const name = uniqueName('swint');
+  afterAll(() => cleanup(name));
+
+  it('before the promotion: nothing is switched, the old primary takes writes again, the file is unchanged', async () => {
+    // replica1 applies 5 s late, so the switchover waits for it long enough to be interrupted.
+    const t = simpleTopology(name, image, { replica1: undefined }, '', { replica1: '    delay: 5s\n' });
+    await up(t, { progress: 'silent' });
+    const p = await hostPort(t, 'primary');
+    await sql(p, 'CREATE DATABASE app');
+    const before = fs.readFileSync(t.file, 'utf8');
+
+    const child = spawn(process.execPath, [CLI, 'switchover', 'replica1', '--write', '-f', t.file, '--plain'], { env: { ...process.env, ...ENV, CI: '1' } });
+    let err = '';
+    child.stderr.on('data', (c) => (err += c));
+    child.stdout.on('data', (c) => (err += c));
+    // Interrupted once writes have stopped and the wait for replica1 runs.
+    for (let i = 0; i < 100 && !/Stop writes on primary: read-only/.test(err); i++) await pause(50);
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+
+    expect(code).toBe(1);
+    expect(err).toContain('error: interrupted (Ctrl-C) before the promotion');
+    expect(err).toContain('nothing was switched; primary takes writes again');
+    expect(fs.readFileSync(t.file, 'utf8')).toBe(before);
+    const [ro] = await sql(p, 'SELECT @@GLOBAL.read_only AS ro');
+    expect(ro.ro).toBe(0);
+    await sql(p, 'CREATE TABLE app.after (id INT PRIMARY KEY)');
+    expect((await replicaStatusOf(image, await hostPort(t, 'replica1'))).sourceHost).toBe(`${name}-primary`);
+  });
+});
