@@ -79,7 +79,8 @@ describe('replikit CLI against the real engine', () => {
       host: '127.0.0.1',
       port: expect.any(Number),
       user: 'root',
-      connection: { host: '127.0.0.1', port: up.nodes[0].port, user: 'root', charset: 'utf8mb4' },
+      // The topology's CA, so a client can verify the server: public, not a secret.
+      connection: { host: '127.0.0.1', port: up.nodes[0].port, user: 'root', charset: 'utf8mb4', ssl: { ca: expect.stringMatching(/^-----BEGIN CERTIFICATE-----\n/) } },
       uri: `mysql://root@127.0.0.1:${up.nodes[0].port}/`,
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
     });
