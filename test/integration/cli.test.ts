@@ -30,8 +30,18 @@ describe('replikit CLI against the real engine', () => {
 
   it('up prints timestamped progress lines when not on a terminal, status --json and down work as documented', async () => {
     const t = simpleTopology(name, IMAGE, { replica1: undefined, replica2: undefined });
+    // plan first: what up will do, nothing done; --detailed-exitcode says changes are pending.
+    const before = replikit(['plan', '-f', t.file, '--json', '--detailed-exitcode']);
+    expect(before.code).toBe(2);
+    const planned = JSON.parse(before.out);
+    expect(planned.changes).toBe(true);
+    expect(planned.operations.filter((o: { kind: string }) => o.kind === 'create-container').map((o: { target: string }) => o.target)).toEqual(['primary', 'replica1', 'replica2']);
+    expect(planned.operations.find((o: { kind: string; target: string }) => o.kind === 'connect-replica' && o.target === 'replica2')).toMatchObject({ source: 'primary', cause: 'new node', disruption: expect.any(String) });
+    expect(await leftovers(name)).toEqual({ containers: [], networks: [], volumes: [] });
     const r = replikit(['up', '-f', t.file]);
     expect(r.code).toBe(0);
+    const after = replikit(['plan', '-f', t.file, '--detailed-exitcode']);
+    expect([after.code, after.out.trim()]).toEqual([0, 'nothing to do: containers and replication match the topology']);
     // A log a person reads: what finished, not every start and not every connection attempt.
     const lines = (r.out + r.err).trimEnd().split('\n');
     expect(lines.length).toBeLessThanOrEqual(45);

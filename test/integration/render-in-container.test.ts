@@ -3,6 +3,7 @@ import { networkName, topologyLabels, volumeName } from '../../src/docker/names'
 import { waitForSql } from '../../src/replication/wait-for-sql';
 import { profileCnf, renderNode } from '../../src/render/mycnf';
 import { DataDirSeed } from '../../src/docker/seed';
+import { topologyTls } from '../../src/tls/certificates';
 import { cleanup, dialectOf, docker, IMAGES, readOnlyGlobals, requireEngine, ROOT_PASSWORD, simpleTopology, uniqueName } from './harness';
 
 /** The rendered my.cnf, put into a real container of the test image, is what the server runs with. */
@@ -20,13 +21,15 @@ describe.each(IMAGES)('rendered my.cnf in a real %s container', (image) => {
     await docker.ensureVolume(volumeName(t, node.name), topologyLabels(t));
     // As up does: a node's data directory starts as a copy of the seed.
     await new DataDirSeed(docker).copyInto(image, dialect, profileCnf(t.profile, dialect), [volumeName(t, node.name)]);
-    const plan = containerPlan(t, node, rendered, dialect);
+    // As up does: the topology's CA and the node's certificate, which the rendered my.cnf names.
+    const tls = (await topologyTls(t, ['127.0.0.1']))!;
+    const plan = containerPlan(t, node, rendered, dialect, undefined, { ca: tls.ca, ...tls.nodes.get(node.name)! });
     await docker.create(plan);
     await docker.start(plan.name);
     const session = await waitForSql(docker, plan.name, { node: node.name, host: '127.0.0.1', port: await docker.hostPort(plan.name), user: 'root', password: ROOT_PASSWORD, charset: 'utf8mb4' }, { timeoutMs: 120_000 });
     try {
       const row = await session.first(
-        'SELECT @@server_id AS server_id, @@log_bin AS log_bin, @@log_bin_basename AS basename, @@binlog_format AS format, @@character_set_server AS charset, @@collation_server AS collation, @@read_only AS read_only',
+        'SELECT @@server_id AS server_id, @@log_bin AS log_bin, @@log_bin_basename AS basename, @@binlog_format AS format, @@character_set_server AS charset, @@collation_server AS collation, @@read_only AS read_only, @@ssl_cert AS ssl_cert',
       );
       expect(rendered.text).toContain(`server_id = ${node.serverId}`);
       expect(row).toEqual({
@@ -37,6 +40,7 @@ describe.each(IMAGES)('rendered my.cnf in a real %s container', (image) => {
         charset: 'utf8mb4',
         collation: 'utf8mb4_unicode_ci',
         read_only: node.role === 'replica' ? 1 : 0,
+        ssl_cert: '/run/secrets/replikit-cert.pem',
       });
       if (node.role === 'replica') {
         const r = await session.first(`SELECT @@relay_log AS relay, @@${dialect.settingName('log_replica_updates')} AS updates`);
