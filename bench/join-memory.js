@@ -16,15 +16,10 @@ const path = require('node:path');
 const { createConnection } = require('mysql2/promise');
 const lib = require('../dist');
 
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args.splice(i, 2)[1] : fallback;
-};
+const { option: opt, image, DIGITS } = require('./args');
 const MIB = Number(opt('mib', 1024));
-const IMAGE = args[0] ?? 'replikit/mariadb:10.11';
+const IMAGE = image();
 const env = { MYSQL_ROOT_PASSWORD: 'mem-root-pw', MYSQL_REPLICATION_PASSWORD: 'mem-repl-pw' };
-const DIGITS = '(SELECT 0 AS n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)';
 
 async function main() {
   const name = 'rk-join-mem';

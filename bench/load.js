@@ -20,16 +20,12 @@ const path = require('node:path');
 const { createConnection } = require('mysql2/promise');
 const lib = require('../dist');
 
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args.splice(i, 2)[1] : fallback;
-};
+const { option: opt, image } = require('./args');
 const WRITERS = Number(opt('writers', 8));
 const ROWS = Number(opt('rows', 80_000));
 const SECONDS = Number(opt('seconds', 30));
 const WORKERS = String(opt('workers', '0,4')).split(',').map(Number);
-const IMAGE = args[0] ?? 'replikit/mariadb:10.11';
+const IMAGE = image();
 const env = { MYSQL_ROOT_PASSWORD: 'load-root-pw', MYSQL_REPLICATION_PASSWORD: 'load-repl-pw' };
 const pause = (t) => new Promise((r) => setTimeout(r, t));
 

@@ -17,15 +17,10 @@ const { spawnSync } = require('node:child_process');
 const { createConnection } = require('mysql2/promise');
 const lib = require('../dist');
 
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args.splice(i, 2)[1] : fallback;
-};
+const { option: opt, image, DIGITS } = require('./args');
 const ROWS = Number(opt('rows', 1_000_000));
-const IMAGE = args[0] ?? 'replikit/mariadb:10.11';
+const IMAGE = image();
 const env = { MYSQL_ROOT_PASSWORD: 'cmp-root-pw', MYSQL_REPLICATION_PASSWORD: 'cmp-repl-pw' };
-const DIGITS = '(SELECT 0 AS n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)';
 
 async function main() {
   const name = 'rk-verify-cmp';
