@@ -59,6 +59,7 @@ export class UpCtx implements ExecContext {
   /** The topology's CA and node certificates; undefined with replication.tls: off. */
   tls?: TopologyTls;
   readonly signal?: AbortSignal;
+  readonly snapshotStallMs?: number;
   readonly warnings: string[];
 
   constructor(
@@ -68,6 +69,7 @@ export class UpCtx implements ExecContext {
   ) {
     this.desired = desiredState(t);
     this.signal = options.signal;
+    this.snapshotStallMs = options.snapshotStallMs;
     this.warnings = [...t.warnings];
   }
 

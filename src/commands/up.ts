@@ -21,6 +21,8 @@ export interface UpOptions {
   keepOnFailure?: boolean;
   /** Remove containers of this topology whose node is no longer in the file (compose's --remove-orphans). */
   removeOrphans?: boolean;
+  /** How long a new replica's snapshot stream may send nothing before `up` gives up (default 120 000 ms). */
+  snapshotStallMs?: number;
 }
 
 export interface UpResult {

@@ -351,7 +351,7 @@ export class DockerEngine {
     name: string,
     cmd: string[],
     stdin?: Readable,
-  ): Promise<{ stdout: Readable; stderr: () => string; done: Promise<number> }> {
+  ): Promise<{ stdout: Readable; stderr: () => string; done: Promise<number>; cancel: () => void }> {
     const container = this.docker.getContainer(name);
     const exec = await this.call(`exec in ${name}`, () =>
       container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, AttachStdin: Boolean(stdin) }),
@@ -380,7 +380,8 @@ export class DockerEngine {
       });
       stream.on('error', reject);
     });
-    return { stdout, stderr: () => stderrText, done };
+    // Closing the socket ends the command's input and output: it sees EOF, or dies writing.
+    return { stdout, stderr: () => stderrText, done, cancel: () => stream.destroy() };
   }
 
   /**

@@ -23,6 +23,8 @@ export interface ExecContext {
   /** What this run created, so a failed run can take exactly that away again. */
   created: Created;
   signal?: AbortSignal;
+  /** How long a snapshot stream may send nothing before a join fails. */
+  snapshotStallMs?: number;
 }
 
 type Executor<K extends OperationKind> = (c: ExecContext, op: Extract<Operation, { kind: K }>, progress: (text: string) => void) => Promise<string | void>;
@@ -93,7 +95,7 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
     return enableGtid(nodes, APPLY_TIMEOUT_S, c.signal);
   },
   'connect-replica': async (c, op, progress) => {
-    const detail = await joinReplica({ docker: c.docker, replica: end(c, op.node), source: end(c, op.source), link: linkTo(c, op.source), progress });
+    const detail = await joinReplica({ docker: c.docker, replica: end(c, op.node), source: end(c, op.source), link: linkTo(c, op.source), progress, stallMs: c.snapshotStallMs });
     await waitForThreads(session(c, op.node), 60_000, c.signal);
     return detail;
   },

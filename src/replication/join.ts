@@ -16,6 +16,8 @@ export interface JoinRequest {
   source: LinkEnd;
   link: SourceLink;
   progress: (text: string) => void;
+  /** How long the snapshot stream may send nothing before the join fails (default 120 s). */
+  stallMs?: number;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function joinReplica(r: JoinRequest): Promise<string> {
   const started = Date.now();
   const snap = await replica.session.asAdmin(async () => {
     await replica.session.run(...replica.session.dialect.prepareSnapshotTarget());
-    const copied = await copySnapshot(r.docker, source, replica, r.progress);
+    const copied = await copySnapshot(r.docker, source, replica, r.progress, r.stallMs);
     await replica.session.run(...replica.session.dialect.adoptSnapshot(copied.coordinates));
     return copied;
   });

@@ -18,6 +18,8 @@ export async function copySnapshot(
   from: { container: string; session: SqlSession },
   to: { container: string; session: SqlSession },
   progress: (line: string) => void = () => undefined,
+  /** How long the stream may go without a byte before the copy is given up. */
+  stallMs = 120_000,
 ): Promise<{ coordinates: BinlogCoordinates; schemas: string[]; bytes: number }> {
   // DDL waits (writes do not) from the listing of schemas until the dump holds its snapshot: a
   // schema created in between would be in neither the dump nor the binary log after it.
@@ -30,7 +32,7 @@ export async function copySnapshot(
   };
   try {
     await ddl.run(...ddl.dialect.blockDdl());
-    return await dumpAndLoad(docker, from, to, await userSchemas(from.session), release, progress);
+    return await dumpAndLoad(docker, from, to, await userSchemas(from.session), release, progress, stallMs);
   } finally {
     await release();
   }
@@ -43,15 +45,18 @@ async function dumpAndLoad(
   schemas: string[],
   snapshotTaken: () => Promise<void>,
   progress: (line: string) => void,
+  stallMs: number,
 ): Promise<{ coordinates: BinlogCoordinates; schemas: string[]; bytes: number }> {
   if (schemas.length === 0) throw new NodeError(from.session.node, 'has no data to copy');
 
   let header = '';
   let bytes = 0;
+  let lastByteAt = Date.now();
   const started = Date.now();
   let reportedAt = started;
   const sniff = new Transform({
     transform(chunk: Buffer, _enc, done) {
+      lastByteAt = Date.now();
       if (header.length < 64 * 1024) {
         header += chunk.toString('utf8');
         // The coordinates are written once the dump's snapshot exists: DDL may go on.
@@ -71,7 +76,23 @@ async function dumpAndLoad(
 
   const dump = await docker.exec(from.container, rootClientCommand(from.session.dialect, from.session.dialect.dumpCommand(schemas)));
   const load = await docker.exec(to.container, rootClientCommand(to.session.dialect, to.session.dialect.clientCommand()), dump.stdout.pipe(sniff));
-  const [dumpCode, loadCode] = await Promise.all([dump.done, load.done]);
+  // A dump that stops sending (a lock it waits for, a server that hangs) fails the copy instead of hanging up.
+  let watch: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    watch = setInterval(() => {
+      if (Date.now() - lastByteAt < stallMs) return;
+      dump.cancel();
+      load.cancel();
+      reject(new NodeError(from.session.node, `the snapshot stream sent nothing for ${Math.round(stallMs / 1000)} s (after ${mib(bytes)} MiB)`, 'a lock on the source may hold the dump (SHOW PROCESSLIST there); run replikit up again'));
+    }, Math.min(1000, stallMs));
+  });
+  let codes: number[];
+  try {
+    codes = await Promise.race([Promise.all([dump.done, load.done]), stalled]);
+  } finally {
+    clearInterval(watch);
+  }
+  const [dumpCode, loadCode] = codes;
   if (dumpCode !== 0) {
     throw new NodeError(from.session.node, `snapshot dump failed (exit ${dumpCode}): ${dump.stderr().trim()}`, 'the image needs mariadb-dump or mysqldump');
   }
