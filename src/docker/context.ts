@@ -21,7 +21,7 @@ export interface EngineTarget {
  * itself; contexts it does not know, so their endpoint and certificates are read here.
  */
 export function engineTarget(env: NodeJS.ProcessEnv = process.env, dockerConfigDir = env.DOCKER_CONFIG || path.join(os.homedir(), '.docker')): EngineTarget {
-  if (env.DOCKER_HOST) return { describe: `DOCKER_HOST=${env.DOCKER_HOST}`, options: {}, host: hostOf(env.DOCKER_HOST) };
+  if (env.DOCKER_HOST) return { describe: env.DOCKER_HOST, options: {}, host: hostOf(env.DOCKER_HOST) };
   const context = env.DOCKER_CONTEXT || currentContext(dockerConfigDir);
   if (!context || context === 'default') return { describe: '/var/run/docker.sock', options: {}, host: '127.0.0.1' };
 

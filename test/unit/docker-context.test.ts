@@ -22,7 +22,7 @@ function configWith(context: string, host: string, tls: boolean, current = true)
 describe('which Docker engine, as the docker CLI picks it', () => {
   it('DOCKER_HOST first; its host is where published ports are reached', () => {
     const t = engineTarget({ DOCKER_HOST: 'tcp://192.0.2.5:2376', DOCKER_CONTEXT: 'other' }, configWith('other', 'tcp://192.0.2.9:2376', false));
-    expect([t.describe, t.host, t.options]).toEqual(['DOCKER_HOST=tcp://192.0.2.5:2376', '192.0.2.5', {}]);
+    expect([t.describe, t.host, t.options]).toEqual(['tcp://192.0.2.5:2376', '192.0.2.5', {}]);
   });
 
   it('the current context with its mutual-TLS files', () => {
