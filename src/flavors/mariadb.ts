@@ -82,7 +82,8 @@ export class MariaDbDialect implements Dialect {
   }
 
   blockDdl(): string[] {
-    return ['BACKUP STAGE START', 'BACKUP STAGE BLOCK_DDL'];
+    // Waits for running DDL only, and not for ever.
+    return ['SET SESSION lock_wait_timeout = 30', 'BACKUP STAGE START', 'BACKUP STAGE BLOCK_DDL'];
   }
   unblockDdl(): string[] {
     return ['BACKUP STAGE END'];
