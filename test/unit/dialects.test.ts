@@ -1,6 +1,6 @@
 import { dialectFor, FLAVORS, guessImageVersion, parseServerVersion } from '../../src/flavors';
 import { versionFromEnv } from '../../src/flavors/detect-image';
-import { ChangeSourceOptions, normaliseReplicaStatus, parseBinlogStatus } from '../../src/flavors/dialect';
+import { ChangeSourceOptions, normaliseReplicaStatus, parseBinlogStatus, setGlobal } from '../../src/flavors/dialect';
 
 /**
  * The exact SQL of every dialect. MySQL's are checked against the MySQL 5.7, 8.0 and 8.4
@@ -140,6 +140,20 @@ describe('MySQL 8.4 and later', () => {
     for (const sql of m.createReplicationUser('repl', 'x', false)) expect(sql).not.toMatch(/IDENTIFIED WITH|native/i);
     expect(m.readOnly()).toEqual(['SET GLOBAL read_only=ON', 'SET GLOBAL super_read_only=ON']);
     expect(m.waitForCoordinates({ file: 'f', position: 1, gtid: 'uuid:1-5' }, 5).sql).toBe("SELECT WAIT_FOR_EXECUTED_GTID_SET('uuid:1-5', 5) AS result");
+  });
+});
+
+describe('settings changed at run time', () => {
+  it('turns option-file values into SET GLOBAL values, and a removed setting into DEFAULT', () => {
+    expect(setGlobal('max-connections', '80')).toBe('SET GLOBAL max_connections = 80');
+    expect(setGlobal('binlog_cache_size', '1M')).toBe('SET GLOBAL binlog_cache_size = 1048576');
+    expect(setGlobal('loose-slave_parallel_mode', 'optimistic')).toBe("SET GLOBAL slave_parallel_mode = 'optimistic'");
+    expect(setGlobal('slow_query_log', 'on')).toBe('SET GLOBAL slow_query_log = ON');
+    expect(setGlobal('max_connections', undefined)).toBe('SET GLOBAL max_connections = DEFAULT');
+  });
+  it('knows which settings change without a restart, per flavour', () => {
+    expect(['binlog_format', 'max_connections', 'slave_parallel_threads', 'thread_stack'].map((n) => d('10.11.6-MariaDB').isDynamic(n))).toEqual([true, true, true, false]);
+    expect(['binlog_format', 'replica_parallel_workers', 'slave_parallel_threads', 'innodb_log_file_size'].map((n) => d('9.7.4-2').isDynamic(n))).toEqual([true, true, false, false]);
   });
 });
 
