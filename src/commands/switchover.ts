@@ -105,11 +105,10 @@ export async function switchover(topology: Topology | string, newPrimary: string
           title: `Stop writes on ${oldP.name}`,
           task: async (c, task) => {
             const old = c.sessions.get(oldP.name)!;
-            await old.run(...old.dialect.readOnly());
-            c.readOnlyAt = Date.now();
-            // The global read lock waits for statements in flight and holds back any commit by an
-            // account read_only does not bind, so the coordinates below are final. A statement
-            // that holds a table for long would keep writes stopped: the wait is bounded.
+            // The global read lock first: it waits for writes in flight and holds back every
+            // commit, so the coordinates below are final; its wait is bounded by lock_wait_timeout.
+            // Taken after read_only, it waited for a running write past that bound (seen on both
+            // flavours). read_only then refuses the writes that were held, once the lock goes.
             await old.run(`SET SESSION lock_wait_timeout = ${lockWait}`);
             try {
               await old.run('FLUSH TABLES WITH READ LOCK');
@@ -117,7 +116,6 @@ export async function switchover(topology: Topology | string, newPrimary: string
               const blockers = await old.rows(
                 "SELECT ID AS id, USER AS user, TIME AS seconds, LEFT(INFO, 120) AS query FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND COMMAND <> 'Sleep' AND INFO IS NOT NULL ORDER BY TIME DESC LIMIT 3",
               );
-              await old.run(...old.dialect.readWrite());
               throw new NodeError(
                 oldP.name,
                 `writes could not be stopped within ${lockWait} s: ${blockers.map((b) => `connection ${b.id} (${b.user}, ${b.seconds} s): ${b.query}`).join('; ') || 'a statement held a table'}`,
@@ -125,6 +123,8 @@ export async function switchover(topology: Topology | string, newPrimary: string
                 e,
               );
             }
+            c.readOnlyAt = Date.now();
+            await old.run(...old.dialect.readOnly());
             c.stoppedAt = await readCoordinates(old);
             task.title = `Stop writes on ${oldP.name}: read-only at ${c.stoppedAt.file}:${c.stoppedAt.position}`;
           },

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { up } from '../../src';
+import { switchover, up } from '../../src';
 import { cleanup, ENV, hostPort, IMAGES, pause, replicaStatusOf, requireEngine, simpleTopology, sql, uniqueName } from './harness';
 
 beforeAll(requireEngine);
@@ -37,5 +37,29 @@ describe.each(IMAGES)('Ctrl-C during a switchover, on %s', (image) => {
     expect(ro.ro).toBe(0);
     await sql(p, 'CREATE TABLE app.after (id INT PRIMARY KEY)');
     expect((await replicaStatusOf(image, await hostPort(t, 'replica1'))).sourceHost).toBe(`${name}-primary`);
+  });
+
+  it('a write still running: writes are not held for longer than the bound, the blocker is named, nothing is switched', async () => {
+    const other = `${name}b`;
+    const t = simpleTopology(other, image, { replica1: undefined });
+    try {
+      await up(t, { progress: 'silent' });
+      const p = await hostPort(t, 'primary');
+      await sql(p, 'CREATE DATABASE app');
+      await sql(p, 'CREATE TABLE app.t (id INT PRIMARY KEY)');
+      // A write still running when writes are to stop: FLUSH TABLES WITH READ LOCK waits for it.
+      const slow = sql(p, 'INSERT INTO app.t (id) SELECT 100 + SLEEP(15)').catch(() => undefined);
+      await pause(500);
+      const started = Date.now();
+      const error = await switchover(t, 'replica1', { lockWaitSeconds: 2 }).catch((e) => e);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(String(error.message)).toMatch(/^primary: writes could not be stopped within 2 s: connection \d+ \(root, \d+ s\): INSERT INTO app\.t \(id\) SELECT 100 \+ SLEEP\(15\)/);
+      expect(error.hint).toBe('primary takes writes again; nothing was switched. Let that statement finish (or KILL it), then run switchover again');
+      expect((await sql(p, 'SELECT @@GLOBAL.read_only AS ro'))[0].ro).toBe(0);
+      await sql(p, 'INSERT INTO app.t VALUES (2)');
+      await slow;
+    } finally {
+      await cleanup(other);
+    }
   });
 });
