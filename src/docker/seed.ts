@@ -77,7 +77,11 @@ export class DataDirSeed {
       result = await this.engine.runOnce({
         name: `${seed}-init`,
         image,
-        script: dialect.flavor.initialiseScript,
+        // The mark is written by the same named container, so an up waiting for that container
+        // to go finds the seed complete (a separate mark step let it find the seed incomplete,
+        // and remove it while the builder's next container used it).
+        // ibtmp1 is made anew at every start: no need to copy it.
+        script: `(${dialect.flavor.initialiseScript}) && rm -f /var/lib/mysql/ibtmp1 && touch /var/lib/mysql/${COMPLETE}`,
         // The initialisers create root accounts for the host name too: make it one that exists anyway.
         hostname: 'localhost',
         labels: { [LABEL.seed]: image },
@@ -96,9 +100,6 @@ export class DataDirSeed {
         'a setting of the profile the server does not accept is a likely cause',
       );
     }
-    // ibtmp1 is made anew at every start: no need to copy it.
-    const mark = await this.engine.runOnce({ image, script: `rm -f /seed/ibtmp1 && touch /seed/${COMPLETE}`, labels: { [LABEL.seed]: image }, mounts: [{ Type: 'volume', Source: seed, Target: '/seed' }] });
-    if (mark.code !== 0) throw new ReplikitError(`cannot mark seed ${seed} complete: ${mark.output}`);
   }
 
   /**
