@@ -6,6 +6,9 @@
 #   scripts/test-env.sh            engine + all test images: MariaDB 10.11 (bookworm), MariaDB 11.8
 #                                  (trixie), MySQL 9.7 (sid)
 #   scripts/test-env.sh bookworm   engine + only the bookworm image (also: trixie, sid)
+#
+# With the bookworm image it also starts the second engine the remote-engine tests use
+# (scripts/second-engine.sh).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -96,3 +99,9 @@ for suite in "${suites[@]}"; do
     *) echo "unknown suite $suite (bookworm, trixie or sid)" >&2; exit 2 ;;
   esac
 done
+
+# The remote-engine tests' stand-in for another host (scripts/second-engine.sh): a second dockerd
+# on tcp://127.0.0.2:2376 with mutual TLS, holding the default test image.
+if [[ " ${suites[*]} " == *" bookworm "* && -z "${DOCKER_HOST:-}" ]]; then
+  "$here/second-engine.sh" | grep -v '^DOCKER_HOST='
+fi

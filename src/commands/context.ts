@@ -33,22 +33,13 @@ export function listrOptions(progress: Progress) {
 }
 
 /**
- * Where a node's published port is reached from here: its `bind` address when it names one (a
- * port published on 127.0.0.2 or ::1 answers there only), else the engine's host.
- */
-export function connectHost(docker: DockerEngine, bind: string): string {
-  if (bind === '0.0.0.0' || bind === '::') return docker.publishedHost();
-  return docker.publishedHost() === '127.0.0.1' ? bind : docker.publishedHost();
-}
-
-/**
  * Root endpoint of a node's published port on the engine's host. `port` when the caller already
  * has it (from a container listing); otherwise the container is inspected for it.
  */
 export async function rootEndpoint(docker: DockerEngine, t: Topology, node: Pick<NodeSpec, 'name' | 'bind'>, port?: number): Promise<Endpoint> {
   return {
     node: node.name,
-    host: connectHost(docker, node.bind),
+    host: docker.reachAddress(node.bind),
     port: port ?? (await docker.hostPort(containerName(t, node.name))),
     user: 'root',
     password: t.credentials.rootPassword,

@@ -20,12 +20,13 @@ export async function plan(topology: TopologySource, options: PlanOptions = {}):
   const t = resolveTopology(topology);
   const docker = options.docker ?? new DockerEngine();
   await docker.ping();
-  const images = [...new Set(t.nodes.map((n) => n.image))];
+  const { images } = desiredState(t);
   const facts = new Map();
   for (const image of images) if (await docker.hasImage(image)) facts.set(image, await imageFacts(docker, image));
   const sessions = await openRunning(docker, t);
   try {
-    return reconcile(desiredState(t, facts), await observe(docker, t, images, sessions), { removeOrphans: options.removeOrphans });
+    const desired = desiredState(t, facts, undefined, await docker.remoteAddress());
+    return reconcile(desired, await observe(docker, t, images, sessions), { removeOrphans: options.removeOrphans });
   } finally {
     await Promise.all([...sessions.values()].map((s) => s.close()));
   }

@@ -209,7 +209,7 @@ async function preflight(c: UpCtx): Promise<void> {
  */
 async function planAll(c: UpCtx, task: Task): Promise<void> {
   c.tls = await topologyTls(c.t, [c.docker.publishedHost()]);
-  c.desired = desiredState(c.t, c.imageFacts, c.tls);
+  c.desired = desiredState(c.t, c.imageFacts, c.tls, await c.docker.remoteAddress());
   c.sessions = await openRunning(c.docker, c.t);
   const plan = reconcile(c.desired, await observe(c.docker, c.t, c.desired.images, c.sessions), { removeOrphans: c.options.removeOrphans });
   refuse(plan);

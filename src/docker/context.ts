@@ -12,6 +12,8 @@ export interface EngineTarget {
   options: DockerOptions;
   /** The host where published ports are reached: the engine's host for tcp:// and ssh://. */
   host: string;
+  /** False for the local socket and for tcp:// or ssh:// to this host's own name (localhost, 127.0.0.1, ::1). */
+  remote: boolean;
 }
 
 /**
@@ -21,9 +23,9 @@ export interface EngineTarget {
  * itself; contexts it does not know, so their endpoint and certificates are read here.
  */
 export function engineTarget(env: NodeJS.ProcessEnv = process.env, dockerConfigDir = env.DOCKER_CONFIG || path.join(os.homedir(), '.docker')): EngineTarget {
-  if (env.DOCKER_HOST) return { describe: env.DOCKER_HOST, options: {}, host: hostOf(env.DOCKER_HOST) };
+  if (env.DOCKER_HOST) return target(env.DOCKER_HOST, env.DOCKER_HOST, hostOptions(env.DOCKER_HOST, env, dockerConfigDir));
   const context = env.DOCKER_CONTEXT || currentContext(dockerConfigDir);
-  if (!context || context === 'default') return { describe: '/var/run/docker.sock', options: {}, host: '127.0.0.1' };
+  if (!context || context === 'default') return target('/var/run/docker.sock', 'unix:///var/run/docker.sock', {});
 
   const id = createHash('sha256').update(context).digest('hex');
   const metaFile = path.join(dockerConfigDir, 'contexts', 'meta', id, 'meta.json');
@@ -36,14 +38,32 @@ export function engineTarget(env: NodeJS.ProcessEnv = process.env, dockerConfigD
   if (!endpoint?.Host) throw new InputError(`docker context '${context}' has no docker endpoint`, 'docker context inspect shows it');
   const options: DockerOptions = urlOptions(endpoint.Host);
   const tls = path.join(dockerConfigDir, 'contexts', 'tls', id, 'docker');
-  if (fs.existsSync(path.join(tls, 'ca.pem'))) {
-    Object.assign(options, {
-      protocol: 'https',
-      ca: fs.readFileSync(path.join(tls, 'ca.pem')),
-      ...(fs.existsSync(path.join(tls, 'cert.pem')) ? { cert: fs.readFileSync(path.join(tls, 'cert.pem')), key: fs.readFileSync(path.join(tls, 'key.pem')) } : {}),
-    });
-  }
-  return { describe: `docker context ${context} (${endpoint.Host})`, options, host: hostOf(endpoint.Host) };
+  if (fs.existsSync(path.join(tls, 'ca.pem'))) Object.assign(options, tlsOptions(tls));
+  return target(`docker context ${context} (${endpoint.Host})`, endpoint.Host, options);
+}
+
+function target(describe: string, url: string, options: DockerOptions): EngineTarget {
+  const host = hostOf(url);
+  return { describe, options, host, remote: !['127.0.0.1', '::1', 'localhost'].includes(host) };
+}
+
+/**
+ * DOCKER_HOST as the docker CLI reads it: TLS when DOCKER_TLS_VERIFY is set (or the port is
+ * 2376), with ca.pem, cert.pem and key.pem from DOCKER_CERT_PATH (default ~/.docker). Read from
+ * the `env` given, so one process can talk to several engines.
+ */
+function hostOptions(url: string, env: NodeJS.ProcessEnv, dockerConfigDir: string): DockerOptions {
+  const options = urlOptions(url);
+  const verify = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0';
+  if (options.protocol === 'http' && (verify || options.port === 2376)) Object.assign(options, tlsOptions(env.DOCKER_CERT_PATH || dockerConfigDir));
+  return options;
+}
+
+/** https with the CA, client certificate and key found in `dir` (a missing file is left out). */
+function tlsOptions(dir: string): DockerOptions {
+  const read = (f: string) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f)) : undefined);
+  const [ca, cert, key] = ['ca.pem', 'cert.pem', 'key.pem'].map(read);
+  return { protocol: 'https', ...(ca ? { ca } : {}), ...(cert && key ? { cert, key } : {}) };
 }
 
 function currentContext(dir: string): string | undefined {
@@ -66,4 +86,23 @@ function urlOptions(url: string): DockerOptions {
 export function hostOf(url: string): string {
   const m = /^(?:tcp|ssh|https?):\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+)/.exec(url);
   return m ? m[1].replace(/^\[|\]$/g, '') : '127.0.0.1';
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address === 'localhost' || address.startsWith('127.');
+}
+
+/**
+ * The address a node's port is published on, on the engine's host. A loopback `bind` (the
+ * default) on a remote engine would answer only on that host, so there it becomes the engine's
+ * own address (`remoteAddress`, resolved); any other `bind` names an address of that host.
+ */
+export function publishAddress(bind: string, remoteAddress?: string): string {
+  return remoteAddress && isLoopback(bind) ? remoteAddress : bind;
+}
+
+/** Where a node's port published on `bind` is reached from here. */
+export function reachAddress(bind: string, engine: Pick<EngineTarget, 'host' | 'remote'>): string {
+  if (bind === '0.0.0.0' || bind === '::') return engine.host;
+  return engine.remote && isLoopback(bind) ? engine.host : bind;
 }

@@ -4,7 +4,9 @@ import { ReplikitError } from '../errors';
 import { ArchiveFile, firstFileOf, tarOf } from './archive';
 import type { ContainerPlan } from './container-spec';
 import { LABEL } from './names';
-import { engineTarget, EngineTarget } from './context';
+import { engineTarget, EngineTarget, reachAddress } from './context';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 
 /** A throw-away container: see DockerEngine.runOnce. */
 export interface OneOff {
@@ -46,6 +48,27 @@ export class DockerEngine {
   /** The host where published ports are reachable: the engine's host for tcp:// and ssh://. */
   publishedHost(): string {
     return this.target.host;
+  }
+
+  /** Whether the engine runs on another host (tcp:// or ssh:// to an address not this host's own). */
+  isRemote(): boolean {
+    return this.target.remote;
+  }
+
+  /** Where a node's port published on `bind` is reached from here (docker/context.ts). */
+  reachAddress(bind: string): string {
+    return reachAddress(bind, this.target);
+  }
+
+  /** The remote engine host's IP address, which ports are published on; undefined for a local engine. */
+  async remoteAddress(): Promise<string | undefined> {
+    if (!this.target.remote) return undefined;
+    if (isIP(this.target.host)) return this.target.host;
+    try {
+      return (await lookup(this.target.host)).address;
+    } catch (e) {
+      throw new ReplikitError(`cannot resolve the engine's host ${this.target.host}`, 'check DOCKER_HOST or the docker context, or set bind: on each node to an address of that host', { cause: e });
+    }
   }
 
   async ping(): Promise<void> {

@@ -2,6 +2,7 @@ import type { DockerEngine } from '../docker/engine';
 import type { Topology } from '../topology/types';
 import { containerPlan } from '../docker/container-spec';
 import { networkName, TLS_FILES, volumeName } from '../docker/names';
+import { publishAddress } from '../docker/context';
 import { MYCNF_PATH, renderNode } from '../render/mycnf';
 import { Dialect, dialectFor, guessImageVersion } from '../flavors';
 import type { ImageFacts } from '../flavors/detect-image';
@@ -19,8 +20,11 @@ export function nodeDialect(image: string, facts: ImageFactsByImage): Dialect {
   return dialectFor(facts.get(image)?.version ?? guessImageVersion(image));
 }
 
-/** The topology as Docker resources and server state: pure. `tls`: the certificates new containers get. */
-export function desiredState(t: Topology, facts: ImageFactsByImage = new Map(), tls?: TopologyTls): Desired {
+/**
+ * The topology as Docker resources and server state: pure. `tls`: the certificates new
+ * containers get; `remoteAddress`: a remote engine host's address, where loopback binds publish.
+ */
+export function desiredState(t: Topology, facts: ImageFactsByImage = new Map(), tls?: TopologyTls, remoteAddress?: string): Desired {
   return {
     topology: t,
     network: networkName(t),
@@ -29,7 +33,8 @@ export function desiredState(t: Topology, facts: ImageFactsByImage = new Map(), 
       const dialect = nodeDialect(n.image, facts);
       const rendered = renderNode(t, n, dialect);
       const certificate = tls?.nodes.get(n.name);
-      const plan = containerPlan(t, n, rendered, dialect, facts.get(n.image)?.user, certificate && { ca: tls!.ca, ...certificate });
+      const published = { ...n, bind: publishAddress(n.bind, remoteAddress) };
+      const plan = containerPlan(t, published, rendered, dialect, facts.get(n.image)?.user, certificate && { ca: tls!.ca, ...certificate });
       return { spec: n, plan, volume: volumeName(t, n.name), config: rendered.text, dialect };
     }),
   };

@@ -2,7 +2,7 @@ import type { DockerEngine } from '../docker/engine';
 import { containerName, networkName, volumeName } from '../docker/names';
 import type { Observed } from '../plan/reconcile';
 import type { Topology } from '../topology/types';
-import { portIsFree, processListening } from './ports';
+import { portAnswers, portIsFree, processListening } from './ports';
 import type { NamedResource, PreflightFacts } from './problems';
 
 /**
@@ -28,14 +28,15 @@ export async function gatherPreflight(docker: DockerEngine, t: Topology, observe
   const ownPorts = new Set(observed.containers.flatMap((c) => (c.hostPort ? [c.hostPort] : [])));
   const fixed = t.nodes.filter((n) => n.port !== undefined && !ownPorts.has(n.port));
   const publishers = fixed.length ? await docker.portPublishers() : new Map<number, string>();
-  const local = docker.publishedHost() === '127.0.0.1';
   const takenPorts: PreflightFacts['takenPorts'] = [];
   for (const n of fixed) {
     const port = n.port!;
     const container = publishers.get(port);
     if (container) takenPorts.push({ node: n.name, bind: n.bind, port, holder: `container ${container}` });
-    // Only a local engine publishes on this host, so only then does probing here mean anything.
-    else if (local && !(await portIsFree(n.bind, port))) takenPorts.push({ node: n.name, bind: n.bind, port, holder: processListening(port) });
+    // A local engine publishes on this host: try to bind the port here. A remote one publishes
+    // on its host: a connection that is accepted there means something else holds the port.
+    else if (!docker.isRemote() && !(await portIsFree(n.bind, port))) takenPorts.push({ node: n.name, bind: n.bind, port, holder: processListening(port) });
+    else if (docker.isRemote() && (await portAnswers(docker.reachAddress(n.bind), port))) takenPorts.push({ node: n.name, bind: docker.reachAddress(n.bind), port, holder: `a process on ${docker.publishedHost()}` });
   }
   return { named, missingImages, takenPorts };
 }

@@ -10,6 +10,17 @@ export function portIsFree(bind: string, port: number): Promise<boolean> {
   });
 }
 
+/** True when something accepts a TCP connection on host:port within two seconds (a remote host's port is taken). */
+export function portAnswers(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port, timeout: 2000 });
+    const done = (answered: boolean) => (socket.destroy(), resolve(answered));
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
+}
+
 /**
  * The local process listening on a TCP port, as "name (pid N)", read from /proc. Best effort:
  * undefined on other systems or without the rights to look.

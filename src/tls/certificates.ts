@@ -39,7 +39,9 @@ export async function topologyTls(t: Topology, hostAddresses: string[]): Promise
   const nodes = new Map<string, NodeTls>();
   for (const n of t.nodes) {
     const ips = [...new Set(['127.0.0.1', '::1', ...hostAddresses, n.bind].filter((a) => isIP(a) && a !== '0.0.0.0' && a !== '::'))];
-    nodes.set(n.name, await issue(ca, containerName(t, n.name), [containerName(t, n.name), n.name, 'localhost'], ips));
+    // A remote engine named by its host name (ssh://box, tcp://box:2376) is reached by that name.
+    const names = [containerName(t, n.name), n.name, 'localhost', ...hostAddresses.filter((a) => !isIP(a))];
+    nodes.set(n.name, await issue(ca, containerName(t, n.name), [...new Set(names)], ips));
   }
   return { ca: ca.cert.toString('pem'), nodes };
 }

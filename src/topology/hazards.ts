@@ -108,15 +108,15 @@ function localAddresses(): string[] {
  * (DOCKER_HOST or a context) the addresses are that host's, which this one cannot know: any is accepted.
  */
 function hostHas(address: string): boolean {
-  if (engineHost() !== '127.0.0.1') return true;
+  if (engineIsRemote()) return true;
   if (address === '0.0.0.0' || address === '::' || address.startsWith('127.')) return true;
   return localAddresses().includes(address);
 }
 
-function engineHost(): string {
+function engineIsRemote(): boolean {
   try {
-    return engineTarget().host;
+    return engineTarget().remote;
   } catch {
-    return '127.0.0.1'; // a context that does not exist is reported when the engine is used
+    return false; // a context that does not exist is reported when the engine is used
   }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { engineTarget } from '../../src/docker/context';
+import { engineTarget, publishAddress, reachAddress } from '../../src/docker/context';
 
 /** A docker CLI config folder with one context, as `docker context create` writes it. */
 function configWith(context: string, host: string, tls: boolean, current = true): string {
@@ -22,7 +22,18 @@ function configWith(context: string, host: string, tls: boolean, current = true)
 describe('which Docker engine, as the docker CLI picks it', () => {
   it('DOCKER_HOST first; its host is where published ports are reached', () => {
     const t = engineTarget({ DOCKER_HOST: 'tcp://192.0.2.5:2376', DOCKER_CONTEXT: 'other' }, configWith('other', 'tcp://192.0.2.9:2376', false));
-    expect([t.describe, t.host, t.options]).toEqual(['tcp://192.0.2.5:2376', '192.0.2.5', {}]);
+    expect([t.describe, t.host]).toEqual(['tcp://192.0.2.5:2376', '192.0.2.5']);
+    // Port 2376 is TLS, as the docker CLI takes it; no certificates in that folder.
+    expect(t.options).toEqual({ protocol: 'https', host: '192.0.2.5', port: 2376 });
+  });
+
+  it('DOCKER_HOST with DOCKER_TLS_VERIFY takes the files in DOCKER_CERT_PATH; plain TCP otherwise', () => {
+    const certs = fs.mkdtempSync(path.join(os.tmpdir(), 'rk-certs-'));
+    for (const f of ['ca.pem', 'cert.pem', 'key.pem']) fs.writeFileSync(path.join(certs, f), `${f} content`);
+    const t = engineTarget({ DOCKER_HOST: 'tcp://192.0.2.5:2380', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs });
+    expect(t.options).toMatchObject({ protocol: 'https', host: '192.0.2.5', port: 2380 });
+    expect([t.options.ca, t.options.cert, t.options.key].map(String)).toEqual(['ca.pem content', 'cert.pem content', 'key.pem content']);
+    expect(engineTarget({ DOCKER_HOST: 'tcp://192.0.2.5:2375' }).options).toEqual({ protocol: 'http', host: '192.0.2.5', port: 2375 });
   });
 
   it('the current context with its mutual-TLS files', () => {
@@ -39,5 +50,25 @@ describe('which Docker engine, as the docker CLI picks it', () => {
     expect(engineTarget({ DOCKER_CONTEXT: 'sock' }, configWith('sock', 'unix:///run/user/1000/docker.sock', false)).options).toEqual({ socketPath: '/run/user/1000/docker.sock' });
     expect(engineTarget({}, dir).describe).toBe('/var/run/docker.sock');
     expect(() => engineTarget({ DOCKER_CONTEXT: 'nope' }, dir)).toThrow("docker context 'nope' does not exist");
+  });
+});
+
+describe('a node\'s published port on a remote engine', () => {
+  const remote = engineTarget({ DOCKER_HOST: 'tcp://127.0.0.2:2376' });
+  const local = engineTarget({});
+
+  it('the engine is remote unless it is the local socket or this host\'s own name', () => {
+    expect([local.remote, remote.remote, engineTarget({ DOCKER_HOST: 'tcp://localhost:2375' }).remote, engineTarget({ DOCKER_HOST: 'ssh://ci@build.example' }).remote]).toEqual([false, true, false, true]);
+  });
+
+  it('a loopback bind publishes on the remote host\'s address and is reached there; other binds stay', () => {
+    expect(['127.0.0.1', '::1', '0.0.0.0', '192.0.2.7'].map((b) => publishAddress(b, '127.0.0.2'))).toEqual(['127.0.0.2', '127.0.0.2', '0.0.0.0', '192.0.2.7']);
+    expect(['127.0.0.1', '0.0.0.0', '192.0.2.7'].map((b) => reachAddress(b, remote))).toEqual(['127.0.0.2', '127.0.0.2', '192.0.2.7']);
+    // A local engine: the bind itself, the engine's host for the wildcards.
+    expect(['127.0.0.1', '127.0.0.3', '0.0.0.0'].map((b) => [publishAddress(b), reachAddress(b, local)])).toEqual([
+      ['127.0.0.1', '127.0.0.1'],
+      ['127.0.0.3', '127.0.0.3'],
+      ['0.0.0.0', '127.0.0.1'],
+    ]);
   });
 });

@@ -1,0 +1,120 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import mysql from 'mysql2/promise';
+import { DockerEngine } from '../../src/docker/engine';
+import { engineTarget } from '../../src/docker/context';
+import { docker as localEngine, ENV, IMAGE, requireEngine, ROOT_PASSWORD, simpleTopology, uniqueName } from './harness';
+
+/**
+ * The second engine of scripts/second-engine.sh stands in for another host: its own dockerd,
+ * reached only over tcp://127.0.0.2:2376 with Docker's mutual TLS, publishing on 127.0.0.2.
+ */
+const CERTS = '/var/lib/replikit-engine2/certs/client';
+const REMOTE_ENV = { DOCKER_HOST: 'tcp://127.0.0.2:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: CERTS };
+const CONTEXT_ENV = { DOCKER_CONTEXT: 'replikit-engine2' };
+const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
+
+const remote = new DockerEngine(undefined, engineTarget(REMOTE_ENV));
+
+function replikit(args: string[], engineEnv: Record<string, string>) {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...ENV, CI: '1', ...engineEnv };
+  if (!engineEnv.DOCKER_HOST) delete env.DOCKER_HOST;
+  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: 300_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+async function names(engine: DockerEngine, topology: string): Promise<string[]> {
+  return (await engine.containers(topology)).map((c) => c.name).sort();
+}
+
+async function query(port: number, sql: string) {
+  const c = await mysql.createConnection({ host: '127.0.0.2', port, user: 'root', password: ROOT_PASSWORD });
+  try {
+    return (await c.query(sql))[0] as Record<string, unknown>[];
+  } finally {
+    await c.end();
+  }
+}
+
+beforeAll(async () => {
+  await requireEngine();
+  try {
+    await remote.ping();
+  } catch (e) {
+    throw new Error(`these tests need the second engine: run scripts/second-engine.sh (scripts/test-env.sh does) (${(e as Error).message})`);
+  }
+  if (!(await remote.hasImage(IMAGE))) throw new Error(`${IMAGE} is missing on the second engine: run scripts/second-engine.sh`);
+});
+
+describe('a remote engine over TCP with mutual TLS', () => {
+  const name = uniqueName('remote');
+  const t = simpleTopology(name, IMAGE, { replica1: undefined, replica2: 'replica1' });
+  afterAll(() => replikit(['down', '-f', t.file, '--volumes'], REMOTE_ENV));
+
+  it('up, status, verify, switchover and down run there; SQL reaches the nodes on that host', async () => {
+    const up = replikit(['up', '-f', t.file, '--json'], REMOTE_ENV);
+    expect([up.code, up.err]).toEqual([0, '']);
+    const result = JSON.parse(up.out);
+    // Published on the remote host's address, not on this host's loopback.
+    expect(result.nodes.map((n: { host: string }) => n.host)).toEqual(['127.0.0.2', '127.0.0.2', '127.0.0.2']);
+    expect(result.nodes.find((n: { name: string }) => n.name === 'replica2').heartbeatLagMs).toEqual(expect.any(Number));
+    expect(await names(remote, name)).toEqual([`${name}-primary`, `${name}-replica1`, `${name}-replica2`]);
+    expect(await names(localEngine, name)).toEqual([]);
+
+    const port = (node: string) => result.nodes.find((n: { name: string }) => n.name === node).port as number;
+    await query(port('primary'), 'CREATE DATABASE remote_app');
+    await query(port('primary'), 'CREATE TABLE remote_app.t (id INT PRIMARY KEY)');
+    await query(port('primary'), 'INSERT INTO remote_app.t VALUES (1), (2), (3)');
+
+    // The same engine through a docker context, as `docker context use` selects it.
+    const status = replikit(['status', '-f', t.file, '--json'], CONTEXT_ENV);
+    expect(status.code).toBe(0);
+    const s = JSON.parse(status.out);
+    expect(s.healthy).toBe(true);
+    expect(s.nodes.map((n: { node: string; address: string }) => [n.node, n.address])).toEqual([
+      ['primary', `127.0.0.2:${port('primary')}`],
+      ['replica1', `127.0.0.2:${port('replica1')}`],
+      ['replica2', `127.0.0.2:${port('replica2')}`],
+    ]);
+    const verify = replikit(['verify', '-f', t.file], REMOTE_ENV);
+    // The heartbeat table and remote_app.t, on each replica.
+    expect([verify.code, verify.out.match(/2\/2 tables equal/g)]).toEqual([0, ['2/2 tables equal', '2/2 tables equal']]);
+
+    const sw = replikit(['switchover', '-f', t.file, 'replica1', '--write'], REMOTE_ENV);
+    expect([sw.code, sw.err]).toEqual([0, expect.any(String)]);
+    expect(await query(port('replica1'), 'SELECT @@read_only AS ro')).toEqual([{ ro: 0 }]);
+    await query(port('replica1'), 'INSERT INTO remote_app.t VALUES (4)');
+    const after = replikit(['verify', '-f', t.file, '--json'], CONTEXT_ENV);
+    expect([after.code, JSON.parse(after.out).problems]).toEqual([0, []]);
+    for (const node of ['primary', 'replica2']) {
+      let rows: Record<string, unknown>[] = [];
+      for (let i = 0; i < 40 && rows.length < 4; i++) {
+        rows = await query(port(node), 'SELECT id FROM remote_app.t');
+        if (rows.length < 4) await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(rows.map((r) => r.id)).toEqual([1, 2, 3, 4]);
+    }
+
+    const down = replikit(['down', '-f', t.file], REMOTE_ENV);
+    expect(down.code).toBe(0);
+    expect(await names(remote, name)).toEqual([]);
+  });
+
+  it('the port preflight asks the remote host: a port taken there stops up before anything is created', async () => {
+    const taken = net.createServer().listen(0, '127.0.0.2');
+    await new Promise((r) => taken.once('listening', r));
+    const busy = (taken.address() as net.AddressInfo).port;
+    try {
+      const file = path.join(path.dirname(t.file), 'taken.yaml');
+      fs.writeFileSync(file, fs.readFileSync(t.file, 'utf8').replace(`name: ${name}`, `name: ${name}-taken`).replace('    role: primary\n', `    role: primary\n    port: ${busy}\n`));
+      const r = replikit(['up', '-f', file], REMOTE_ENV);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`host port 127.0.0.2:${busy} is already in use by a process on 127.0.0.2`);
+      expect(await names(remote, `${name}-taken`)).toEqual([]);
+    } finally {
+      taken.close();
+    }
+  });
+});
