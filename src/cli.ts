@@ -187,9 +187,9 @@ function program(): Command {
     .option('--json', 'print what was removed as JSON')
     .option('-q, --quiet', 'print nothing but errors')
     .action(async (o: { file: string; volumes?: boolean } & OutputFlags) => {
-      const { readTopologyName } = await import('./topology/name');
+      const { readTopologyPlacement } = await import('./topology/name');
       const { down } = await import('./commands/down');
-      const removed = await down(readTopologyName(o.file), { volumes: o.volumes });
+      const removed = await down(readTopologyPlacement(o.file), { volumes: o.volumes });
       if (o.json) print(removed);
       const parts = [`${removed.containers.length} container(s)`, `${removed.networks.length} network(s)`];
       if (o.volumes) parts.push(`${removed.volumes.length} volume(s)`);
@@ -235,9 +235,9 @@ function program(): Command {
     .addOption(fileOption())
     .option('-e, --execute <query>', 'run one query and exit (it goes to the client on stdin, never on a command line)')
     .action(async (node: string, o: { file: string; execute?: string }) => {
-      const { readTopologyName } = await import('./topology/name');
+      const { readTopologyPlacement } = await import('./topology/name');
       const { sqlClient } = await import('./commands/sql');
-      process.exitCode = await sqlClient(readTopologyName(o.file), node, { execute: o.execute });
+      process.exitCode = await sqlClient(readTopologyPlacement(o.file), node, { execute: o.execute });
     });
 
   cli
@@ -248,9 +248,9 @@ function program(): Command {
     .option('-f, --follow', 'keep printing new lines until Ctrl-C')
     .option('-n, --tail <lines>', 'only the last LINES lines', (v) => positiveInt(v, '--tail'))
     .action(async (node: string, o: { file: string; follow?: boolean; tail?: number }) => {
-      const { readTopologyName } = await import('./topology/name');
+      const { readTopologyPlacement } = await import('./topology/name');
       const { logs } = await import('./commands/logs');
-      await logs(readTopologyName(o.file), node, { follow: o.follow, tail: o.tail });
+      await logs(readTopologyPlacement(o.file), node, { follow: o.follow, tail: o.tail });
     });
 
   cli
@@ -259,9 +259,9 @@ function program(): Command {
     .addOption(fileOption())
     .option('--json', 'print the rows as JSON')
     .action(async (o: { file: string } & OutputFlags) => {
-      const { readTopologyName, readTopologyRoles } = await import('./topology/name');
+      const { readTopologyPlacement, readTopologyRoles } = await import('./topology/name');
       const { ps, formatPs } = await import('./commands/ps');
-      const rows = await ps(readTopologyName(o.file), undefined, readTopologyRoles(o.file));
+      const rows = await ps(readTopologyPlacement(o.file), undefined, readTopologyRoles(o.file));
       if (o.json) return print(rows);
       console.log(formatPs(rows));
     });

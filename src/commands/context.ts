@@ -1,5 +1,6 @@
 import { LISTR_LOGGER_STDERR_LEVELS, ListrLogger, ListrLogLevels, ListrRendererValue, PRESET_TIMESTAMP } from 'listr2';
 import type { DockerEngine } from '../docker/engine';
+import type { TopologyEngines } from '../docker/engines';
 import { containerName } from '../docker/names';
 import { Endpoint, SqlSession } from '../replication/session';
 import type { NodeSpec, Topology } from '../topology/types';
@@ -51,14 +52,14 @@ export async function rootEndpoint(docker: DockerEngine, t: Topology, node: Pick
  * SQL sessions to the nodes whose containers run and answer within a few seconds: the servers
  * `plan` and `up` can ask before changing anything. A node that does not answer is left out.
  */
-export async function openRunning(docker: DockerEngine, t: Topology): Promise<Map<string, SqlSession>> {
-  const running = (await docker.containers(t.name)).filter((c) => c.state === 'running' && c.hostPort);
+export async function openRunning(engines: TopologyEngines, t: Topology): Promise<Map<string, SqlSession>> {
+  const running = (await engines.containers()).filter((c) => c.state === 'running' && c.hostPort);
   const sessions = new Map<string, SqlSession>();
   await Promise.all(
     t.nodes.map(async (n) => {
       const c = running.find((r) => r.name === containerName(t, n.name));
       if (!c) return;
-      const s = await SqlSession.open(await rootEndpoint(docker, t, n, c.hostPort), 3000).catch(() => undefined);
+      const s = await SqlSession.open(await rootEndpoint(engines.of(n.name), t, n, c.hostPort), 3000).catch(() => undefined);
       if (s) sessions.set(n.name, s);
     }),
   );

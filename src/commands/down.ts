@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
-import { DockerEngine } from '../docker/engine';
+import type { DockerEngine } from '../docker/engine';
+import { TopologyEngines } from '../docker/engines';
+import type { Placement } from '../topology/types';
 import { lockName } from '../docker/lock';
 import { tlsStateDir } from '../tls/state';
 
@@ -12,7 +14,7 @@ export interface DownResult {
 }
 
 /** A topology name, a loaded topology, or what `up` returned. */
-export type DownTarget = string | { name: string } | { topology: string };
+export type DownTarget = string | { name: string } | { topology: string } | Placement;
 
 /**
  * Removes what carries the topology's label: containers and network, and with `volumes` the
@@ -21,19 +23,29 @@ export type DownTarget = string | { name: string } | { topology: string };
  */
 export async function down(target: DownTarget, options: { volumes?: boolean; docker?: DockerEngine } = {}): Promise<DownResult> {
   const topologyName = typeof target === 'string' ? target : 'topology' in target ? target.topology : target.name;
-  const docker = options.docker ?? new DockerEngine();
-  await docker.ping();
-  const containers = (await docker.containers(topologyName)).map((c) => c.name);
-  await Promise.all(containers.map((c) => docker.remove(c)));
-  const networks = await docker.networks(topologyName);
-  for (const n of networks) await docker.removeNetwork(n);
-  const volumes = options.volumes ? await docker.volumes(topologyName) : [];
-  for (const v of volumes) {
-    await docker.removeSeedHelpersOf(v); // left running by an up killed while copying the seed
-    await docker.removeVolume(v);
+  // A loaded topology (or its placement) says which engines its nodes run on; a name alone: the environment's.
+  const placement: Placement = typeof target === 'object' && 'nodes' in target && 'engines' in target ? target : { name: topologyName, engines: {}, nodes: [] };
+  const engines = new TopologyEngines(placement, options.docker);
+  await engines.ping();
+  const result: DownResult = { containers: [], networks: [], volumes: [] };
+  // Everything labelled on each engine, whether or not the file still places a node there.
+  for (const docker of engines.inUse()) {
+    const containers = (await docker.containers(topologyName)).map((c) => c.name);
+    await Promise.all(containers.map((c) => docker.remove(c)));
+    const networks = await docker.networks(topologyName);
+    for (const n of networks) await docker.removeNetwork(n);
+    const volumes = options.volumes ? await docker.volumes(topologyName) : [];
+    for (const v of volumes) {
+      await docker.removeSeedHelpersOf(v); // left running by an up killed while copying the seed
+      await docker.removeVolume(v);
+    }
+    if (options.volumes) await docker.remove(lockName(topologyName));
+    result.containers.push(...containers);
+    result.networks.push(...networks);
+    result.volumes.push(...volumes);
   }
+  const { containers, networks, volumes } = result;
   if (!options.volumes) return { containers, networks, volumes };
-  await docker.remove(lockName(topologyName));
   const dir = tlsStateDir(topologyName);
   const removedFiles = fs.existsSync(dir) ? [dir] : [];
   fs.rmSync(dir, { recursive: true, force: true });

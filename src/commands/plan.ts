@@ -1,4 +1,5 @@
-import { DockerEngine } from '../docker/engine';
+import type { DockerEngine } from '../docker/engine';
+import { TopologyEngines } from '../docker/engines';
 import { imageFacts } from '../flavors/detect-image';
 import { desiredState, observe } from '../plan/observe';
 import { Plan, reconcile } from '../plan/reconcile';
@@ -6,6 +7,7 @@ import { resolveTopology, TopologySource } from '../topology/inline';
 import { openRunning } from './context';
 
 export interface PlanOptions {
+  /** The environment's engine (nodes without engine: run there); default: as the docker CLI picks it. */
   docker?: DockerEngine;
   /** Plan the removal of containers whose node left the file, as `up --remove-orphans` would. */
   removeOrphans?: boolean;
@@ -18,15 +20,18 @@ export interface PlanOptions {
  */
 export async function plan(topology: TopologySource, options: PlanOptions = {}): Promise<Plan> {
   const t = resolveTopology(topology);
-  const docker = options.docker ?? new DockerEngine();
-  await docker.ping();
+  const engines = new TopologyEngines(t, options.docker);
+  await engines.ping();
   const { images } = desiredState(t);
   const facts = new Map();
-  for (const image of images) if (await docker.hasImage(image)) facts.set(image, await imageFacts(docker, image));
-  const sessions = await openRunning(docker, t);
+  for (const image of images) {
+    const [docker] = engines.forImage(image);
+    if (await docker.hasImage(image)) facts.set(image, await imageFacts(docker, image));
+  }
+  const sessions = await openRunning(engines, t);
   try {
-    const desired = desiredState(t, facts, undefined, await docker.remoteAddress());
-    return reconcile(desired, await observe(docker, t, images, sessions), { removeOrphans: options.removeOrphans });
+    const desired = desiredState(t, facts, undefined, await engines.remoteAddresses());
+    return reconcile(desired, await observe(engines, t, images, sessions), { removeOrphans: options.removeOrphans });
   } finally {
     await Promise.all([...sessions.values()].map((s) => s.close()));
   }

@@ -1,4 +1,6 @@
-import { DockerEngine } from '../docker/engine';
+import type { DockerEngine } from '../docker/engine';
+import { TopologyEngines } from '../docker/engines';
+import { placementOf, TopologyRef } from './node-container';
 
 export interface PsRow {
   node: string;
@@ -12,13 +14,17 @@ export interface PsRow {
  * The topology's containers as Docker sees them, without connecting to any server: fast, and it
  * needs no password (only the topology's name). Roles are the file's: a switchover keeps the containers.
  */
-export async function ps(topology: string, docker = new DockerEngine(), roles: Record<string, string> = {}): Promise<PsRow[]> {
-  await docker.ping();
-  const host = docker.publishedHost();
-  return (await docker.containers(topology))
-    .filter((c) => c.node !== '')
-    .map((c) => ({ node: c.node, role: roles[c.node] ?? '-', container: c.name, state: c.state, ...(c.hostPort ? { address: `${host}:${c.hostPort}` } : {}) }))
-    .sort((a, b) => a.node.localeCompare(b.node));
+export async function ps(topology: TopologyRef, docker?: DockerEngine, roles: Record<string, string> = {}): Promise<PsRow[]> {
+  const engines = new TopologyEngines(placementOf(topology), docker);
+  await engines.ping();
+  const rows = await Promise.all(
+    engines.inUse().map(async (e) =>
+      (await e.containers(placementOf(topology).name))
+        .filter((c) => c.node !== '')
+        .map((c) => ({ node: c.node, role: roles[c.node] ?? '-', container: c.name, state: c.state, ...(c.hostPort ? { address: `${e.publishedHost()}:${c.hostPort}` } : {}) })),
+    ),
+  );
+  return rows.flat().sort((a, b) => a.node.localeCompare(b.node));
 }
 
 export function formatPs(rows: PsRow[]): string {

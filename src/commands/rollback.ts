@@ -1,10 +1,14 @@
 import type { DockerEngine } from '../docker/engine';
+import type { TopologyEngines } from '../docker/engines';
+import { volumeName } from '../docker/names';
+import type { Topology } from '../topology/types';
 import { ReplikitError } from '../errors';
 
 /** Resources one `up` run created; nothing that existed before the run is ever listed. */
 export interface Created {
   containers: string[];
-  networks: string[];
+  /** The network is made on each engine in use; only where this run made it is it removed again. */
+  networks: { name: string; on: DockerEngine }[];
   volumes: string[];
 }
 
@@ -12,8 +16,9 @@ export interface Created {
  * After a failed `up`: remove what this run created (default) or keep it for inspection, and
  * say which in the error, so the user knows what state they are left with and what to run next.
  */
-export async function afterFailure(c: { docker: DockerEngine; created: Created }, error: unknown, keep: boolean): Promise<unknown> {
-  const made = [...c.created.containers, ...c.created.networks, ...c.created.volumes];
+export async function afterFailure(c: { t: Topology; engines: TopologyEngines; created: Created }, error: unknown, keep: boolean): Promise<unknown> {
+  const made = [...new Set([...c.created.containers, ...c.created.networks.map((n) => n.name), ...c.created.volumes])];
+  const volumeEngine = (v: string) => c.engines.of(c.t.nodes.find((n) => volumeName(c.t, n.name) === v)?.name ?? '');
   if (!made.length || !(error instanceof Error)) return error;
   let note: string;
   if (keep) {
@@ -21,12 +26,12 @@ export async function afterFailure(c: { docker: DockerEngine; created: Created }
   } else {
     const failed: string[] = [];
     const attempt = (what: string, fn: () => Promise<void>) => fn().catch((e) => failed.push(`${what}: ${(e as Error).message}`));
-    await Promise.all(c.created.containers.map((n) => attempt(n, () => c.docker.remove(n))));
+    await Promise.all(c.created.containers.map((n) => attempt(n, async () => (await c.engines.holding(n))?.remove(n))));
     // A seed copy still running when the run stopped holds its volumes; one helper may hold several.
-    await attempt('seed copies', () => c.docker.removeSeedHelpersOf(...c.created.volumes));
+    for (const e of c.engines.inUse()) await attempt('seed copies', () => e.removeSeedHelpersOf(...c.created.volumes));
     await Promise.all([
-      ...c.created.networks.map((n) => attempt(n, () => c.docker.removeNetwork(n))),
-      ...c.created.volumes.map((n) => attempt(n, () => c.docker.removeVolume(n))),
+      ...c.created.networks.map((n) => attempt(n.name, () => n.on.removeNetwork(n.name))),
+      ...c.created.volumes.map((n) => attempt(n, () => volumeEngine(n).removeVolume(n))),
     ]);
     note = failed.length
       ? `tried to remove what this run created, but could not remove ${failed.join('; ')}: replikit down --volumes cleans up`

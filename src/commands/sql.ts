@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
-import { DockerEngine } from '../docker/engine';
+import type { DockerEngine } from '../docker/engine';
 import { rootClientCommand } from '../docker/root-client';
 import { dialectFor } from '../flavors';
 import { imageVersion } from '../flavors/detect-image';
-import { nodeContainer } from './node-container';
+import { nodeContainer, TopologyRef } from './node-container';
 
 export interface SqlOptions {
   /** One query, as `mysql -e` runs it; otherwise statements come from stdin (or the terminal). */
@@ -21,9 +21,9 @@ export interface SqlOptions {
  * password is read from the container's secret file inside the container: it is never typed,
  * never on a command line, never in this process. Resolves the client's exit code.
  */
-export async function sqlClient(topology: string, node: string, o: SqlOptions = {}): Promise<number> {
-  const docker = o.docker ?? new DockerEngine();
-  const c = await nodeContainer(docker, topology, node);
+export async function sqlClient(topology: TopologyRef, node: string, o: SqlOptions = {}): Promise<number> {
+  const c = await nodeContainer(topology, node, o.docker);
+  const docker = c.engine;
   const image = (await docker.inspect(c.name))!.Config.Image;
   const dialect = dialectFor(await imageVersion(docker, image));
   const [client, ...clientArgs] = dialect.clientCommand();

@@ -1,4 +1,6 @@
-import { DockerEngine } from '../docker/engine';
+import type { DockerEngine } from '../docker/engine';
+import { TopologyEngines } from '../docker/engines';
+import { nodeAt } from '../replication/address';
 import { containerName } from '../docker/names';
 import { replicaStatus } from '../replication/link';
 import { SqlSession } from '../replication/session';
@@ -34,13 +36,13 @@ export interface StatusReport {
 }
 
 /** Observes without changing anything: containers, server versions and replication threads. */
-export async function status(topology: TopologySource, docker = new DockerEngine()): Promise<StatusReport> {
+export async function status(topology: TopologySource, docker?: DockerEngine): Promise<StatusReport> {
   const t = resolveTopology(topology);
-  await docker.ping();
+  const engines = new TopologyEngines(t, docker);
+  await engines.ping();
   const depth = new Map(levels(t.nodes).flatMap((level, d) => level.map((n) => [n.name, d] as const)));
-  const byContainer = new Map(t.nodes.map((n) => [containerName(t, n.name), n.name]));
   // One listing gives every container's state and published port.
-  const observed = new Map((await docker.containers(t.name)).map((c) => [c.name, c]));
+  const observed = new Map((await engines.containers()).map((c) => [c.name, c]));
   const nodes = await Promise.all(
     t.nodes.map(async (n): Promise<NodeStatus> => {
       const container = containerName(t, n.name);
@@ -49,7 +51,7 @@ export async function status(topology: TopologySource, docker = new DockerEngine
       if (c?.state !== 'running' || !c.hostPort) return base;
       let session: SqlSession | undefined;
       try {
-        const endpoint = await rootEndpoint(docker, t, n, c.hostPort);
+        const endpoint = await rootEndpoint(engines.of(n.name), t, n, c.hostPort);
         base.address = `${endpoint.host}:${endpoint.port}`;
         session = await SqlSession.open(endpoint, 3000);
         base.version = session.version;
@@ -58,7 +60,7 @@ export async function status(topology: TopologySource, docker = new DockerEngine
           if (!r) return { ...base, io: 'not configured', sql: 'not configured' };
           return {
             ...base,
-            source: byContainer.get(r.sourceHost) ?? r.sourceHost,
+            source: nodeAt(t, r.sourceHost, r.sourcePort) ?? r.sourceHost,
             io: r.ioRunning,
             sql: r.sqlRunning,
             secondsBehind: r.secondsBehind,

@@ -1,12 +1,13 @@
 import * as fs from 'node:fs';
 import { Listr, ListrRendererValue, ListrTaskWrapper } from 'listr2';
 import type { BinlogCoordinates } from '../flavors/dialect';
-import { DockerEngine } from '../docker/engine';
-import { containerName } from '../docker/names';
+import type { DockerEngine } from '../docker/engine';
+import { TopologyEngines } from '../docker/engines';
 import { TopologyLock } from '../docker/lock';
 import { InputError, NodeError, ReplikitError } from '../errors';
 import { poll } from '../poll';
 import { pointAt, readCoordinates, replicaStatus, sourceLink } from '../replication/link';
+import { nodeAt } from '../replication/address';
 import { SqlSession } from '../replication/session';
 import { lineDiff, switchoverEdit } from '../topology/edit';
 import { loadTopology } from '../topology/load';
@@ -43,7 +44,7 @@ export interface SwitchoverResult {
 
 interface Ctx {
   t: Topology;
-  docker: DockerEngine;
+  engines: TopologyEngines;
   sessions: Map<string, SqlSession>;
   oldP: NodeSpec;
   newP: NodeSpec;
@@ -72,11 +73,10 @@ export async function switchover(topology: Topology | string, newPrimary: string
   if (newP.source !== oldP.name) {
     throw new InputError(`'${newPrimary}' replicates from '${newP.source}', not from the primary`, `switch over to a direct replica of '${oldP.name}'`);
   }
-  const ctx: Ctx = { t, docker: options.docker ?? new DockerEngine(), sessions: new Map(), oldP, newP, readOnlyAt: 0, writableAt: 0, repointed: [] };
+  const ctx: Ctx = { t, engines: new TopologyEngines(t, options.docker), sessions: new Map(), oldP, newP, readOnlyAt: 0, writableAt: 0, repointed: [] };
   const moving = t.nodes.filter((n) => n.source === oldP.name && n.name !== newP.name);
   const timeout = options.catchUpTimeoutSeconds ?? 120;
   const lockWait = options.lockWaitSeconds ?? 10;
-  const link = sourceLink(containerName(t, newP.name), t.credentials, t.replication);
 
   try {
     await new Listr<Ctx, ListrRendererValue, ListrRendererValue>(
@@ -84,18 +84,18 @@ export async function switchover(topology: Topology | string, newPrimary: string
         {
           title: 'Lock the topology and connect to every node',
           task: async (c) => {
-            await c.docker.ping();
+            await c.engines.ping();
             // Not while an up (or another switchover) of this topology changes it.
-            c.lock = await TopologyLock.acquire(c.docker, t.name, t.nodes[0].image);
+            c.lock = await TopologyLock.acquire(c.engines.of(t.nodes[0].name), t.name, t.nodes[0].image);
             await Promise.all(
-              t.nodes.map(async (n) => c.sessions.set(n.name, await SqlSession.open(await rootEndpoint(c.docker, t, n)))),
+              t.nodes.map(async (n) => c.sessions.set(n.name, await SqlSession.open(await rootEndpoint(c.engines.of(n.name), t, n)))),
             );
             // Writes stop only when every node to move replicates as the file says: the wait
             // below reads the old primary's coordinates on each of them.
             for (const n of [newP, ...moving]) {
-              const host = (await replicaStatus(c.sessions.get(n.name)!))?.sourceHost;
-              if (host !== containerName(t, oldP.name)) {
-                throw new NodeError(n.name, `replicates from ${host || 'nowhere'}, but the file says ${oldP.name}`, 'run replikit up first (replikit plan shows what differs), then switch over');
+              const status = await replicaStatus(c.sessions.get(n.name)!);
+              if (!status || nodeAt(t, status.sourceHost, status.sourcePort) !== oldP.name) {
+                throw new NodeError(n.name, `replicates from ${status?.sourceHost || 'nowhere'}, but the file says ${oldP.name}`, 'run replikit up first (replikit plan shows what differs), then switch over');
               }
             }
             await waitForThreads(c.sessions.get(newP.name)!, 10_000);
@@ -177,7 +177,7 @@ export async function switchover(topology: Topology | string, newPrimary: string
                     // The old primary's own writes are in its binlog, not in its replica GTID state.
                     if (c.t.replication.mode === 'gtid') await s.run(...s.dialect.adoptSnapshot(c.stoppedAt!));
                   }
-                  await pointAt(s, link, c.t.replication.mode === 'position' ? c.promotedAt : undefined);
+                  await pointAt(s, sourceLink(c.t, n.name, newP.name), c.t.replication.mode === 'position' ? c.promotedAt : undefined);
                   await s.run(...s.dialect.readOnly());
                   await waitForThreads(s, 60_000);
                   c.repointed.push(n.name);

@@ -1,5 +1,6 @@
 import type { ListrTask, ListrTaskWrapper } from 'listr2';
 import type { DockerEngine } from '../docker/engine';
+import type { TopologyEngines } from '../docker/engines';
 import { containerName, volumeName } from '../docker/names';
 import { DataDirSeed } from '../docker/seed';
 import { TopologyLock } from '../docker/lock';
@@ -64,7 +65,7 @@ export class UpCtx implements ExecContext {
 
   constructor(
     readonly t: Topology,
-    readonly docker: DockerEngine,
+    readonly engines: TopologyEngines,
     readonly options: UpOptions,
   ) {
     this.desired = desiredState(t);
@@ -115,13 +116,13 @@ const REPLICA_KINDS: OperationKind[] = ['connect-replica', 'change-source', 'upd
 const onNodes = (kinds: OperationKind[], nodes: string[]) => (o: Operation) => kinds.includes(o.kind) && 'node' in o && nodes.includes(o.node);
 
 export const UP_STEPS: Step[] = [
-  { title: 'Connect to the Docker engine', task: (c) => c.docker.ping() },
+  { title: 'Connect to the Docker engine', task: (c) => c.engines.ping() },
   { title: 'Preflight: names, images, ports', task: preflight },
   operations('Pull images', ['pull-image']),
   {
     title: 'Ask each image which server it runs',
     task: async (c, task) => {
-      await Promise.all(c.desired.images.map(async (image) => c.imageFacts.set(image, await imageFacts(c.docker, image))));
+      await Promise.all(c.desired.images.map(async (image) => c.imageFacts.set(image, await imageFacts(c.engines.forImage(image)[0], image))));
       task.title = `Images: ${[...c.imageFacts].map(([image, { version: v }]) => `${image} runs ${v.flavor} ${v.major}.${v.minor}.${v.patch}`).join('; ')}`;
     },
   },
@@ -129,7 +130,7 @@ export const UP_STEPS: Step[] = [
     // A second up of the same topology would plan from a state this one is changing: it stops here.
     title: 'Lock the topology',
     task: async (c) => {
-      c.lock = await TopologyLock.acquire(c.docker, c.t.name, c.t.nodes[0].image);
+      c.lock = await TopologyLock.acquire(c.engines.of(c.t.nodes[0].name), c.t.name, c.t.nodes[0].image);
     },
   },
   { title: 'Plan: compare the topology with what runs', task: planAll },
@@ -141,9 +142,9 @@ export const UP_STEPS: Step[] = [
     task: (c, task) =>
       task.newListr(
         [
-          ...[...seedGroups(c)].map(([image, volumes]) => ({
-            title: `Seed ${volumes.length} data volume(s) of ${image}`,
-            task: (_: UpCtx, sub: Task) => seed(c, image, volumes, (l) => (sub.output = l)),
+          ...seedGroups(c).map(({ engine, image, volumes }) => ({
+            title: `Seed ${volumes.length} data volume(s) of ${image}${c.engines.inUse().length > 1 ? ` on ${engine.describe()}` : ''}`,
+            task: (_: UpCtx, sub: Task) => seed(c, engine, image, volumes, (l) => (sub.output = l)),
           })),
           ...c.plan.operations
             .filter((o) => [...CREATE_KINDS, 'remove-orphan'].includes(o.kind))
@@ -196,8 +197,8 @@ export const UP_STEPS: Step[] = [
 /** Everything that would make the run fail half-way, found before anything is created. */
 async function preflight(c: UpCtx): Promise<void> {
   // The images' own answers are not known yet; names and images do not depend on them.
-  const observed = await observe(c.docker, c.t, c.desired.images);
-  const problems = preflightProblems(c.t, await gatherPreflight(c.docker, c.t, observed));
+  const observed = await observe(c.engines, c.t, c.desired.images);
+  const problems = preflightProblems(c.t, await gatherPreflight(c.engines, c.t, observed));
   if (problems.length) throw new PreflightError(problems);
   // Only images are acted on before the real plan: every missing one is pullable, or preflight failed.
   c.plan = new Plan(reconcile(c.desired, observed).of('pull-image'));
@@ -208,10 +209,10 @@ async function preflight(c: UpCtx): Promise<void> {
  * that already run are asked too: a change `up` refuses stops it before anything is touched.
  */
 async function planAll(c: UpCtx, task: Task): Promise<void> {
-  c.tls = await topologyTls(c.t, [c.docker.publishedHost()]);
-  c.desired = desiredState(c.t, c.imageFacts, c.tls, await c.docker.remoteAddress());
-  c.sessions = await openRunning(c.docker, c.t);
-  const plan = reconcile(c.desired, await observe(c.docker, c.t, c.desired.images, c.sessions), { removeOrphans: c.options.removeOrphans });
+  c.tls = await topologyTls(c.t, c.engines.hostAddresses());
+  c.desired = desiredState(c.t, c.imageFacts, c.tls, await c.engines.remoteAddresses());
+  c.sessions = await openRunning(c.engines, c.t);
+  const plan = reconcile(c.desired, await observe(c.engines, c.t, c.desired.images, c.sessions), { removeOrphans: c.options.removeOrphans });
   refuse(plan);
   // Servers this plan restarts are asked again once they are back.
   for (const node of [...plan.nodesStarted(), ...plan.of('restart-container').map((o) => o.node)]) {
@@ -226,7 +227,7 @@ async function planAll(c: UpCtx, task: Task): Promise<void> {
 
 /** Every server answers now: their replication, accounts and settings are planned from what they say. */
 async function planServers(c: UpCtx, task: Task): Promise<void> {
-  const plan = reconcile(c.desired, await observe(c.docker, c.t, c.desired.images, c.sessions));
+  const plan = reconcile(c.desired, await observe(c.engines, c.t, c.desired.images, c.sessions));
   refuse(plan);
   c.plan = new Plan(plan.operations.filter((o) => !isContainerOperation(o)));
   task.title = c.plan.empty ? 'Plan replication: every server is up to date' : `Plan replication: ${c.plan.operations.length} operation(s)`;
@@ -239,29 +240,34 @@ function refuse(plan: Plan): void {
 }
 
 /**
- * Volumes of containers about to be (re)created or started, by image: every node starts from a
- * seed copy, and an earlier up may have stopped before filling them. The copy skips a volume that
- * already holds a data directory, so kept data is never touched.
+ * Volumes of containers about to be (re)created or started, by engine and image (each engine
+ * keeps its own seed): every node starts from a seed copy, and an earlier up may have stopped
+ * before filling them. The copy skips a volume that already holds a data directory, so kept
+ * data is never touched.
  */
-function seedGroups(c: UpCtx): Map<string, string[]> {
-  const groups = new Map<string, string[]>();
+function seedGroups(c: UpCtx): { engine: DockerEngine; image: string; volumes: string[] }[] {
+  const groups: { engine: DockerEngine; image: string; volumes: string[] }[] = [];
   const started = c.plan.nodesStarted();
-  for (const n of c.t.nodes) if (started.has(n.name)) groups.set(n.image, [...(groups.get(n.image) ?? []), volumeName(c.t, n.name)]);
+  for (const n of c.t.nodes.filter((x) => started.has(x.name))) {
+    const engine = c.engines.of(n.name);
+    const group = groups.find((g) => g.engine === engine && g.image === n.image) ?? groups[groups.push({ engine, image: n.image, volumes: [] }) - 1];
+    group.volumes.push(volumeName(c.t, n.name));
+  }
   return groups;
 }
 
-function seed(c: UpCtx, image: string, volumes: string[], progress: (line: string) => void): Promise<void> {
+function seed(c: UpCtx, engine: DockerEngine, image: string, volumes: string[], progress: (line: string) => void): Promise<void> {
   const dialect = nodeDialect(image, c.imageFacts);
-  const work = new DataDirSeed(c.docker).copyInto(image, dialect, profileCnf(c.t.profile, dialect), volumes, progress);
+  const work = new DataDirSeed(engine).copyInto(image, dialect, profileCnf(c.t.profile, dialect), volumes, progress);
   c.inflight.add(work);
   return work.finally(() => c.inflight.delete(work));
 }
 
 async function connectNode(c: UpCtx, n: NodeSpec, task: Task): Promise<void> {
-  const endpoint = await rootEndpoint(c.docker, c.t, n);
+  const endpoint = await rootEndpoint(c.engines.of(n.name), c.t, n);
   const session =
     c.sessions.get(n.name) ??
-    (await waitForSql(c.docker, containerName(c.t, n.name), endpoint, {
+    (await waitForSql(c.engines.of(n.name), containerName(c.t, n.name), endpoint, {
       timeoutMs: c.options.startTimeoutMs ?? 180_000,
       signal: c.signal,
       onWaiting: (elapsed, error, logLine) => (task.output = `${n.name}: waiting for the server: ${(elapsed / 1000).toFixed(1)} s (${logLine ? `its log: ${logLine}` : error})`),

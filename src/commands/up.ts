@@ -1,5 +1,6 @@
 import { Listr, ListrRendererValue } from 'listr2';
-import { DockerEngine } from '../docker/engine';
+import type { DockerEngine } from '../docker/engine';
+import { TopologyEngines } from '../docker/engines';
 import { resolveTopology, TopologySource } from '../topology/inline';
 import { listrOptions, Progress } from './context';
 import { afterFailure } from './rollback';
@@ -11,6 +12,7 @@ export interface UpOptions {
   /** Progress output; the library prints nothing unless asked ('auto': live tree on a TTY, lines otherwise). */
   progress?: Progress;
   signal?: AbortSignal;
+  /** The environment's engine (nodes without engine: run there); default: as the docker CLI picks it. */
   docker?: DockerEngine;
   /** How long a node may take to accept SQL connections. */
   startTimeoutMs?: number;
@@ -41,7 +43,8 @@ export interface UpResult {
  * has received the heartbeat. The steps are in up-steps.ts; each operation's code in plan/execute.ts.
  */
 export async function up(topology: TopologySource, options: UpOptions = {}): Promise<UpResult> {
-  const ctx = new UpCtx(resolveTopology(topology), options.docker ?? new DockerEngine(), options);
+  const t = resolveTopology(topology);
+  const ctx = new UpCtx(t, new TopologyEngines(t, options.docker), options);
   try {
     await new Listr<UpCtx, ListrRendererValue, ListrRendererValue>(UP_STEPS, listrOptions(options.progress ?? 'silent')).run(ctx);
     return await report(ctx);

@@ -1,4 +1,5 @@
-import { DockerEngine } from '../docker/engine';
+import type { DockerEngine } from '../docker/engine';
+import { TopologyEngines } from '../docker/engines';
 import { containerName } from '../docker/names';
 import { replicaStatus } from '../replication/link';
 import { SqlSession } from '../replication/session';
@@ -30,11 +31,11 @@ export interface VerifyReport {
  */
 export async function verify(topology: TopologySource, options: VerifyOptions = {}): Promise<VerifyReport> {
   const t = resolveTopology(topology);
-  const docker = options.docker ?? new DockerEngine();
+  const engines = new TopologyEngines(t, options.docker);
   const maxLag = options.maxLagSeconds ?? 10;
-  await docker.ping();
+  await engines.ping();
   const problems: string[] = [];
-  const ports = new Map((await docker.containers(t.name)).map((c) => [c.node, c.state === 'running' ? c.hostPort : undefined]));
+  const ports = new Map((await engines.containers()).map((c) => [c.node, c.state === 'running' ? c.hostPort : undefined]));
   const sessions = new Map<string, SqlSession>();
   const report: VerifyReport = { topology: t.name, ok: false, problems, replicas: [], tables: [] };
   try {
@@ -43,7 +44,7 @@ export async function verify(topology: TopologySource, options: VerifyOptions = 
         const port = ports.get(n.name);
         if (!port) return problems.push(`${n.name}: container ${containerName(t, n.name)} is ${ports.has(n.name) ? 'not running' : 'missing'} (replikit up brings it back)`);
         try {
-          sessions.set(n.name, await SqlSession.open(await rootEndpoint(docker, t, n, port), 5000));
+          sessions.set(n.name, await SqlSession.open(await rootEndpoint(engines.of(n.name), t, n, port), 5000));
         } catch (e) {
           problems.push(`${n.name}: no SQL connection on port ${port}: ${(e as Error).message}`);
         }

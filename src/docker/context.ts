@@ -19,14 +19,27 @@ export interface EngineTarget {
 /**
  * The engine as the docker CLI picks it: DOCKER_HOST (with DOCKER_TLS_VERIFY and
  * DOCKER_CERT_PATH) first, then a context (DOCKER_CONTEXT, else `currentContext` in
- * ~/.docker/config.json) with its TLS files, then the local socket. dockerode reads DOCKER_HOST
- * itself; contexts it does not know, so their endpoint and certificates are read here.
+ * ~/.docker/config.json) with its TLS files, then the local socket. All of it is read here,
+ * from the `env` given (dockerode would read DOCKER_HOST from process.env, and knows no contexts).
  */
 export function engineTarget(env: NodeJS.ProcessEnv = process.env, dockerConfigDir = env.DOCKER_CONFIG || path.join(os.homedir(), '.docker')): EngineTarget {
   if (env.DOCKER_HOST) return target(env.DOCKER_HOST, env.DOCKER_HOST, hostOptions(env.DOCKER_HOST, env, dockerConfigDir));
   const context = env.DOCKER_CONTEXT || currentContext(dockerConfigDir);
   if (!context || context === 'default') return target('/var/run/docker.sock', 'unix:///var/run/docker.sock', {});
+  return contextTarget(context, dockerConfigDir);
+}
 
+/**
+ * An engine a topology names under `engines:`: an engine URL (unix://, tcp:// with TLS as for
+ * DOCKER_HOST, ssh://) or a docker context name.
+ */
+export function namedEngineTarget(value: string, env: NodeJS.ProcessEnv = process.env, dockerConfigDir = env.DOCKER_CONFIG || path.join(os.homedir(), '.docker')): EngineTarget {
+  if (value.includes('://')) return target(value, value, hostOptions(value, env, dockerConfigDir));
+  if (value === 'default') return target('/var/run/docker.sock', 'unix:///var/run/docker.sock', {});
+  return contextTarget(value, dockerConfigDir);
+}
+
+function contextTarget(context: string, dockerConfigDir: string): EngineTarget {
   const id = createHash('sha256').update(context).digest('hex');
   const metaFile = path.join(dockerConfigDir, 'contexts', 'meta', id, 'meta.json');
   let endpoint: { Host?: string; SkipTLSVerify?: boolean } | undefined;

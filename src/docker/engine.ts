@@ -45,6 +45,11 @@ export class DockerEngine {
     this.docker = docker ?? new Docker(target.options);
   }
 
+  /** What the user named the engine by: DOCKER_HOST, a context, or the socket. */
+  describe(): string {
+    return this.target.describe;
+  }
+
   /** The host where published ports are reachable: the engine's host for tcp:// and ssh://. */
   publishedHost(): string {
     return this.target.host;

@@ -1,10 +1,11 @@
-import type { DockerEngine } from '../docker/engine';
+import type { TopologyEngines } from '../docker/engines';
 import { LABEL, containerName, networkName, TLS_FILES, topologyLabels } from '../docker/names';
 import { MYCNF_PATH } from '../render/mycnf';
 import { setGlobal } from '../flavors/dialect';
 import { enableGtid } from '../replication/gtid-mode';
 import { joinReplica, LinkEnd } from '../replication/join';
 import { pointAt, replicaStatus, setReplicationAccount, sourceLink, updateCredentials } from '../replication/link';
+import { nodeAt } from '../replication/address';
 import { moveByPosition } from '../replication/move';
 import { runInit } from '../replication/init-sql';
 import type { SqlSession } from '../replication/session';
@@ -17,7 +18,8 @@ import type { Desired } from './reconcile';
 /** What every operation may use. Sessions are there once the servers answer (server operations). */
 export interface ExecContext {
   t: Topology;
-  docker: DockerEngine;
+  /** Each node's engine (docker/engines.ts). */
+  engines: TopologyEngines;
   desired: Desired;
   sessions: Map<string, SqlSession>;
   /** What this run created, so a failed run can take exactly that away again. */
@@ -37,28 +39,32 @@ const APPLY_TIMEOUT_S = 120;
  * `up`. Each returns a detail of what it did, when there is more to say than the operation's cause.
  */
 export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
-  'pull-image': (c, op, progress) => c.docker.pull(op.image, progress),
+  // On every engine that runs the image and lacks it (each engine has its own image store).
+  'pull-image': async (c, op, progress) => {
+    for (const e of c.engines.forImage(op.image)) if (!(await e.hasImage(op.image))) await e.pull(op.image, progress);
+  },
+  // Each engine in use gets the network: containers on one engine reach each other by name there.
   'create-network': async (c) => {
-    if (await c.docker.ensureNetwork(networkName(c.t), topologyLabels(c.t))) c.created.networks.push(networkName(c.t));
+    for (const e of c.engines.inUse()) if (await e.ensureNetwork(networkName(c.t), topologyLabels(c.t))) c.created.networks.push({ name: networkName(c.t), on: e });
   },
   'create-volume': async (c, op) => {
-    if (await c.docker.ensureVolume(op.name, { ...topologyLabels(c.t), [LABEL.node]: op.node })) c.created.volumes.push(op.name);
+    if (await c.engines.of(op.node).ensureVolume(op.name, { ...topologyLabels(c.t), [LABEL.node]: op.node })) c.created.volumes.push(op.name);
   },
   'create-container': async (c, op) => {
     c.created.containers.push(op.name);
-    await c.docker.create(planOf(c, op.node));
+    await c.engines.of(op.node).create(planOf(c, op.node));
   },
   'recreate-container': async (c, op) => {
-    await c.docker.remove(op.name);
-    await c.docker.create(planOf(c, op.node));
+    await c.engines.of(op.node).remove(op.name);
+    await c.engines.of(op.node).create(planOf(c, op.node));
   },
   'write-config': (c, op) => writeConfig(c, op.node),
-  'start-container': (c, op) => c.docker.start(op.name),
+  'start-container': (c, op) => c.engines.of(op.node).start(op.name),
   'restart-container': async (c, op) => {
     await writeConfig(c, op.node);
-    await c.docker.restart(op.name);
+    await c.engines.of(op.node).restart(op.name);
   },
-  'remove-orphan': (c, op) => c.docker.remove(op.name),
+  'remove-orphan': async (c, op) => (await c.engines.holding(op.name))?.remove(op.name),
 
   'set-settings': async (c, op) => {
     const s = session(c, op.node);
@@ -82,11 +88,10 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
   'set-replication-password': (c, op) => account(c, op.node),
   'set-mode': async (c) => {
     // The tree as it replicates now: sources the plan changes later in this run do not count yet.
-    const byContainer = new Map(c.t.nodes.map((n) => [containerName(c.t, n.name), n.name]));
     const current = await Promise.all(
       c.t.nodes.map(async (n) => {
-        const host = (await replicaStatus(session(c, n.name)))?.sourceHost;
-        return { name: n.name, source: host ? byContainer.get(host) : undefined };
+        const status = await replicaStatus(session(c, n.name));
+        return { name: n.name, source: status?.sourceHost ? nodeAt(c.t, status.sourceHost, status.sourcePort) : undefined };
       }),
     );
     const nodes = levels(current)
@@ -95,20 +100,21 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
     return enableGtid(nodes, APPLY_TIMEOUT_S, c.signal);
   },
   'connect-replica': async (c, op, progress) => {
-    const detail = await joinReplica({ docker: c.docker, replica: end(c, op.node), source: end(c, op.source), link: linkTo(c, op.source), progress, stallMs: c.snapshotStallMs });
+    const detail = await joinReplica({ replica: end(c, op.node), source: end(c, op.source), link: sourceLink(c.t, op.node, op.source), progress, stallMs: c.snapshotStallMs });
     await waitForThreads(session(c, op.node), 60_000, c.signal);
     return detail;
   },
   'change-source': async (c, op) => {
     const s = session(c, op.node);
     let detail: string | void = undefined;
-    if (c.t.replication.mode === 'gtid') await pointAt(s, linkTo(c, op.to));
-    else detail = await moveByPosition({ replica: end(c, op.node), from: end(c, op.from), to: end(c, op.to), link: linkTo(c, op.to), timeoutSeconds: APPLY_TIMEOUT_S });
+    const link = sourceLink(c.t, op.node, op.to);
+    if (c.t.replication.mode === 'gtid') await pointAt(s, link);
+    else detail = await moveByPosition({ replica: end(c, op.node), from: end(c, op.from), to: end(c, op.to), link, timeoutSeconds: APPLY_TIMEOUT_S, sourceOf: (st) => nodeAt(c.t, st.sourceHost, st.sourcePort) });
     await waitForThreads(s, 60_000, c.signal);
     return detail;
   },
   'update-credentials': async (c, op) => {
-    await updateCredentials(session(c, op.node), linkTo(c, op.source));
+    await updateCredentials(session(c, op.node), sourceLink(c.t, op.node, op.source));
     await waitForThreads(session(c, op.node), 60_000, c.signal);
   },
   'start-replica': async (c, op) => {
@@ -122,7 +128,7 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
     await s.run(s.dialect.stopReplica(), s.dialect.changeDelay(op.seconds), s.dialect.startReplica());
     await waitForThreads(s, 60_000, c.signal);
   },
-  'run-init': (c, op, progress) => runInit(c.docker, containerName(c.t, op.node), session(c, op.node), c.t.init, (file) => progress(`running ${file}`)),
+  'run-init': (c, op, progress) => runInit(c.engines.of(op.node), containerName(c.t, op.node), session(c, op.node), c.t.init, (file) => progress(`running ${file}`)),
   'set-read-only': async (c, op) => {
     const s = session(c, op.node);
     await s.run(...(op.readOnly ? s.dialect.readOnly() : s.dialect.readWrite()));
@@ -149,7 +155,7 @@ function planOf(c: ExecContext, node: string) {
 async function writeConfig(c: ExecContext, node: string): Promise<void> {
   const d = c.desired.nodes.find((n) => n.spec.name === node)!;
   const tls: string[] = Object.values(TLS_FILES);
-  await c.docker.putFiles(d.plan.name, d.plan.files.filter((f) => f.path === MYCNF_PATH || tls.includes(f.path)));
+  await c.engines.of(node).putFiles(d.plan.name, d.plan.files.filter((f) => f.path === MYCNF_PATH || tls.includes(f.path)));
 }
 
 function session(c: ExecContext, node: string): SqlSession {
@@ -159,9 +165,5 @@ function session(c: ExecContext, node: string): SqlSession {
 }
 
 function end(c: ExecContext, node: string): LinkEnd {
-  return { name: node, container: containerName(c.t, node), session: session(c, node) };
-}
-
-function linkTo(c: ExecContext, source: string) {
-  return sourceLink(containerName(c.t, source), c.t.credentials, c.t.replication);
+  return { name: node, container: containerName(c.t, node), session: session(c, node), engine: c.engines.of(node) };
 }

@@ -1,4 +1,4 @@
-import type { DockerEngine } from '../docker/engine';
+import type { TopologyEngines } from '../docker/engines';
 import type { Topology } from '../topology/types';
 import { containerPlan } from '../docker/container-spec';
 import { networkName, TLS_FILES, volumeName } from '../docker/names';
@@ -22,9 +22,10 @@ export function nodeDialect(image: string, facts: ImageFactsByImage): Dialect {
 
 /**
  * The topology as Docker resources and server state: pure. `tls`: the certificates new
- * containers get; `remoteAddress`: a remote engine host's address, where loopback binds publish.
+ * containers get; `remoteAddresses`: for nodes on a remote engine, that host's address, where
+ * their loopback binds publish.
  */
-export function desiredState(t: Topology, facts: ImageFactsByImage = new Map(), tls?: TopologyTls, remoteAddress?: string): Desired {
+export function desiredState(t: Topology, facts: ImageFactsByImage = new Map(), tls?: TopologyTls, remoteAddresses: ReadonlyMap<string, string> = new Map()): Desired {
   return {
     topology: t,
     network: networkName(t),
@@ -33,7 +34,7 @@ export function desiredState(t: Topology, facts: ImageFactsByImage = new Map(), 
       const dialect = nodeDialect(n.image, facts);
       const rendered = renderNode(t, n, dialect);
       const certificate = tls?.nodes.get(n.name);
-      const published = { ...n, bind: publishAddress(n.bind, remoteAddress) };
+      const published = { ...n, bind: publishAddress(n.bind, remoteAddresses.get(n.name)) };
       const plan = containerPlan(t, published, rendered, dialect, facts.get(n.image)?.user, certificate && { ca: tls!.ca, ...certificate });
       return { spec: n, plan, volume: volumeName(t, n.name), config: rendered.text, dialect };
     }),
@@ -41,15 +42,17 @@ export function desiredState(t: Topology, facts: ImageFactsByImage = new Map(), 
 }
 
 /**
- * One look at the engine: only resources carrying the topology's label, image presence and the
- * my.cnf in each container. `sessions` are the servers that can be asked (running nodes).
+ * One look at the engines: only resources carrying the topology's label, image presence and the
+ * my.cnf in each container. The network counts as there when every engine in use has it, an
+ * image when every engine that runs it has it. `sessions`: the servers that can be asked.
  */
-export async function observe(docker: DockerEngine, t: Topology, images: string[], sessions: ReadonlyMap<string, SqlSession> = new Map()): Promise<Observed> {
+export async function observe(engines: TopologyEngines, t: Topology, images: string[], sessions: ReadonlyMap<string, SqlSession> = new Map()): Promise<Observed> {
+  const inUse = engines.inUse();
   const [containers, networks, volumes, present, servers] = await Promise.all([
-    docker.containers(t.name),
-    docker.networks(t.name),
-    docker.volumes(t.name),
-    Promise.all(images.map(async (i) => ((await docker.hasImage(i)) ? i : undefined))),
+    engines.containers(),
+    Promise.all(inUse.map((e) => e.networks(t.name))),
+    engines.volumes(),
+    Promise.all(images.map(async (i) => ((await Promise.all(engines.forImage(i).map((e) => e.hasImage(i)))).every(Boolean) ? i : undefined))),
     observeServers(t, sessions),
   ]);
   const configs = new Map<string, string>();
@@ -57,13 +60,14 @@ export async function observe(docker: DockerEngine, t: Topology, images: string[
   await Promise.all(
     containers.map(async (c) => {
       if (c.state === 'created') return;
+      const docker = (await engines.holding(c.name))!;
       const [text, ca] = await Promise.all([docker.readFile(c.name, MYCNF_PATH), docker.readFile(c.name, TLS_FILES.ca)]);
       if (text !== undefined) configs.set(c.name, text);
       if (ca !== undefined) certificates.set(c.name, ca);
     }),
   );
   return {
-    network: networks.includes(networkName(t)),
+    network: networks.every((list) => list.includes(networkName(t))),
     volumes,
     containers,
     images: present.filter((i): i is string => i !== undefined),

@@ -6,6 +6,7 @@ import { variableName } from '../flavors/dialect';
 import type { NodeSpec, ReplicationTls, Topology } from '../topology/types';
 import type { AccountState } from '../replication/link';
 import { configChanges, describeChange, ownedElsewhere } from './config-diff';
+import { nodeAt } from '../replication/address';
 import { Operation, Plan } from './operations';
 
 export { Plan } from './operations';
@@ -126,7 +127,6 @@ function roleChange(before: string | undefined, spec: NodeSpec): string | undefi
 function serverOperations(desired: Desired, observed: Observed, fresh: Set<string>, pending: string[], refused: string[]): Operation[] {
   const t = desired.topology;
   const ops: Operation[] = [];
-  const container = new Map(desired.nodes.map((d) => [d.plan.name, d.spec.name]));
   const server = (node: string): ObservedServer | undefined => {
     if (observed.servers.has(node)) return observed.servers.get(node);
     // A node made from nothing in this run starts as a fresh server: no account, no source, no init.
@@ -156,8 +156,8 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
   }
 
   const sourceOf = (node: string) => {
-    const host = server(node)?.replica?.sourceHost;
-    return host ? (container.get(host) ?? host) : undefined;
+    const link = server(node)?.replica;
+    return link?.sourceHost ? (nodeAt(t, link.sourceHost, link.sourcePort) ?? link.sourceHost) : undefined;
   };
   for (const { spec } of known) {
     const s = server(spec.name)!;

@@ -1,4 +1,5 @@
 import type { DockerEngine } from '../docker/engine';
+import type { TopologyEngines } from '../docker/engines';
 import { containerName, networkName, volumeName } from '../docker/names';
 import type { Observed } from '../plan/reconcile';
 import type { Topology } from '../topology/types';
@@ -6,33 +7,40 @@ import { portAnswers, portIsFree, processListening } from './ports';
 import type { NamedResource, PreflightFacts } from './problems';
 
 /**
- * Asks the engine and the host what `preflightProblems` needs: who owns the names this topology
- * uses, which missing images can be pulled, and who holds the fixed ports it publishes.
+ * Asks the engines and the hosts what `preflightProblems` needs: who owns the names this
+ * topology uses (each node's on its engine, the network on every engine in use), which missing
+ * images can be pulled, and who holds the fixed ports it publishes.
  */
-export async function gatherPreflight(docker: DockerEngine, t: Topology, observed: Observed): Promise<PreflightFacts> {
-  const wanted: Omit<NamedResource, 'owner'>[] = [
-    { kind: 'network', name: networkName(t) },
+export async function gatherPreflight(engines: TopologyEngines, t: Topology, observed: Observed): Promise<PreflightFacts> {
+  const wanted: (Omit<NamedResource, 'owner'> & { on: DockerEngine })[] = [
+    ...engines.inUse().map((on) => ({ kind: 'network' as const, name: networkName(t), on })),
     ...t.nodes.flatMap((n) => [
-      { kind: 'container' as const, name: containerName(t, n.name) },
-      { kind: 'volume' as const, name: volumeName(t, n.name) },
+      { kind: 'container' as const, name: containerName(t, n.name), on: engines.of(n.name) },
+      { kind: 'volume' as const, name: volumeName(t, n.name), on: engines.of(n.name) },
     ]),
   ];
-  const named = (await Promise.all(wanted.map(async (r) => ({ ...r, owner: await docker.ownerOf(r.kind, r.name) })))).filter(
-    (r) => r.owner !== undefined,
-  );
+  const owners = await Promise.all(wanted.map(async ({ on, ...r }) => ({ ...r, owner: await on.ownerOf(r.kind, r.name) })));
+  const named = owners.filter((r) => r.owner !== undefined);
 
   const missing = [...new Set(t.nodes.map((n) => n.image))].filter((i) => !observed.images.includes(i));
-  const missingImages = await Promise.all(missing.map(async (image) => ({ image, pullError: await docker.pullProblem(image) })));
+  const missingImages = await Promise.all(
+    missing.map(async (image) => {
+      const problems = await Promise.all(engines.forImage(image).map(async (e) => ((await e.hasImage(image)) ? undefined : e.pullProblem(image))));
+      return { image, pullError: problems.find((p) => p !== undefined) };
+    }),
+  );
 
   // A port this topology's own container publishes now is not a conflict: it keeps or frees it.
   const ownPorts = new Set(observed.containers.flatMap((c) => (c.hostPort ? [c.hostPort] : [])));
   const fixed = t.nodes.filter((n) => n.port !== undefined && !ownPorts.has(n.port));
-  const publishers = fixed.length ? await docker.portPublishers() : new Map<number, string>();
+  const publishers = new Map<DockerEngine, Map<number, string>>();
+  for (const e of new Set(fixed.map((n) => engines.of(n.name)))) publishers.set(e, await e.portPublishers());
   const takenPorts: PreflightFacts['takenPorts'] = [];
   for (const n of fixed) {
     const port = n.port!;
-    const container = publishers.get(port);
-    if (container) takenPorts.push({ node: n.name, bind: n.bind, port, holder: `container ${container}` });
+    const docker = engines.of(n.name);
+    const container = publishers.get(docker)!.get(port);
+    if (container) takenPorts.push({ node: n.name, bind: docker.reachAddress(n.bind), port, holder: `container ${container}` });
     // A local engine publishes on this host: try to bind the port here. A remote one publishes
     // on its host: a connection that is accepted there means something else holds the port.
     else if (!docker.isRemote() && !(await portIsFree(n.bind, port))) takenPorts.push({ node: n.name, bind: n.bind, port, holder: processListening(port) });

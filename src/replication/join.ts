@@ -4,14 +4,15 @@ import { pointAt, readCoordinates, SourceLink, userSchemas } from './link';
 import type { SqlSession } from './session';
 import { copySnapshot } from './snapshot';
 
+/** A node at one end of a link: its container, on its engine, and a root session to its server. */
 export interface LinkEnd {
   name: string;
   container: string;
   session: SqlSession;
+  engine: DockerEngine;
 }
 
 export interface JoinRequest {
-  docker: DockerEngine;
   replica: LinkEnd;
   source: LinkEnd;
   link: SourceLink;
@@ -45,7 +46,7 @@ export async function joinReplica(r: JoinRequest): Promise<string> {
   const started = Date.now();
   const snap = await replica.session.asAdmin(async () => {
     await replica.session.run(...replica.session.dialect.prepareSnapshotTarget());
-    const copied = await copySnapshot(r.docker, source, replica, r.progress, r.stallMs);
+    const copied = await copySnapshot(source, replica, r.progress, r.stallMs);
     await replica.session.run(...replica.session.dialect.adoptSnapshot(copied.coordinates));
     return copied;
   });

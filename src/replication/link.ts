@@ -1,7 +1,8 @@
 import type { BinlogCoordinates, ReplicaStatus } from '../flavors/dialect';
 import { normaliseReplicaStatus, parseBinlogStatus } from '../flavors/dialect';
 import { NodeError } from '../errors';
-import type { Credentials, ReplicationSettings, ReplicationMode, ReplicationTls } from '../topology/types';
+import type { Credentials, ReplicationMode, ReplicationTls, Topology } from '../topology/types';
+import { sourceAddress } from './address';
 import { SqlSession } from './session';
 
 /** Schemas every server has; anything else on a source is data a newcomer must receive. */
@@ -16,10 +17,10 @@ export interface SourceLink {
   tls: ReplicationTls;
 }
 
-/** How a replica reaches its source: the source's container name on the topology network. */
-export function sourceLink(sourceContainer: string, credentials: Credentials, replication: Pick<ReplicationSettings, 'mode' | 'tls'>): SourceLink {
-  const { replicationUser: user, replicationPassword: password } = credentials;
-  return { host: sourceContainer, port: 3306, user, password, mode: replication.mode, tls: replication.tls };
+/** How `replica` logs in to `source`. */
+export function sourceLink(t: Topology, replica: string, source: string): SourceLink {
+  const { replicationUser: user, replicationPassword: password } = t.credentials;
+  return { ...sourceAddress(t, replica, source), user, password, mode: t.replication.mode, tls: t.replication.tls };
 }
 
 export type AccountState = 'missing' | 'accepted' | 'refused' | 'tls-differs';

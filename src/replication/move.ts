@@ -1,4 +1,4 @@
-import type { BinlogCoordinates } from '../flavors/dialect';
+import type { BinlogCoordinates, ReplicaStatus } from '../flavors/dialect';
 import { NodeError } from '../errors';
 import { poll } from '../poll';
 import { pointAt, readCoordinates, replicaStatus, SourceLink } from './link';
@@ -12,6 +12,8 @@ export interface MoveRequest {
   /** How the replica reaches its new source. */
   link: SourceLink;
   timeoutSeconds: number;
+  /** The node a replica's status names as its source (replication/link.ts nodeAt). */
+  sourceOf: (status: ReplicaStatus) => string | undefined;
 }
 
 /** Where a stopped replica has applied up to, in its source's binary log. */
@@ -68,7 +70,8 @@ async function applyUpTo(s: SqlSession, c: BinlogCoordinates, timeoutSeconds: nu
  */
 export async function moveByPosition(r: MoveRequest): Promise<string> {
   const R = r.replica.session;
-  const intoChain = (await replicaStatus(r.to.session))?.sourceHost === r.from.container;
+  const toStatus = await replicaStatus(r.to.session);
+  const intoChain = toStatus !== undefined && r.sourceOf(toStatus) === r.from.name;
   if (intoChain) {
     const S = r.to.session;
     await R.run(R.dialect.stopReplica());

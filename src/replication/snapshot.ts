@@ -6,6 +6,9 @@ import { NodeError } from '../errors';
 import { userSchemas } from './link';
 import { SqlSession } from './session';
 
+/** A container and its engine (the two ends may be on different engines: the stream passes through here), and its server. */
+type SnapshotEnd = { container: string; session: SqlSession; engine: DockerEngine };
+
 /**
  * Copies a consistent snapshot of the source's data into a new replica and returns the binary
  * log coordinates of that snapshot, so replication starts at exactly the point the data ends:
@@ -14,9 +17,8 @@ import { SqlSession } from './session';
  * containers' secret file, never put on a command line.
  */
 export async function copySnapshot(
-  docker: DockerEngine,
-  from: { container: string; session: SqlSession },
-  to: { container: string; session: SqlSession },
+  from: SnapshotEnd,
+  to: SnapshotEnd,
   progress: (line: string) => void = () => undefined,
   /** How long the stream may go without a byte before the copy is given up. */
   stallMs = 120_000,
@@ -32,16 +34,15 @@ export async function copySnapshot(
   };
   try {
     await ddl.run(...ddl.dialect.blockDdl());
-    return await dumpAndLoad(docker, from, to, await userSchemas(from.session), release, progress, stallMs);
+    return await dumpAndLoad(from, to, await userSchemas(from.session), release, progress, stallMs);
   } finally {
     await release();
   }
 }
 
 async function dumpAndLoad(
-  docker: DockerEngine,
-  from: { container: string; session: SqlSession },
-  to: { container: string; session: SqlSession },
+  from: SnapshotEnd,
+  to: SnapshotEnd,
   schemas: string[],
   snapshotTaken: () => Promise<void>,
   progress: (line: string) => void,
@@ -74,8 +75,8 @@ async function dumpAndLoad(
   // The dump loads without binary logging: the rows arrive as the snapshot, not as new events.
   sniff.push('SET SESSION sql_log_bin=0;\n');
 
-  const dump = await docker.exec(from.container, rootClientCommand(from.session.dialect, from.session.dialect.dumpCommand(schemas)));
-  const load = await docker.exec(to.container, rootClientCommand(to.session.dialect, to.session.dialect.clientCommand()), dump.stdout.pipe(sniff));
+  const dump = await from.engine.exec(from.container, rootClientCommand(from.session.dialect, from.session.dialect.dumpCommand(schemas)));
+  const load = await to.engine.exec(to.container, rootClientCommand(to.session.dialect, to.session.dialect.clientCommand()), dump.stdout.pipe(sniff));
   // A dump that stops sending (a lock it waits for, a server that hangs) fails the copy instead of hanging up.
   let watch: NodeJS.Timeout | undefined;
   const stalled = new Promise<never>((_, reject) => {

@@ -13,6 +13,7 @@ export interface RawTopology {
   credentials?: Record<string, unknown>;
   replication?: Record<string, unknown>;
   init?: unknown;
+  engines?: unknown;
   nodes?: Record<string, RawNode>;
 }
 export interface RawNode {
@@ -23,6 +24,8 @@ export interface RawNode {
   bind?: unknown;
   image?: unknown;
   delay?: unknown;
+  engine?: unknown;
+  advertise?: unknown;
   mysqld?: unknown;
 }
 
@@ -91,6 +94,7 @@ export function semanticProblems(raw: RawTopology, positions: Positions, file: s
     }
   }
   problems.push(...cycleProblems(nodes, positions));
+  problems.push(...engineProblems(raw, nodes, positions));
 
   const creds = isObject(raw.credentials) ? raw.credentials : {};
   for (const key of ['root_password', 'replication_password']) {
@@ -110,6 +114,37 @@ export function semanticProblems(raw: RawTopology, positions: Positions, file: s
     });
   }
   problems.push(...hazardProblems(raw, nodes, positions));
+  return problems;
+}
+
+/**
+ * A node's engine: names one under engines:. Across engines there is no shared network, so
+ * when the nodes span several, each needs the address the others reach it by (any node can
+ * become a source: switchover).
+ */
+function engineProblems(raw: RawTopology, nodes: [string, RawNode][], positions: Positions): Problem[] {
+  const problems: Problem[] = [];
+  const declared = isObject(raw.engines) ? Object.keys(raw.engines) : [];
+  for (const [name, n] of nodes) {
+    if (typeof n.engine === 'string' && !declared.includes(n.engine)) {
+      const hint = declared.length ? `engines are: ${declared.join(', ')}` : 'declare it under engines: (name: a docker context or an engine URL such as tcp://HOST:2376), or remove engine: to use the environment\'s engine';
+      problems.push(positions.problem(['nodes', name, 'engine'], `no engine named '${n.engine}'`, hint));
+    }
+  }
+  const used = [...new Set(nodes.map(([, n]) => (typeof n.engine === 'string' ? n.engine : '(the environment\'s)')))];
+  if (used.length > 1) {
+    for (const [name, n] of nodes) {
+      if (n.advertise !== undefined) continue;
+      problems.push(
+        positions.problem(
+          ['nodes', name],
+          `the nodes run on several engines (${used.join(', ')}), and this node has no advertise: address for the others to reach it by`,
+          'add advertise: HOST:PORT, an address of its engine\'s host that containers on the other engines can route to, with its published port (set port: and bind: to match)',
+          true,
+        ),
+      );
+    }
+  }
   return problems;
 }
 

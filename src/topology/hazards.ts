@@ -1,5 +1,6 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { engineTarget } from '../docker/context';
+import { engineTarget, namedEngineTarget } from '../docker/context';
 import { isIP } from 'node:net';
 import type { Problem } from '../errors';
 import type { RawNode, RawTopology } from './check';
@@ -77,7 +78,7 @@ export function hazardProblems(raw: RawTopology, nodes: [string, RawNode][], pos
   for (const [name, n] of nodes) {
     if (typeof n.bind === 'string' && isIP(n.bind) === 0) {
       add(['nodes', name, 'bind'], `'${n.bind}' is not an IP address`, 'use an address of this host, e.g. 127.0.0.1 (the default) or 0.0.0.0 for every interface');
-    } else if (typeof n.bind === 'string' && !hostHas(n.bind)) {
+    } else if (typeof n.bind === 'string' && !hostHas(n.bind, engineOf(raw, n))) {
       add(['nodes', name, 'bind'], `${n.bind} is not an address of this host, so Docker cannot publish the port on it`, `use one of ${localAddresses().slice(0, 4).join(', ')}, or 0.0.0.0 for every interface`);
     }
     if (n.mysqld && typeof n.mysqld === 'object' && !Array.isArray(n.mysqld)) {
@@ -97,9 +98,21 @@ function canonical(key: string): string {
   return canonicalOption(key).replace(/^loose_/, '');
 }
 
-/** Addresses of this host's interfaces. */
+/**
+ * Addresses of this host's interfaces. Node lists only interfaces that are up and carry a link;
+ * a bridge with no container attached yet (docker0, another engine's) has neither, yet ports
+ * publish on its address: on Linux the kernel's local routes list those too.
+ */
 function localAddresses(): string[] {
-  return Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
+  const listed = Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
+  let local: string[] = [];
+  try {
+    // "|-- 10.222.0.1" followed by "/32 host LOCAL": an address of this host.
+    local = [...fs.readFileSync('/proc/net/fib_trie', 'utf8').matchAll(/\|-- ([\d.]+)\n\s+\/32 host LOCAL/g)].map((m) => m[1]);
+  } catch {
+    // not Linux, or no /proc: the interface list is all there is
+  }
+  return [...new Set([...listed, ...local])];
 }
 
 /**
@@ -107,15 +120,22 @@ function localAddresses(): string[] {
  * and all of 127.0.0.0/8 (Linux answers on the whole loopback block). With a remote engine
  * (DOCKER_HOST or a context) the addresses are that host's, which this one cannot know: any is accepted.
  */
-function hostHas(address: string): boolean {
-  if (engineIsRemote()) return true;
+function hostHas(address: string, engine: string | undefined): boolean {
+  if (engineIsRemote(engine)) return true;
   if (address === '0.0.0.0' || address === '::' || address.startsWith('127.')) return true;
   return localAddresses().includes(address);
 }
 
-function engineIsRemote(): boolean {
+/** The engine URL or context a node names (engine: under engines:), or undefined for the environment's. */
+function engineOf(raw: RawTopology, n: RawNode): string | undefined {
+  const engines = raw.engines && typeof raw.engines === 'object' ? (raw.engines as Record<string, unknown>) : {};
+  const value = typeof n.engine === 'string' ? engines[n.engine] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+function engineIsRemote(engine: string | undefined): boolean {
   try {
-    return engineTarget().remote;
+    return (engine ? namedEngineTarget(engine) : engineTarget()).remote;
   } catch {
     return false; // a context that does not exist is reported when the engine is used
   }

@@ -125,6 +125,8 @@ function resolve(raw: RawTopology, file: string, interpolated: Set<string>): Top
     ...(n.port !== undefined ? { port: n.port as number } : {}),
     bind: n.bind as string,
     image: (n.image as string | undefined) ?? (raw.image as string),
+    ...(n.engine !== undefined ? { engine: n.engine as string } : {}),
+    ...(n.advertise !== undefined ? { advertise: hostPort(n.advertise as string) } : {}),
     delaySeconds: seconds(n.delay as string | number | undefined),
     mysqld: n.mysqld as NodeSpec['mysqld'],
   }));
@@ -137,6 +139,9 @@ function resolve(raw: RawTopology, file: string, interpolated: Set<string>): Top
     if (!interpolated.has(`credentials.${key}`)) {
       warnings.push(`credentials.${key} is written in the topology file itself: anyone who reads the file has it; use \${VARIABLE} and keep the value in the environment or .env`);
     }
+  }
+  if (new Set(nodes.map((n) => n.engine ?? '')).size > 1 && repl.tls === 'off') {
+    warnings.push('replication.tls is off while the nodes span several engines: replication traffic, passwords included, crosses between hosts in plain text');
   }
   for (const n of nodes) {
     if (n.bind === '0.0.0.0' || n.bind === '::') {
@@ -163,9 +168,16 @@ function resolve(raw: RawTopology, file: string, interpolated: Set<string>): Top
       charset: repl.charset as 'utf8mb4',
     },
     init: (raw.init as string[]).map((f) => path.resolve(path.dirname(file), f)),
+    engines: raw.engines as Record<string, string>,
     nodes: sourcesFirst(nodes),
     warnings,
   };
+}
+
+/** `HOST:PORT` or `[IPv6]:PORT` (the schema allows no other shape). */
+function hostPort(value: string): { host: string; port: number } {
+  const at = value.lastIndexOf(':');
+  return { host: value.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(value.slice(at + 1)) };
 }
 
 /** `5`, `5s`, `2m`, `1h` (the schema allows no other shape) as seconds. */

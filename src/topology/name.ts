@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parseDocument } from 'yaml';
 import { InputError } from '../errors';
 import { environmentLookup, interpolate } from './interpolate';
+import type { Placement } from './types';
 
 /**
  * Just the topology's name, for commands that need nothing else (down): they work even when the
@@ -19,6 +20,28 @@ export function readTopologyName(file: string): string {
     throw new InputError(`${abs}: no valid name: key`, 'run replikit validate for details');
   }
   return name;
+}
+
+/**
+ * Where each node runs (engines: and each node's engine:), for commands that need no password
+ * (down, ps, logs, sql): a topology over several engines is found on all of them.
+ */
+export function readTopologyPlacement(file: string): Placement {
+  const name = readTopologyName(file);
+  const abs = path.resolve(file);
+  const doc = parseDocument(fs.readFileSync(abs, 'utf8')).toJS() ?? {};
+  const lookup = environmentLookup(process.env, [path.join(path.dirname(abs), '.env'), path.resolve('.env')]);
+  const engines: Record<string, string> = {};
+  for (const [k, v] of Object.entries(isObject(doc.engines) ? doc.engines : {})) if (typeof v === 'string') engines[k] = interpolate(v, lookup).value;
+  const nodes = Object.entries(isObject(doc.nodes) ? doc.nodes : {}).map(([n, spec]) => {
+    const engine = isObject(spec) && typeof spec.engine === 'string' ? spec.engine : undefined;
+    return { name: n, ...(engine && engines[engine] ? { engine } : {}) };
+  });
+  return { name, engines, nodes };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Each node's role as the file states it, for listings that need no password (ps). */

@@ -24,6 +24,10 @@ export interface NodeSpec {
   port?: number;
   bind: string;
   image: string;
+  /** The engine (a key of `engines`) the container runs on; undefined: the environment's engine. */
+  engine?: string;
+  /** Where containers on other engines reach this node (`advertise: HOST:PORT`). */
+  advertise?: { host: string; port: number };
   /** Seconds a replica waits before applying what its source wrote (replication delay on purpose); 0 for none. */
   delaySeconds: number;
   mysqld: Record<string, SettingValue>;
@@ -57,6 +61,8 @@ export interface Topology {
   replication: ReplicationSettings;
   /** Absolute paths of SQL files run once on the primary. */
   init: string[];
+  /** Docker engines by name (`engines:`): a docker context name or an engine URL. */
+  engines: Record<string, string>;
   /** Sources always come before the replicas that read from them. */
   nodes: NodeSpec[];
   /** Things allowed but worth saying (e.g. skip_errors hides divergence). */
@@ -86,6 +92,18 @@ export function levels<N extends { name: string; source?: string }>(nodes: N[]):
   return out;
 }
 
-export function nodeByName(t: Topology, name: string): NodeSpec | undefined {
+export function nodeByName<N extends { name: string }>(t: { nodes: N[] }, name: string): N | undefined {
   return t.nodes.find((n) => n.name === name);
+}
+
+/** What decides which engine each node's container is on: all a topology's engines need. */
+export interface Placement {
+  name: string;
+  engines: Record<string, string>;
+  nodes: (Pick<NodeSpec, 'name' | 'engine'> & Partial<Pick<NodeSpec, 'image' | 'advertise'>>)[];
+}
+
+/** Whether two nodes' containers run on the same engine, and so share the topology's network there. */
+export function sameEngine(a: Pick<NodeSpec, 'engine'>, b: Pick<NodeSpec, 'engine'>): boolean {
+  return (a.engine ?? '') === (b.engine ?? '');
 }

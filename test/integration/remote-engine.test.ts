@@ -118,3 +118,100 @@ describe('a remote engine over TCP with mutual TLS', () => {
     }
   });
 });
+
+/** A free TCP port on `host` (the kernel picks one; it is released before use). */
+async function freePort(host: string): Promise<number> {
+  const s = net.createServer().listen(0, host);
+  await new Promise((r) => s.once('listening', r));
+  const { port } = s.address() as net.AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+describe('one topology over two engines', () => {
+  // The second engine's bridge address: a host address containers on both engines route to.
+  const BRIDGE = '10.222.0.1';
+  const name = uniqueName('spread');
+  let file = '';
+  afterAll(() => file && replikit(['down', '-f', file, '--volumes'], {}));
+
+  it('a primary here, a replica there and a chain back: up, status, verify, a switchover across, and down on both', async () => {
+    const [p1, p2, p3] = [await freePort(BRIDGE), await freePort(BRIDGE), await freePort(BRIDGE)];
+    const node = (role: string, port: number, extra: string) => `    role: ${role}\n    port: ${port}\n    bind: ${BRIDGE}\n    advertise: ${BRIDGE}:${port}\n${extra}`;
+    const t = simpleTopology(name, IMAGE, {});
+    file = t.file;
+    fs.writeFileSync(
+      file,
+      [
+        'version: 1',
+        `name: ${name}`,
+        `image: ${IMAGE}`,
+        'credentials:',
+        '  root_password: ${MYSQL_ROOT_PASSWORD}',
+        '  replication_password: ${MYSQL_REPLICATION_PASSWORD}',
+        'engines:',
+        '  box: replikit-engine2',
+        'nodes:',
+        '  primary:',
+        node('primary', p1, ''),
+        '  replica1:',
+        node('replica', p2, '    engine: box\n'),
+        '  replica2:',
+        node('replica', p3, '    source: replica1\n'),
+      ].join('\n'),
+    );
+    const up = replikit(['up', '-f', file, '--json'], {});
+    expect([up.code, up.err]).toEqual([0, '']);
+    expect(JSON.parse(up.out).nodes.map((n: { name: string; heartbeatLagMs?: number }) => [n.name, typeof n.heartbeatLagMs])).toEqual([
+      ['primary', 'undefined'],
+      ['replica1', 'number'],
+      ['replica2', 'number'],
+    ]);
+    expect(await names(localEngine, name)).toEqual([`${name}-primary`, `${name}-replica2`]);
+    expect(await names(remote, name)).toEqual([`${name}-replica1`]);
+    // Across engines each replica replicates from the advertised address, over verified TLS.
+    const ask = async (port: number, sql: string) => {
+      const c = await mysql.createConnection({ host: BRIDGE, port, user: 'root', password: ROOT_PASSWORD });
+      try {
+        return (await c.query(sql))[0] as Record<string, unknown>[];
+      } finally {
+        await c.end();
+      }
+    };
+    const link = async (port: number) => {
+      const [r] = await ask(port, 'SHOW SLAVE STATUS');
+      return [r.Master_Host, r.Master_Port, r.Master_SSL_Allowed, r.Master_SSL_Verify_Server_Cert];
+    };
+    expect(await link(p2)).toEqual([BRIDGE, p1, 'Yes', 'Yes']);
+    expect(await link(p3)).toEqual([BRIDGE, p2, 'Yes', 'Yes']);
+
+    await ask(p1, 'CREATE DATABASE spread');
+    await ask(p1, 'CREATE TABLE spread.t (id INT PRIMARY KEY)');
+    await ask(p1, 'INSERT INTO spread.t VALUES (1), (2)');
+    const status = JSON.parse(replikit(['status', '-f', file, '--json'], {}).out);
+    expect([status.healthy, status.nodes.map((n: { node: string; source?: string }) => [n.node, n.source ?? '-'])]).toEqual([
+      true,
+      [
+        ['primary', '-'],
+        ['replica1', 'primary'],
+        ['replica2', 'replica1'],
+      ],
+    ]);
+    const verify = replikit(['verify', '-f', file, '--json'], {});
+    expect([verify.code, JSON.parse(verify.out).problems]).toEqual([0, []]);
+    // A second up changes nothing.
+    expect(JSON.parse(replikit(['up', '-f', file, '--json'], {}).out).changed).toBe(false);
+
+    const sw = replikit(['switchover', '-f', file, 'replica1', '--write'], {});
+    expect([sw.code, sw.err]).toEqual([0, expect.any(String)]);
+    expect(await link(p1)).toEqual([BRIDGE, p2, 'Yes', 'Yes']);
+    await ask(p2, 'INSERT INTO spread.t VALUES (3)');
+    const after = replikit(['verify', '-f', file, '--json'], {});
+    expect([after.code, JSON.parse(after.out).problems]).toEqual([0, []]);
+    for (const port of [p1, p3]) expect((await ask(port, 'SELECT id FROM spread.t ORDER BY id')).map((r) => r.id)).toEqual([1, 2, 3]);
+
+    const down = replikit(['down', '-f', file, '--volumes'], {});
+    expect(down.code).toBe(0);
+    expect([await names(localEngine, name), await names(remote, name)]).toEqual([[], []]);
+  });
+});

@@ -21,7 +21,14 @@ describe('the schema and the TypeScript types agree', () => {
 
   it('node settings', () => {
     const fromSchema = Object.keys(schema.definitions.node.properties).map((k) => renamed[k] ?? camel(k));
-    const replica = t.nodes.find((n) => n.role === 'replica')!;
+    // The optional keys too: a replica on an engine of its own, with the address others reach it by.
+    const spread = parse(
+      VALID.replace('nodes:\n', 'engines:\n  box: tcp://192.0.2.5:2376\nnodes:\n')
+        .replace('    port: 3307\n', '    port: 3307\n    advertise: 192.0.2.4:3307\n')
+        .replace('    port: 3308\n', '    port: 3308\n    engine: box\n    advertise: 192.0.2.5:3308\n'),
+    );
+    const replica = spread.nodes.find((n) => n.role === 'replica')!;
+    expect([replica.engine, replica.advertise, spread.engines]).toEqual(['box', { host: '192.0.2.5', port: 3308 }, { box: 'tcp://192.0.2.5:2376' }]);
     // Every node has a name (the map key) besides.
     const typed = Object.keys(replica).filter((k) => k !== 'name');
     expect(typed.filter((k) => !fromSchema.includes(k))).toEqual([]);

@@ -1,0 +1,93 @@
+import type { Placement } from '../topology/types';
+import { nodeByName } from '../topology/types';
+import { namedEngineTarget } from './context';
+import { DockerEngine, ObservedContainer } from './engine';
+import { containerName, volumeName } from './names';
+
+/**
+ * The engines one topology's nodes run on: the environment's (`main`: DOCKER_HOST, a docker
+ * context, or the local socket) for nodes without `engine:`, and one per name under `engines:`
+ * that a node uses. A node's container, volume and files are on its engine; the topology's
+ * network is made on every engine in use (each its own); the lock lives on `main`.
+ */
+export class TopologyEngines {
+  private readonly named = new Map<string, DockerEngine>();
+
+  constructor(
+    private readonly t: Placement,
+    readonly main: DockerEngine = new DockerEngine(),
+  ) {
+    for (const name of new Set(t.nodes.flatMap((n) => (n.engine ? [n.engine] : [])))) {
+      const target = namedEngineTarget(t.engines[name]);
+      // The environment's engine named again under engines: is the same engine, asked once.
+      this.named.set(name, target.describe === main.describe() ? main : new DockerEngine(undefined, target));
+    }
+  }
+
+  /** The engine a node's container runs on. */
+  of(node: string): DockerEngine {
+    const name = nodeByName(this.t, node)?.engine;
+    return name ? this.named.get(name)! : this.main;
+  }
+
+  /** Every engine some node runs on, each once, the environment's first when a node is there. */
+  inUse(): DockerEngine[] {
+    const used = [...new Set(this.t.nodes.map((n) => this.of(n.name)))];
+    return used.length ? used : [this.main]; // a topology known by name only: the environment's
+  }
+
+  /** The nodes whose containers run on `engine`. */
+  nodesOn(engine: DockerEngine): Placement['nodes'] {
+    return this.t.nodes.filter((n) => this.of(n.name) === engine);
+  }
+
+  /** The engines that run nodes of `image`: each needs the image. */
+  forImage(image: string): DockerEngine[] {
+    return [...new Set(this.t.nodes.filter((n) => n.image === image).map((n) => this.of(n.name)))];
+  }
+
+  /** For each node on a remote engine, that host's address: its loopback binds publish there. */
+  async remoteAddresses(): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const n of this.t.nodes) {
+      const address = await this.of(n.name).remoteAddress();
+      if (address) out.set(n.name, address);
+    }
+    return out;
+  }
+
+  /** The hosts clients and replicas reach nodes at: each engine's, and every advertise: host (for the certificates). */
+  hostAddresses(): string[] {
+    return [...new Set([...this.inUse().map((e) => e.publishedHost()), ...this.t.nodes.flatMap((n) => (n.advertise ? [n.advertise.host] : []))])];
+  }
+
+  /** Every engine answers, the lock's too; the first that does not is named in the error. */
+  async ping(): Promise<void> {
+    await Promise.all([...new Set([this.main, ...this.inUse()])].map((e) => e.ping()));
+  }
+
+  /**
+   * The topology's containers: each node's from its own engine, and orphans (containers of nodes
+   * no longer in the file) from any. A node's container left on an engine the file no longer
+   * places it on is not its container: the node gets one on its engine.
+   */
+  async containers(): Promise<ObservedContainer[]> {
+    const lists = await Promise.all(this.inUse().map(async (e) => ({ e, list: await e.containers(this.t.name) })));
+    return lists.flatMap(({ e, list }) => list.filter((c) => !nodeByName(this.t, c.node) || this.of(c.node) === e));
+  }
+
+  /** The data volumes of the nodes, each from its node's engine. */
+  async volumes(): Promise<string[]> {
+    const lists = await Promise.all(this.inUse().map(async (e) => ({ e, list: await e.volumes(this.t.name) })));
+    const mine = (e: DockerEngine) => new Set(this.nodesOn(e).map((n) => volumeName(this.t, n.name)));
+    return lists.flatMap(({ e, list }) => list.filter((v) => mine(e).has(v)));
+  }
+
+  /** The engine holding a container by name: its node's, or for an orphan the first that has it. */
+  async holding(container: string): Promise<DockerEngine | undefined> {
+    const node = this.t.nodes.find((n) => containerName(this.t, n.name) === container);
+    if (node) return this.of(node.name);
+    for (const e of this.inUse()) if (await e.inspect(container)) return e;
+    return undefined;
+  }
+}

@@ -1,0 +1,18 @@
+import { containerName } from '../docker/names';
+import { nodeByName, sameEngine, Topology } from '../topology/types';
+
+/**
+ * Where `replica` reaches `source`: by the source's container name on the topology network
+ * when both run on one engine; else by the source's `advertise:` address (validation requires
+ * one on every node when the nodes span several engines).
+ */
+export function sourceAddress(t: Topology, replica: string, source: string): { host: string; port: number } {
+  const [r, s] = [nodeByName(t, replica)!, nodeByName(t, source)!];
+  if (sameEngine(r, s) || !s.advertise) return { host: containerName(t, source), port: 3306 };
+  return s.advertise;
+}
+
+/** The node a replica's Source_Host and Source_Port name, either way `sourceAddress` gives them. */
+export function nodeAt(t: Topology, host: string, port: number): string | undefined {
+  return t.nodes.find((n) => (host === containerName(t, n.name) && port === 3306) || (n.advertise?.host === host && n.advertise.port === port))?.name;
+}

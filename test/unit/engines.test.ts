@@ -1,0 +1,68 @@
+import { desiredState } from '../../src/plan/observe';
+import { reconcile, ObservedServer } from '../../src/plan/reconcile';
+import { nodeAt, sourceAddress } from '../../src/replication/address';
+import { sourceLink } from '../../src/replication/link';
+import { parse, problemsOf, VALID } from './helpers';
+
+/** VALID over two remote engines, with every node's advertise: address. */
+const SPREAD = VALID.replace('nodes:\n', 'engines:\n  a: tcp://192.0.2.4:2376\n  box: tcp://192.0.2.5:2376\nnodes:\n')
+  .replace('    port: 3307\n', '    port: 3307\n    engine: a\n    bind: 192.0.2.4\n    advertise: 192.0.2.4:3307\n')
+  .replace('    port: 3308\n', '    port: 3308\n    engine: box\n    advertise: 192.0.2.5:3308\n');
+
+describe('a topology over several engines: the file', () => {
+  it('a node names an engine declared under engines:', () => {
+    const problems = problemsOf(SPREAD.replace('engine: box', 'engine: bxo'));
+    expect(problems.map((p) => [p.path, p.message, p.hint])).toEqual([['nodes.replica1.engine', "no engine named 'bxo'", 'engines are: a, box']]);
+  });
+
+  it('every node says where the other engines reach it, as HOST:PORT', () => {
+    const missing = problemsOf(SPREAD.replace('    advertise: 192.0.2.4:3307\n', ''));
+    expect(missing.map((p) => [p.path, p.line, p.message])).toEqual([
+      ['nodes.primary', 18, 'the nodes run on several engines (a, box), and this node has no advertise: address for the others to reach it by'],
+    ]);
+    expect(problemsOf(SPREAD.replace('advertise: 192.0.2.5:3308', 'advertise: 192.0.2.5')).map((p) => p.path)).toEqual(['nodes.replica1.advertise']);
+    // One engine, named or not: no address needed.
+    expect(parse(VALID.replace('nodes:\n', 'engines:\n  box: replikit-engine2\nnodes:\n').replace('    port: 3308\n', '    port: 3308\n    engine: box\n').replace('    port: 3307\n', '    port: 3307\n    engine: box\n')).nodes.map((n) => n.engine)).toEqual(['box', 'box']);
+  });
+
+  it('replication in plain text between hosts is said', () => {
+    const t = parse(SPREAD.replace('  charset: utf8mb4\n', '  charset: utf8mb4\n  tls: off\n'));
+    expect(t.warnings).toEqual(['replication.tls is off while the nodes span several engines: replication traffic, passwords included, crosses between hosts in plain text']);
+  });
+});
+
+describe('a topology over several engines: addresses and the plan', () => {
+  const t = parse(SPREAD);
+  const one = parse(VALID);
+
+  it('a replica reaches a source on its own engine by container name, on another by its advertise: address', () => {
+    expect(sourceAddress(one, 'replica1', 'primary')).toEqual({ host: 'shop-primary', port: 3306 });
+    expect(sourceAddress(t, 'replica1', 'primary')).toEqual({ host: '192.0.2.4', port: 3307 });
+    // After a switchover the old primary replicates from the replica: the other way across.
+    expect(sourceLink(t, 'primary', 'replica1')).toMatchObject({ host: '192.0.2.5', port: 3308, user: 'repl', tls: 'verify' });
+    expect([nodeAt(t, '192.0.2.4', 3307), nodeAt(t, 'shop-primary', 3306), nodeAt(t, '192.0.2.4', 3306)]).toEqual(['primary', 'primary', undefined]);
+  });
+
+  it('a replica that replicates from the advertised address is converged, and each port is published where bind: says', () => {
+    const desired = desiredState(t);
+    const replica = (host: string, port: number): ObservedServer => ({
+      readOnly: true,
+      account: 'accepted',
+      initDone: true,
+      replica: { sourceHost: host, sourcePort: port, ioRunning: 'Yes', sqlRunning: 'Yes', secondsBehind: 0, lastIoError: '', lastIoErrno: 0, lastSqlError: '', lastSqlErrno: 0, sourceLogFile: 'b.1', readSourceLogPos: 4, execSourceLogPos: 4, relaySourceLogFile: 'b.1', usingGtid: 'No', sslAllowed: 'Yes', sslVerify: 'Yes', sqlDelay: 0, gtid: false },
+    });
+    const observed = (r: ObservedServer) => ({
+      network: true,
+      volumes: desired.nodes.map((n) => n.volume),
+      images: desired.images,
+      containers: desired.nodes.map((n) => ({ id: n.plan.name, name: n.plan.name, node: n.spec.name, topology: 'shop', configHash: n.plan.configHash, state: 'running' })),
+      configs: new Map(desired.nodes.map((n) => [n.plan.name, n.config])),
+      certificates: new Map(),
+      servers: new Map<string, ObservedServer>([['primary', { readOnly: false, account: 'accepted', initDone: true }], ['replica1', r]]),
+    });
+    expect(reconcile(desired, observed(replica('192.0.2.4', 3307))).toString()).toBe('nothing to do: containers and replication match the topology');
+    // The published port is on the address bind: says, on each engine.
+    expect(desired.nodes.map((n) => n.plan.options.HostConfig!.PortBindings!['3306/tcp'][0].HostIp)).toEqual(['192.0.2.4', '127.0.0.1']);
+    expect(desiredState(t, new Map(), undefined, new Map([['replica1', '192.0.2.5']])).nodes[1].plan.options.HostConfig!.PortBindings!['3306/tcp'][0].HostIp).toBe('192.0.2.5');
+  });
+});
