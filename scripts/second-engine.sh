@@ -29,6 +29,7 @@ log() { printf '%s second-engine: %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 answers() { docker -H "unix://$sock" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
 if [ "${1:-}" = stop ]; then
+  [ -f "$state/ssh/sshd.pid" ] && kill "$(cat "$state/ssh/sshd.pid")" 2>/dev/null || true
   [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
   for _ in $(seq 1 30); do answers || break; sleep 1; done
   log "stopped"; exit 0
@@ -97,9 +98,32 @@ make_context() {
   log "docker context $name created"
 }
 
+# The same engine over ssh, as DOCKER_HOST=ssh://root@127.0.0.2:2222 reaches it: an sshd of its
+# own whose one key may only run `docker system dial-stdio` against this engine (what the docker
+# CLI and dockerode run on the far side).
+ssh_port=2222
+ssh_dir=$state/ssh
+start_sshd() {
+  command -v sshd >/dev/null 2>&1 || {
+    log "installing openssh-server"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server >/dev/null
+  }
+  mkdir -p "$ssh_dir" /run/sshd && chmod 700 "$ssh_dir"
+  [ -f "$ssh_dir/host_key" ] || ssh-keygen -q -t ed25519 -N '' -f "$ssh_dir/host_key"
+  [ -f "$ssh_dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C replikit-test -f "$ssh_dir/id_ed25519"
+  printf 'command="DOCKER_HOST=unix://%s exec docker system dial-stdio",no-port-forwarding,no-pty %s\n' "$sock" "$(cat "$ssh_dir/id_ed25519.pub")" >"$ssh_dir/authorized_keys"
+  printf '%s\n' "ListenAddress $address:$ssh_port" "HostKey $ssh_dir/host_key" "AuthorizedKeysFile $ssh_dir/authorized_keys" \
+    "PidFile $ssh_dir/sshd.pid" "PermitRootLogin prohibit-password" "PasswordAuthentication no" \
+    "KbdInteractiveAuthentication no" "UsePAM no" "StrictModes no" >"$ssh_dir/sshd_config"
+  if [ -f "$ssh_dir/sshd.pid" ] && kill -0 "$(cat "$ssh_dir/sshd.pid")" 2>/dev/null; then log "sshd answers on $address:$ssh_port"; return; fi
+  "$(command -v sshd)" -f "$ssh_dir/sshd_config"
+  log "sshd started on $address:$ssh_port (key $ssh_dir/id_ed25519)"
+}
+
 make_certs
 start
 forward
 load_image
 make_context
-echo "DOCKER_HOST=tcp://$address:$port DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$certs/client   (or DOCKER_CONTEXT=$name)"
+start_sshd
+echo "DOCKER_HOST=tcp://$address:$port DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$certs/client   (or DOCKER_CONTEXT=$name, or DOCKER_HOST=ssh://root@$address:$ssh_port with $ssh_dir/id_ed25519 in an ssh-agent)"

@@ -15,6 +15,15 @@ const EXIT = { ok: 0, runtime: 1, input: 2 } as const;
 
 const stamp = () => new Date().toISOString().slice(11, 19);
 
+// For ssh:// engines docker-modem parses a URL of its own making ("ssh:HOST:PORT") with url.parse,
+// and Node warns about it (DEP0170) on every run: nothing the user did or can change.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const code = typeof rest[0] === 'object' ? (rest[0] as { code?: string })?.code : rest[1];
+  if (code === 'DEP0170' && String(warning).includes('ssh:')) return;
+  (emitWarning as (...a: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
+
 function fileOption() {
   return new Option('-f, --file <file>', 'topology file').default(DEFAULT_FILE);
 }

@@ -26,7 +26,7 @@ export function engineTarget(env: NodeJS.ProcessEnv = process.env, dockerConfigD
   if (env.DOCKER_HOST) return target(env.DOCKER_HOST, env.DOCKER_HOST, hostOptions(env.DOCKER_HOST, env, dockerConfigDir));
   const context = env.DOCKER_CONTEXT || currentContext(dockerConfigDir);
   if (!context || context === 'default') return target('/var/run/docker.sock', 'unix:///var/run/docker.sock', {});
-  return contextTarget(context, dockerConfigDir);
+  return contextTarget(context, dockerConfigDir, env);
 }
 
 /**
@@ -36,10 +36,10 @@ export function engineTarget(env: NodeJS.ProcessEnv = process.env, dockerConfigD
 export function namedEngineTarget(value: string, env: NodeJS.ProcessEnv = process.env, dockerConfigDir = env.DOCKER_CONFIG || path.join(os.homedir(), '.docker')): EngineTarget {
   if (value.includes('://')) return target(value, value, hostOptions(value, env, dockerConfigDir));
   if (value === 'default') return target('/var/run/docker.sock', 'unix:///var/run/docker.sock', {});
-  return contextTarget(value, dockerConfigDir);
+  return contextTarget(value, dockerConfigDir, env);
 }
 
-function contextTarget(context: string, dockerConfigDir: string): EngineTarget {
+function contextTarget(context: string, dockerConfigDir: string, env: NodeJS.ProcessEnv): EngineTarget {
   const id = createHash('sha256').update(context).digest('hex');
   const metaFile = path.join(dockerConfigDir, 'contexts', 'meta', id, 'meta.json');
   let endpoint: { Host?: string; SkipTLSVerify?: boolean } | undefined;
@@ -49,7 +49,7 @@ function contextTarget(context: string, dockerConfigDir: string): EngineTarget {
     throw new InputError(`docker context '${context}' does not exist (no ${metaFile})`, 'docker context ls lists them; unset DOCKER_CONTEXT or run docker context use default');
   }
   if (!endpoint?.Host) throw new InputError(`docker context '${context}' has no docker endpoint`, 'docker context inspect shows it');
-  const options: DockerOptions = urlOptions(endpoint.Host);
+  const options: DockerOptions = urlOptions(endpoint.Host, env);
   const tls = path.join(dockerConfigDir, 'contexts', 'tls', id, 'docker');
   if (fs.existsSync(path.join(tls, 'ca.pem'))) Object.assign(options, tlsOptions(tls));
   return target(`docker context ${context} (${endpoint.Host})`, endpoint.Host, options);
@@ -66,7 +66,7 @@ function target(describe: string, url: string, options: DockerOptions): EngineTa
  * the `env` given, so one process can talk to several engines.
  */
 function hostOptions(url: string, env: NodeJS.ProcessEnv, dockerConfigDir: string): DockerOptions {
-  const options = urlOptions(url);
+  const options = urlOptions(url, env);
   const verify = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0';
   if (options.protocol === 'http' && (verify || options.port === 2376)) Object.assign(options, tlsOptions(env.DOCKER_CERT_PATH || dockerConfigDir));
   return options;
@@ -87,11 +87,16 @@ function currentContext(dir: string): string | undefined {
   }
 }
 
-/** dockerode's options for an endpoint URL: unix://, tcp://, ssh://. */
-function urlOptions(url: string): DockerOptions {
+/**
+ * dockerode's options for an endpoint URL: unix://, tcp://, ssh://. Over ssh, dockerode logs in
+ * with the running ssh-agent's keys (SSH_AUTH_SOCK) and runs `docker system dial-stdio` there.
+ */
+function urlOptions(url: string, env: NodeJS.ProcessEnv): DockerOptions {
   const u = new URL(url);
   if (u.protocol === 'unix:') return { socketPath: u.pathname };
-  if (u.protocol === 'ssh:') return { protocol: 'ssh', host: u.hostname, port: Number(u.port || 22), username: u.username || undefined };
+  if (u.protocol === 'ssh:') {
+    return { protocol: 'ssh', host: u.hostname, port: Number(u.port || 22), username: u.username || undefined, sshOptions: { agent: env.SSH_AUTH_SOCK } };
+  }
   return { protocol: 'http', host: u.hostname, port: Number(u.port || 2375) };
 }
 

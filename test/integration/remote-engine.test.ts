@@ -215,3 +215,44 @@ describe('one topology over two engines', () => {
     expect([await names(localEngine, name), await names(remote, name)]).toEqual([[], []]);
   });
 });
+
+describe('the remote engine over ssh://', () => {
+  const KEY = '/var/lib/replikit-engine2/ssh/id_ed25519';
+  const name = uniqueName('ssh');
+  const t = simpleTopology(name, IMAGE, {});
+  let agent: Record<string, string> = {};
+  beforeAll(() => {
+    // As a user would have it: the key in a running ssh-agent, DOCKER_HOST=ssh://USER@HOST:PORT.
+    const started = spawnSync('ssh-agent', ['-s'], { encoding: 'utf8' });
+    agent = Object.fromEntries([...started.stdout.matchAll(/(SSH_AUTH_SOCK|SSH_AGENT_PID)=([^;]+);/g)].map((m) => [m[1], m[2]]));
+    const added = spawnSync('ssh-add', [KEY], { env: { ...process.env, ...agent }, encoding: 'utf8' });
+    if (added.status !== 0) throw new Error(`ssh-add ${KEY} failed (run scripts/second-engine.sh): ${added.stderr}`);
+  });
+  afterAll(() => {
+    replikit(['down', '-f', t.file, '--volumes'], { DOCKER_HOST: 'ssh://root@127.0.0.2:2222', ...agent });
+    if (agent.SSH_AGENT_PID) process.kill(Number(agent.SSH_AGENT_PID));
+  });
+
+  it('up, a replica joining with data (a dump streamed through exec), status and down, all through ssh', async () => {
+    const env = { DOCKER_HOST: 'ssh://root@127.0.0.2:2222', ...agent };
+    const first = replikit(['up', '-f', t.file, '--json'], env);
+    expect([first.code, first.err]).toEqual([0, '']);
+    const port = JSON.parse(first.out).nodes[0].port as number;
+    expect(JSON.parse(first.out).nodes[0].host).toBe('127.0.0.2');
+    await query(port, 'CREATE DATABASE over_ssh');
+    await query(port, 'CREATE TABLE over_ssh.t (id INT PRIMARY KEY)');
+    await query(port, 'INSERT INTO over_ssh.t VALUES (7)');
+
+    fs.writeFileSync(t.file, `${fs.readFileSync(t.file, 'utf8').trimEnd()}\n  replica1:\n    role: replica\n`);
+    const second = replikit(['up', '-f', t.file, '--json'], env);
+    expect([second.code, second.err]).toEqual([0, '']);
+    const joined = JSON.parse(second.out);
+    expect(joined.changes.find((c: string) => c.startsWith('connect-replica replica1'))).toContain('loaded a snapshot of over_ssh');
+    expect(await query(joined.nodes.find((n: { name: string }) => n.name === 'replica1').port, 'SELECT id FROM over_ssh.t')).toEqual([{ id: 7 }]);
+    expect(await names(remote, name)).toEqual([`${name}-primary`, `${name}-replica1`]);
+    const status = replikit(['status', '-f', t.file, '--json'], env);
+    expect(JSON.parse(status.out).healthy).toBe(true);
+    expect(replikit(['down', '-f', t.file], env).code).toBe(0);
+    expect(await names(remote, name)).toEqual([]);
+  });
+});
