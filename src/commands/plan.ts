@@ -5,6 +5,7 @@ import { desiredState, observe } from '../plan/observe';
 import { Plan, reconcile } from '../plan/reconcile';
 import { resolveTopology, TopologySource } from '../topology/inline';
 import { openRunning } from './context';
+import { topologyTls } from '../tls/certificates';
 
 export interface PlanOptions {
   /** The environment's engine (nodes without engine: run there); default: as the docker CLI picks it. */
@@ -30,7 +31,10 @@ export async function plan(topology: TopologySource, options: PlanOptions = {}):
   }
   const sessions = await openRunning(engines, t);
   try {
-    const desired = desiredState(t, facts, undefined, await engines.remoteAddresses());
+    // The topology's CA as up would use it (one not made yet: made in memory, not kept), so a
+    // node holding another shows as renew-certificates here too.
+    const tls = await topologyTls(t, engines.hostAddresses(), { keepNewCa: false });
+    const desired = desiredState(t, facts, tls, await engines.remoteAddresses());
     return reconcile(desired, await observe(engines, t, images, sessions), { removeOrphans: options.removeOrphans });
   } finally {
     await Promise.all([...sessions.values()].map((s) => s.close()));

@@ -6,7 +6,7 @@ import { TopologyEngines } from '../docker/engines';
 import { TopologyLock } from '../docker/lock';
 import { InputError, NodeError, ReplikitError } from '../errors';
 import { poll } from '../poll';
-import { pointAt, readCoordinates, replicaStatus, sourceLink } from '../replication/link';
+import { pointAt, readCoordinates, replicaStatus, sourceLink, waitUntilApplied } from '../replication/link';
 import { nodeAt } from '../replication/address';
 import { SqlSession } from '../replication/session';
 import { lineDiff, switchoverEdit } from '../topology/edit';
@@ -138,8 +138,7 @@ export async function switchover(topology: Topology | string, newPrimary: string
                 task: async (_: Ctx, sub: Task) => {
                   const s = c.sessions.get(n.name)!;
                   // One-second server-side waits, so that Ctrl-C is heard between them.
-                  const wait = s.dialect.waitForCoordinates({ file: c.stoppedAt!.file, position: c.stoppedAt!.position }, 1);
-                  await poll(async () => (wait.reached((await s.first(wait.sql))?.result) ? true : undefined), {
+                  await poll(async () => ((await waitUntilApplied(s, c.stoppedAt!, 1)) ? true : undefined), {
                     timeoutMs: timeout * 1000,
                     intervalMs: 50,
                     signal: options.signal,

@@ -1,6 +1,6 @@
 import { NodeError } from '../errors';
 import { poll } from '../poll';
-import { readCoordinates, replicaStatus } from './link';
+import { readCoordinates, replicaStatus, waitUntilApplied } from './link';
 import type { SqlSession } from './session';
 
 export interface ModeNode {
@@ -10,6 +10,9 @@ export interface ModeNode {
   source?: SqlSession;
 }
 
+/** The flavour's statements for turning GTIDs on while it runs. */
+const steps = (s: SqlSession) => s.dialect.gtidOnline();
+
 /**
  * Turns a running topology from file-and-offset positioning to GTIDs without a restart and
  * without stopping writers: each node takes the flavour's steps in turn (gtidOnline), then each
@@ -17,7 +20,6 @@ export interface ModeNode {
  * `nodes` come sources first.
  */
 export async function enableGtid(nodes: ModeNode[], timeoutSeconds: number, signal?: AbortSignal): Promise<string> {
-  const steps = (s: SqlSession) => s.dialect.gtidOnline();
   const enabled = await Promise.all(nodes.map(async (n) => Number((await n.session.first(steps(n.session).enabled))?.enabled) === 1));
   const stepping = nodes.filter((_, i) => !enabled[i]);
   if (stepping.length) await stepUp(stepping, nodes, timeoutSeconds, signal);
@@ -37,7 +39,6 @@ export async function enableGtid(nodes: ModeNode[], timeoutSeconds: number, sign
 
 /** The flavour's steps on the servers that need them; every replica catches up before the last one. */
 async function stepUp(stepping: ModeNode[], nodes: ModeNode[], timeoutSeconds: number, signal?: AbortSignal): Promise<void> {
-  const steps = (s: SqlSession) => s.dialect.gtidOnline();
   const maxPhases = Math.max(...stepping.map((n) => steps(n.session).phases.length));
   for (let i = 0; i < maxPhases; i++) await Promise.all(stepping.map((n) => n.session.run(...(steps(n.session).phases[i] ?? []))));
   await Promise.all(
@@ -56,8 +57,7 @@ async function stepUp(stepping: ModeNode[], nodes: ModeNode[], timeoutSeconds: n
   for (const n of nodes) {
     if (!n.source) continue;
     const c = await readCoordinates(n.source);
-    const wait = n.session.dialect.waitForCoordinates({ file: c.file, position: c.position }, timeoutSeconds);
-    if (!wait.reached((await n.session.first(wait.sql))?.result)) {
+    if (!(await waitUntilApplied(n.session, c, timeoutSeconds))) {
       throw new NodeError(n.name, `did not apply its source's log up to ${c.file}:${c.position} within ${timeoutSeconds} s`, 'see replikit status; run replikit up again');
     }
   }

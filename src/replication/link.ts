@@ -50,6 +50,15 @@ export async function setReplicationAccount(s: SqlSession, user: string, passwor
 }
 
 /**
+ * Whether a replica applies its source's log up to `c` within `seconds`, asked as one
+ * server-side wait (MASTER_POS_WAIT / SOURCE_POS_WAIT): the one way every step waits for it.
+ */
+export async function waitUntilApplied(s: SqlSession, c: Pick<BinlogCoordinates, 'file' | 'position'>, seconds: number): Promise<boolean> {
+  const wait = s.dialect.waitForCoordinates({ file: c.file, position: c.position }, seconds);
+  return wait.reached((await s.first(wait.sql))?.result);
+}
+
+/**
  * Logs in as the account, the way a replica would (over TLS when the account requires it, the
  * certificate not checked: only the password is asked here); only "access denied" counts as a
  * wrong password.

@@ -1,7 +1,7 @@
 import type { BinlogCoordinates, ReplicaStatus } from '../flavors/dialect';
 import { NodeError } from '../errors';
 import { poll } from '../poll';
-import { pointAt, readCoordinates, replicaStatus, SourceLink } from './link';
+import { pointAt, readCoordinates, replicaStatus, SourceLink, waitUntilApplied } from './link';
 import type { LinkEnd } from './join';
 import type { SqlSession } from './session';
 
@@ -32,8 +32,7 @@ const at = (c: BinlogCoordinates) => `${c.file}:${c.position}`;
 
 /** Waits until a replica has applied `c` of its source's binary log. */
 async function reach(s: SqlSession, c: BinlogCoordinates, timeoutSeconds: number): Promise<void> {
-  const wait = s.dialect.waitForCoordinates({ file: c.file, position: c.position }, timeoutSeconds);
-  if (!wait.reached((await s.first(wait.sql))?.result)) {
+  if (!(await waitUntilApplied(s, c, timeoutSeconds))) {
     throw new NodeError(s.node, `did not apply up to ${at(c)} within ${timeoutSeconds} s`, 'see replikit status; run replikit up again once it has caught up');
   }
 }

@@ -33,9 +33,9 @@ const YEAR_MS = 365 * 24 * 3600 * 1000;
  * container name and network alias (what replicas connect to) and the host addresses clients use
  * are in its subject alternative names, so both can verify it. Undefined with replication.tls: off.
  */
-export async function topologyTls(t: Topology, hostAddresses: string[]): Promise<TopologyTls | undefined> {
+export async function topologyTls(t: Topology, hostAddresses: string[], o: { keepNewCa?: boolean } = {}): Promise<TopologyTls | undefined> {
   if (t.replication.tls === 'off') return undefined;
-  const ca = await loadOrCreateCa(t.name);
+  const ca = await loadOrCreateCa(t.name, o.keepNewCa ?? true);
   const nodes = new Map<string, NodeTls>();
   for (const n of t.nodes) {
     const ips = [...new Set(['127.0.0.1', '::1', ...hostAddresses, n.bind].filter((a) => isIP(a) && a !== '0.0.0.0' && a !== '::'))];
@@ -51,7 +51,8 @@ interface Ca {
   key: CryptoKey;
 }
 
-async function loadOrCreateCa(topology: string): Promise<Ca> {
+/** `keep`: write a CA made here to the state folder; `plan` makes one in memory only, to compare with. */
+async function loadOrCreateCa(topology: string, keep: boolean): Promise<Ca> {
   const dir = tlsStateDir(topology);
   const certFile = path.join(dir, 'ca.pem');
   const keyFile = path.join(dir, 'ca-key.pem');
@@ -69,6 +70,7 @@ async function loadOrCreateCa(topology: string): Promise<Ca> {
     signingAlgorithm: ALG,
     extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
   });
+  if (!keep) return { cert, key: keys.privateKey };
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   fs.writeFileSync(keyFile, pem(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY'), { mode: 0o600 });
   fs.writeFileSync(certFile, cert.toString('pem'), { mode: 0o644 });

@@ -1,5 +1,5 @@
 import { NodeError } from '../errors';
-import { readCoordinates } from '../replication/link';
+import { readCoordinates, waitUntilApplied } from '../replication/link';
 import { SqlSession } from '../replication/session';
 import type { ConnectionConfig } from '../commands/connection';
 import { levels } from '../topology/types';
@@ -52,8 +52,7 @@ export async function waitForReplication(target: ReplicationTarget, options: Wai
           const replica = sessions.get(n.name)!;
           const at = await readCoordinates(source);
           const seconds = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
-          const wait = replica.dialect.waitForCoordinates(at, seconds);
-          if (!wait.reached((await replica.first(wait.sql))?.result)) {
+          if (!(await waitUntilApplied(replica, at, seconds))) {
             throw new NodeError(
               n.name,
               `has not applied ${n.source}'s writes up to ${at.file}:${at.position}${at.gtid ? ` (GTID ${at.gtid})` : ''} within ${seconds} s${n.delaySeconds ? ` (it is delayed by ${n.delaySeconds} s on purpose)` : ''}`,

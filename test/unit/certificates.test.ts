@@ -32,4 +32,14 @@ describe('the topology CA and node certificates', () => {
     expect(fs.statSync(path.join(tlsStateDir('shop'), 'ca-key.pem')).mode & 0o777).toBe(0o600);
     expect(await topologyTls(parse(VALID.replace('replication:\n', 'replication:\n  tls: off\n')), [])).toBeUndefined();
   });
+
+  it('a remote engine named by host name is in the names; plan makes a missing CA in memory and keeps none', async () => {
+    const other = parse(VALID.replace('name: shop', 'name: shop-plan'));
+    const tls = (await topologyTls(other, ['box.example', '192.0.2.8'], { keepNewCa: false }))!;
+    expect(new X509Certificate(tls.nodes.get('primary')!.cert).subjectAltName).toContain('DNS:box.example, IP Address:127.0.0.1');
+    expect(fs.existsSync(tlsStateDir('shop-plan'))).toBe(false);
+    // The one up then makes is kept, and a second plan compares with it.
+    const kept = (await topologyTls(other, []))!.ca;
+    expect((await topologyTls(other, [], { keepNewCa: false }))!.ca).toBe(kept);
+  });
 });

@@ -46,7 +46,8 @@ describe('which Docker engine, as the docker CLI picks it', () => {
 
   it('DOCKER_CONTEXT over the config, ssh and unix endpoints, and a missing context said plainly', () => {
     const dir = configWith('build', 'ssh://ci@192.0.2.11', false, false);
-    expect(engineTarget({ DOCKER_CONTEXT: 'build' }, dir).options).toEqual({ protocol: 'ssh', host: '192.0.2.11', port: 22, username: 'ci' });
+    // Over ssh, dockerode logs in with the running ssh-agent's keys.
+    expect(engineTarget({ DOCKER_CONTEXT: 'build', SSH_AUTH_SOCK: '/tmp/agent.sock' }, dir).options).toEqual({ protocol: 'ssh', host: '192.0.2.11', port: 22, username: 'ci', sshOptions: { agent: '/tmp/agent.sock' } });
     expect(engineTarget({ DOCKER_CONTEXT: 'sock' }, configWith('sock', 'unix:///run/user/1000/docker.sock', false)).options).toEqual({ socketPath: '/run/user/1000/docker.sock' });
     expect(engineTarget({}, dir).describe).toBe('/var/run/docker.sock');
     expect(() => engineTarget({ DOCKER_CONTEXT: 'nope' }, dir)).toThrow("docker context 'nope' does not exist");
