@@ -18,6 +18,8 @@ export interface OneOff {
   mounts?: Docker.MountSettings[];
   files?: ArchiveFile[];
   labels?: Record<string, string>;
+  /** The engine's default bridge, for a helper that must reach an address; default: no network at all. */
+  network?: 'bridge';
   /** Each line the script prints, as it prints it. */
   onLine?: (line: string) => void;
 }
@@ -119,7 +121,7 @@ export class DockerEngine {
         User: 'root',
         ...(o.hostname ? { Hostname: o.hostname } : {}),
         Labels: o.labels ?? {},
-        HostConfig: { Mounts: o.mounts ?? [], NetworkMode: 'none' },
+        HostConfig: { Mounts: o.mounts ?? [], NetworkMode: o.network ?? 'none' },
       }),
     );
     try {

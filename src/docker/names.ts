@@ -7,6 +7,8 @@ export const LABEL = {
   configHash: 'io.replikit.config-hash',
   /** An initialised data directory kept to copy into new nodes' volumes (see docker/seed.ts). */
   seed: 'io.replikit.seed',
+  /** A short-lived container asking whether a node's advertise: address answers from an engine (preflight). */
+  probe: 'io.replikit.probe',
 } as const;
 
 /** Where each container finds the root password (a file, never an environment value). */

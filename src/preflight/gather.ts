@@ -1,6 +1,6 @@
 import type { DockerEngine } from '../docker/engine';
 import type { TopologyEngines } from '../docker/engines';
-import { containerName, networkName, volumeName } from '../docker/names';
+import { containerName, LABEL, networkName, volumeName } from '../docker/names';
 import type { Observed } from '../plan/reconcile';
 import type { Topology } from '../topology/types';
 import { portAnswers, portIsFree, processListening } from './ports';
@@ -46,5 +46,36 @@ export async function gatherPreflight(engines: TopologyEngines, t: Topology, obs
     else if (!docker.isRemote() && !(await portIsFree(n.bind, port))) takenPorts.push({ node: n.name, bind: n.bind, port, holder: processListening(port) });
     else if (docker.isRemote() && (await portAnswers(docker.reachAddress(n.bind), port))) takenPorts.push({ node: n.name, bind: docker.reachAddress(n.bind), port, holder: `a process on ${docker.publishedHost()}` });
   }
-  return { named, missingImages, takenPorts };
+  return { named, missingImages, takenPorts, unreachable: await unreachableAddresses(engines, t) };
+}
+
+/**
+ * Across engines, replicas connect to their source's `advertise:` address: from a container on
+ * every other engine in use, a TCP connection to it must get an answer. Nothing listens there
+ * before up, so "connection refused" counts as an answer (the host was reached); no answer
+ * within 3 s, or no route, means that engine's containers cannot get there. Asked with an image
+ * that engine already has; an engine without one yet is not asked.
+ */
+async function unreachableAddresses(engines: TopologyEngines, t: Topology): Promise<PreflightFacts['unreachable']> {
+  const inUse = engines.inUse();
+  if (inUse.length < 2) return [];
+  const asks = t.nodes.flatMap((n) => inUse.filter((e) => e !== engines.of(n.name) && n.advertise).map((from) => ({ n, from })));
+  const found = await Promise.all(
+    asks.map(async ({ n, from }) => {
+      const image = (await Promise.all(engines.nodesOn(from).map(async (x) => ((await from.hasImage(x.image!)) ? x.image : undefined)))).find(Boolean);
+      if (!image) return undefined;
+      const { host, port } = n.advertise!;
+      const script = [
+        `out=$(timeout 3 bash -c 'exec 3<>/dev/tcp/${host}/${port}' 2>&1); rc=$?`,
+        // 127: no bash or timeout in this image, so it cannot be asked this way.
+        '[ $rc = 0 ] || [ $rc = 127 ] && exit 0',
+        'case "$out" in *"Connection refused"*) exit 0 ;; esac',
+        '[ $rc = 124 ] && echo "no answer within 3 s" || echo "$out"',
+        'exit 1',
+      ].join('\n');
+      const r = await from.runOnce({ image, script, network: 'bridge', labels: { [LABEL.probe]: t.name } });
+      return r.code === 0 ? undefined : { node: n.name, address: `${host}:${port}`, from: from.describe(), error: r.output.trim().split('\n').pop() ?? `exit ${r.code}` };
+    }),
+  );
+  return found.filter((x): x is NonNullable<typeof x> => x !== undefined);
 }

@@ -14,6 +14,8 @@ export interface PreflightFacts {
   missingImages: { image: string; pullError?: string }[];
   /** Fixed host ports already taken by something that is not this topology's own container. */
   takenPorts: { node: string; bind: string; port: number; holder?: string }[];
+  /** Nodes' advertise: addresses a container on another engine in use got no answer from. */
+  unreachable?: { node: string; address: string; from: string; error: string }[];
 }
 
 export interface PreflightProblem {
@@ -48,6 +50,13 @@ export function preflightProblems(t: Topology, facts: PreflightFacts): Preflight
       node: p.node,
       message: `host port ${p.bind}:${p.port} is already in use${p.holder ? ` by ${p.holder}` : ''}`,
       hint: `stop what holds it, or give node ${p.node} another port: (or leave port: out and Docker picks a free one)`,
+    });
+  }
+  for (const u of facts.unreachable ?? []) {
+    problems.push({
+      node: u.node,
+      message: `its advertise: address ${u.address} cannot be reached from containers on ${u.from} (${u.error})`,
+      hint: `advertise an address of ${u.node}'s engine host that ${u.from}'s containers route to (and publish the port there with bind:), or open the way between the hosts`,
     });
   }
   return problems;

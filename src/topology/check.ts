@@ -134,6 +134,11 @@ function engineProblems(raw: RawTopology, nodes: [string, RawNode][], positions:
   const used = [...new Set(nodes.map(([, n]) => (typeof n.engine === 'string' ? n.engine : '(the environment\'s)')))];
   if (used.length > 1) {
     for (const [name, n] of nodes) {
+      if (typeof n.advertise === 'string' && /^(127\.|\[::1\]|localhost:)/.test(n.advertise)) {
+        problems.push(
+          positions.problem(['nodes', name, 'advertise'], `${n.advertise} is a loopback address: in a container on another engine it is that container itself`, "advertise an address of this node's engine host that the other engines' containers route to"),
+        );
+      }
       if (n.advertise !== undefined) continue;
       problems.push(
         positions.problem(

@@ -2,6 +2,7 @@ import { desiredState } from '../../src/plan/observe';
 import { reconcile, ObservedServer } from '../../src/plan/reconcile';
 import { nodeAt, sourceAddress } from '../../src/replication/address';
 import { sourceLink } from '../../src/replication/link';
+import { preflightProblems } from '../../src/preflight/problems';
 import { parse, problemsOf, VALID } from './helpers';
 
 /** VALID over two remote engines, with every node's advertise: address. */
@@ -23,6 +24,20 @@ describe('a topology over several engines: the file', () => {
     expect(problemsOf(SPREAD.replace('advertise: 192.0.2.5:3308', 'advertise: 192.0.2.5')).map((p) => p.path)).toEqual(['nodes.replica1.advertise']);
     // One engine, named or not: no address needed.
     expect(parse(VALID.replace('nodes:\n', 'engines:\n  box: replikit-engine2\nnodes:\n').replace('    port: 3308\n', '    port: 3308\n    engine: box\n').replace('    port: 3307\n', '    port: 3307\n    engine: box\n')).nodes.map((n) => n.engine)).toEqual(['box', 'box']);
+  });
+
+  it('a loopback address is refused as advertise: across engines, and an address no other engine reaches stops up', () => {
+    expect(problemsOf(SPREAD.replace('advertise: 192.0.2.5:3308', 'advertise: 127.0.0.1:3308')).map((p) => [p.path, p.message])).toEqual([
+      ['nodes.replica1.advertise', '127.0.0.1:3308 is a loopback address: in a container on another engine it is that container itself'],
+    ]);
+    const problems = preflightProblems(parse(SPREAD), { named: [], missingImages: [], takenPorts: [], unreachable: [{ node: 'primary', address: '192.0.2.4:3307', from: 'tcp://192.0.2.5:2376', error: 'no answer within 3 s' }] });
+    expect(problems).toEqual([
+      {
+        node: 'primary',
+        message: 'its advertise: address 192.0.2.4:3307 cannot be reached from containers on tcp://192.0.2.5:2376 (no answer within 3 s)',
+        hint: "advertise an address of primary's engine host that tcp://192.0.2.5:2376's containers route to (and publish the port there with bind:), or open the way between the hosts",
+      },
+    ]);
   });
 
   it('replication in plain text between hosts is said', () => {
