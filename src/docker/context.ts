@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DockerOptions } from 'dockerode';
 import { InputError } from '../errors';
+import { knownHostsVerifier } from './known-hosts';
 
 /** Which engine to talk to, and how: resolved once, the way the docker CLI and compose resolve it. */
 export interface EngineTarget {
@@ -89,13 +90,17 @@ function currentContext(dir: string): string | undefined {
 
 /**
  * dockerode's options for an endpoint URL: unix://, tcp://, ssh://. Over ssh, dockerode logs in
- * with the running ssh-agent's keys (SSH_AUTH_SOCK) and runs `docker system dial-stdio` there.
+ * with the running ssh-agent's keys (SSH_AUTH_SOCK) and runs `docker system dial-stdio` there;
+ * the host's key must be in known_hosts, as OpenSSH (and so the docker CLI) requires.
  */
 function urlOptions(url: string, env: NodeJS.ProcessEnv): DockerOptions {
   const u = new URL(url);
   if (u.protocol === 'unix:') return { socketPath: u.pathname };
   if (u.protocol === 'ssh:') {
-    return { protocol: 'ssh', host: u.hostname, port: Number(u.port || 22), username: u.username || undefined, sshOptions: { agent: env.SSH_AUTH_SOCK } };
+    const port = Number(u.port || 22);
+    const knownHosts = [path.join(env.HOME || os.homedir(), '.ssh', 'known_hosts'), '/etc/ssh/ssh_known_hosts'];
+    const hostVerifier = knownHostsVerifier(u.hostname, port, knownHosts);
+    return { protocol: 'ssh', host: u.hostname, port, username: u.username || undefined, sshOptions: { agent: env.SSH_AUTH_SOCK, hostVerifier } as DockerOptions['sshOptions'] };
   }
   return { protocol: 'http', host: u.hostname, port: Number(u.port || 2375) };
 }

@@ -82,9 +82,12 @@ export class DockerEngine {
     try {
       await this.docker.ping();
     } catch (e) {
+      const overSsh = this.target.describe.includes('ssh://');
       throw new ReplikitError(
-        `no Docker engine answers at ${this.target.describe}`,
-        'start dockerd (scripts/test-env.sh installs and starts one), or set DOCKER_HOST',
+        `no Docker engine answers at ${this.target.describe}: ${(e as Error).message}`,
+        overSsh
+          ? "the host's key must be in ~/.ssh/known_hosts (ssh to it once), the ssh-agent (SSH_AUTH_SOCK) must hold a key it accepts, and the user must be allowed to use its engine"
+          : 'start dockerd (scripts/test-env.sh installs and starts one), or set DOCKER_HOST',
         { cause: e },
       );
     }

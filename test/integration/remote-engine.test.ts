@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import mysql from 'mysql2/promise';
 import { DockerEngine } from '../../src/docker/engine';
@@ -254,5 +255,11 @@ describe('the remote engine over ssh://', () => {
     expect(JSON.parse(status.out).healthy).toBe(true);
     expect(replikit(['down', '-f', t.file], env).code).toBe(0);
     expect(await names(remote, name)).toEqual([]);
+  });
+
+  it('a host whose key is not in known_hosts is refused, as OpenSSH refuses it', () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'rk-home-'));
+    const r = replikit(['ps', '-f', t.file], { DOCKER_HOST: 'ssh://root@127.0.0.2:2222', ...agent, HOME: home });
+    expect([r.code, r.err.split('\n')[0]]).toEqual([1, 'error: no Docker engine answers at ssh://root@127.0.0.2:2222: Host denied (verification failed)']);
   });
 });

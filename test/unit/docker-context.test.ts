@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { engineTarget, publishAddress, reachAddress } from '../../src/docker/context';
+import { knownHostsVerifier } from '../../src/docker/known-hosts';
 
 /** A docker CLI config folder with one context, as `docker context create` writes it. */
 function configWith(context: string, host: string, tls: boolean, current = true): string {
@@ -47,7 +48,10 @@ describe('which Docker engine, as the docker CLI picks it', () => {
   it('DOCKER_CONTEXT over the config, ssh and unix endpoints, and a missing context said plainly', () => {
     const dir = configWith('build', 'ssh://ci@192.0.2.11', false, false);
     // Over ssh, dockerode logs in with the running ssh-agent's keys.
-    expect(engineTarget({ DOCKER_CONTEXT: 'build', SSH_AUTH_SOCK: '/tmp/agent.sock' }, dir).options).toEqual({ protocol: 'ssh', host: '192.0.2.11', port: 22, username: 'ci', sshOptions: { agent: '/tmp/agent.sock' } });
+    const ssh = engineTarget({ DOCKER_CONTEXT: 'build', SSH_AUTH_SOCK: '/tmp/agent.sock', HOME: '/nonexistent' }, dir).options;
+    expect(ssh).toMatchObject({ protocol: 'ssh', host: '192.0.2.11', port: 22, username: 'ci', sshOptions: { agent: '/tmp/agent.sock' } });
+    // No known_hosts entry: the host is not trusted.
+    expect((ssh.sshOptions as { hostVerifier: (k: Buffer) => boolean }).hostVerifier(Buffer.from('any key'))).toBe(false);
     expect(engineTarget({ DOCKER_CONTEXT: 'sock' }, configWith('sock', 'unix:///run/user/1000/docker.sock', false)).options).toEqual({ socketPath: '/run/user/1000/docker.sock' });
     expect(engineTarget({}, dir).describe).toBe('/var/run/docker.sock');
     expect(() => engineTarget({ DOCKER_CONTEXT: 'nope' }, dir)).toThrow("docker context 'nope' does not exist");
@@ -71,5 +75,30 @@ describe('a node\'s published port on a remote engine', () => {
       ['127.0.0.3', '127.0.0.3'],
       ['0.0.0.0', '127.0.0.1'],
     ]);
+  });
+});
+
+describe('the ssh host key, from known_hosts', () => {
+  const key = Buffer.from('ssh-ed25519 key blob as sent on the wire');
+  const other = Buffer.from('another key');
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rk-kh-')), 'known_hosts');
+  const salt = Buffer.from('0123456789abcdef0123');
+  const hashed = `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update('box.example').digest('base64')}`;
+  fs.writeFileSync(
+    file,
+    [
+      '# a comment',
+      `[127.0.0.2]:2222 ssh-ed25519 ${key.toString('base64')}`,
+      `${hashed} ssh-ed25519 ${key.toString('base64')}`,
+      `@revoked 192.0.2.9 ssh-ed25519 ${other.toString('base64')}`,
+      `192.0.2.10,build ssh-ed25519 ${other.toString('base64')}`,
+    ].join('\n'),
+  );
+
+  it('trusts the key known for that host and port, plain or hashed, and nothing else', () => {
+    expect([knownHostsVerifier('127.0.0.2', 2222, [file])(key), knownHostsVerifier('127.0.0.2', 2222, [file])(other)]).toEqual([true, false]);
+    // Port 22 is written without brackets; another port is another entry.
+    expect([knownHostsVerifier('127.0.0.2', 22, [file])(key), knownHostsVerifier('box.example', 22, [file])(key), knownHostsVerifier('build', 22, [file])(other)]).toEqual([false, true, true]);
+    expect([knownHostsVerifier('192.0.2.9', 22, [file])(other), knownHostsVerifier('192.0.2.10', 22, ['/nonexistent', file])(other)]).toEqual([false, true]);
   });
 });
