@@ -17,6 +17,6 @@ export function startTestDatabase(): Promise<UpResult> {
 }
 
 /** Removes it again with its data, unless REPLIKIT_KEEP=1 keeps it to look at. */
-export async function removeTestDatabase(topology: string): Promise<void> {
-  if (process.env.REPLIKIT_KEEP !== '1') await down(topology, { volumes: true });
+export async function removeTestDatabase(db: UpResult): Promise<void> {
+  if (process.env.REPLIKIT_KEEP !== '1') await down(db, { volumes: true });
 }

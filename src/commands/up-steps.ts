@@ -41,6 +41,8 @@ export interface NodeReport {
   heartbeatLagMs?: number;
   /** The replica's delay on purpose (`delay:`), seconds; absent when it has none. */
   delaySeconds?: number;
+  /** The engine it runs on (a name under the topology's `engines:`); absent: the environment's. */
+  engine?: string;
 }
 
 /** One run of `up`: what it observed, planned and did. */
@@ -315,7 +317,9 @@ export async function report(c: UpCtx) {
       version: s.version,
       ...(c.lag.has(n.name) ? { heartbeatLagMs: c.lag.get(n.name) } : {}),
       ...(n.delaySeconds ? { delaySeconds: n.delaySeconds } : {}),
+      ...(n.engine ? { engine: n.engine } : {}),
     };
   });
-  return { topology: c.t.name, changed: c.changes.length > 0, changes: c.changes, nodes, warnings: c.warnings };
+  const engines = Object.keys(c.t.engines).length ? { engines: c.t.engines } : {};
+  return { topology: c.t.name, changed: c.changes.length > 0, changes: c.changes, nodes, ...engines, warnings: c.warnings };
 }

@@ -34,6 +34,8 @@ export interface UpResult {
   /** What this run did, one operation a line, in order: `kind target: cause`, then what came of it. */
   changes: string[];
   nodes: NodeReport[];
+  /** The topology's `engines:`, when it names any: with each node's `engine`, where `down` finds them. */
+  engines?: Record<string, string>;
   warnings: string[];
 }
 

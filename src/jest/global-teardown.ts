@@ -7,7 +7,6 @@ import { replicatedDatabase, STATE_VARIABLE } from './state';
 export default async function globalTeardown(): Promise<void> {
   const file = process.env[STATE_VARIABLE];
   if (!file) return;
-  const { topology } = replicatedDatabase();
-  await removeTestDatabase(topology);
+  await removeTestDatabase(replicatedDatabase());
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
 }

@@ -15,5 +15,5 @@ interface GlobalSetupContext {
 export default async function setup(project: GlobalSetupContext): Promise<() => Promise<void>> {
   const result = await startTestDatabase();
   project.provide(PROVIDED, result);
-  return () => removeTestDatabase(result.topology);
+  return () => removeTestDatabase(result);
 }
