@@ -8,7 +8,8 @@ import { containerName, volumeName } from './names';
  * The engines one topology's nodes run on: the environment's (`main`: DOCKER_HOST, a docker
  * context, or the local socket) for nodes without `engine:`, and one per name under `engines:`
  * that a node uses. A node's container, volume and files are on its engine; the topology's
- * network is made on every engine in use (each its own); the lock lives on `main`.
+ * network is made on every engine in use (each its own); the topology lock lives on the first
+ * node's engine.
  */
 export class TopologyEngines {
   private readonly named = new Map<string, DockerEngine>();
@@ -61,9 +62,9 @@ export class TopologyEngines {
     return [...new Set([...this.inUse().map((e) => e.publishedHost()), ...this.t.nodes.flatMap((n) => (n.advertise ? [n.advertise.host] : []))])];
   }
 
-  /** Every engine answers, the lock's too; the first that does not is named in the error. */
+  /** Every engine in use answers; the first that does not is named in the error. */
   async ping(): Promise<void> {
-    await Promise.all([...new Set([this.main, ...this.inUse()])].map((e) => e.ping()));
+    await Promise.all(this.inUse().map((e) => e.ping()));
   }
 
   /**

@@ -40,7 +40,7 @@ export async function gatherPreflight(engines: TopologyEngines, t: Topology, obs
     const port = n.port!;
     const docker = engines.of(n.name);
     const container = publishers.get(docker)!.get(port);
-    if (container) takenPorts.push({ node: n.name, bind: docker.reachAddress(n.bind), port, holder: `container ${container}` });
+    if (container) takenPorts.push({ node: n.name, bind: docker.isRemote() ? docker.reachAddress(n.bind) : n.bind, port, holder: `container ${container}` });
     // A local engine publishes on this host: try to bind the port here. A remote one publishes
     // on its host: a connection that is accepted there means something else holds the port.
     else if (!docker.isRemote() && !(await portIsFree(n.bind, port))) takenPorts.push({ node: n.name, bind: n.bind, port, holder: processListening(port) });

@@ -84,7 +84,7 @@ async function dumpAndLoad(
       if (Date.now() - lastByteAt < stallMs) return;
       dump.cancel();
       load.cancel();
-      reject(new NodeError(from.session.node, `the snapshot stream sent nothing for ${Math.round(stallMs / 1000)} s (after ${mib(bytes)} MiB)`, 'a lock on the source may hold the dump (SHOW PROCESSLIST there); run replikit up again'));
+      reject(new NodeError(from.session.node, `the snapshot stream sent nothing for ${Math.round(stallMs / 1000)} s (after ${mib(bytes)} MiB)`, `a lock on ${from.session.node} may hold the dump (SHOW PROCESSLIST there), or ${to.session.node} stopped taking it (docker stats, docker logs); run replikit up again`));
     }, Math.min(1000, stallMs));
   });
   let codes: number[];
