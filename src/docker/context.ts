@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { DockerOptions } from 'dockerode';
 import { InputError } from '../errors';
 import { knownHostsVerifier } from './known-hosts';
+import { sshAgent } from './ssh-transport';
 
 /** Which engine to talk to, and how: resolved once, the way the docker CLI and compose resolve it. */
 export interface EngineTarget {
@@ -89,9 +90,10 @@ function currentContext(dir: string): string | undefined {
 }
 
 /**
- * dockerode's options for an endpoint URL: unix://, tcp://, ssh://. Over ssh, dockerode logs in
- * with the running ssh-agent's keys (SSH_AUTH_SOCK) and runs `docker system dial-stdio` there;
- * the host's key must be in known_hosts, as OpenSSH (and so the docker CLI) requires.
+ * dockerode's options for an endpoint URL: unix://, tcp://, ssh://. Over ssh, replikit logs in
+ * with the running ssh-agent's keys (SSH_AUTH_SOCK) and runs `docker system dial-stdio` there
+ * (ssh-transport.ts); the host's key must be in known_hosts, as OpenSSH (and so the docker CLI)
+ * requires.
  */
 function urlOptions(url: string, env: NodeJS.ProcessEnv): DockerOptions {
   const u = new URL(url);
@@ -100,7 +102,9 @@ function urlOptions(url: string, env: NodeJS.ProcessEnv): DockerOptions {
     const port = Number(u.port || 22);
     const knownHosts = [path.join(env.HOME || os.homedir(), '.ssh', 'known_hosts'), '/etc/ssh/ssh_known_hosts'];
     const hostVerifier = knownHostsVerifier(u.hostname, port, knownHosts);
-    return { protocol: 'ssh', host: u.hostname, port, username: u.username || undefined, sshOptions: { agent: env.SSH_AUTH_SOCK, hostVerifier } as DockerOptions['sshOptions'] };
+    const agent = sshAgent({ host: u.hostname, port, username: u.username || undefined, agent: env.SSH_AUTH_SOCK, hostVerifier });
+    // Plain HTTP through the agent's channels; "docker" is only the Host header dockerd gets.
+    return { protocol: 'http', host: 'docker', port: 80, agent } as DockerOptions; // docker-modem reads agent; its types leave it out
   }
   return { protocol: 'http', host: u.hostname, port: Number(u.port || 2375) };
 }

@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { engineTarget, publishAddress, reachAddress } from '../../src/docker/context';
@@ -47,11 +48,9 @@ describe('which Docker engine, as the docker CLI picks it', () => {
 
   it('DOCKER_CONTEXT over the config, ssh and unix endpoints, and a missing context said plainly', () => {
     const dir = configWith('build', 'ssh://ci@192.0.2.11', false, false);
-    // Over ssh, dockerode logs in with the running ssh-agent's keys.
-    const ssh = engineTarget({ DOCKER_CONTEXT: 'build', SSH_AUTH_SOCK: '/tmp/agent.sock', HOME: '/nonexistent' }, dir).options;
-    expect(ssh).toMatchObject({ protocol: 'ssh', host: '192.0.2.11', port: 22, username: 'ci', sshOptions: { agent: '/tmp/agent.sock' } });
-    // No known_hosts entry: the host is not trusted.
-    expect((ssh.sshOptions as { hostVerifier: (k: Buffer) => boolean }).hostVerifier(Buffer.from('any key'))).toBe(false);
+    // Over ssh: HTTP through channels of one SSH connection (docker/ssh-transport.ts); ports publish on that host.
+    const ssh = engineTarget({ DOCKER_CONTEXT: 'build', SSH_AUTH_SOCK: '/tmp/agent.sock' }, dir);
+    expect([ssh.host, ssh.remote, ssh.options]).toEqual(['192.0.2.11', true, { protocol: 'http', host: 'docker', port: 80, agent: expect.any(http.Agent) }]);
     expect(engineTarget({ DOCKER_CONTEXT: 'sock' }, configWith('sock', 'unix:///run/user/1000/docker.sock', false)).options).toEqual({ socketPath: '/run/user/1000/docker.sock' });
     expect(engineTarget({}, dir).describe).toBe('/var/run/docker.sock');
     expect(() => engineTarget({ DOCKER_CONTEXT: 'nope' }, dir)).toThrow("docker context 'nope' does not exist");
