@@ -1,8 +1,13 @@
 import { createConnection, Connection, RowDataPacket } from 'mysql2/promise';
-import { NodeError } from '../errors';
+import { NodeError, ReplikitError } from '../errors';
 import type { Row } from '../flavors/dialect';
 import type { ConnectionConfig } from '../commands/connection';
 import { Dialect, dialectFor, parseServerVersion } from '../flavors';
+
+/** How long making a server read-only for root again may take after the work failed. */
+const RESTORE_MS = 5000;
+/** How long a session's goodbye may take before the connection is cut. */
+const CLOSE_MS = 2000;
 
 /** A connection to one node: the same shape programs get (ConnectionConfig), named after its node. */
 export interface Endpoint extends ConnectionConfig {
@@ -81,15 +86,40 @@ export class SqlSession {
     const w = this.dialect.adminWritable();
     if (!w || Number((await this.first(w.check))?.ro) !== 1) return work();
     await this.run(...w.lift);
+    let result: T;
     try {
-      return await work();
-    } finally {
-      await this.run(...w.restore);
+      result = await work();
+    } catch (e) {
+      // The server may be why the work failed (gone, frozen): the restore gets a few seconds,
+      // and the work's error stands, saying whether the restore was done.
+      const restored = await this.runWithin(RESTORE_MS, ...w.restore).then(
+        () => undefined,
+        (r: Error) => r,
+      );
+      if (restored && e instanceof ReplikitError) e.hint = `${e.hint ? `${e.hint}; ` : ''}${w.restore.join('; ')} could not be run again (${restored.message}): replikit up sets it`;
+      throw e;
+    }
+    await this.run(...w.restore);
+    return result;
+  }
+
+  /** Statements with a bound on each: for a server that may not answer. */
+  private async runWithin(ms: number, ...statements: string[]): Promise<void> {
+    for (const sql of statements) {
+      await this.conn.query({ sql, timeout: ms }).catch((e: unknown) => {
+        throw new NodeError(this.node, `${firstWords(sql)} failed`, undefined, redacted(e, sql));
+      });
     }
   }
 
   async close(): Promise<void> {
-    await this.conn.end().catch(() => undefined);
+    // end() waits for the server's goodbye: one that does not answer (frozen, gone) is cut off.
+    let timer: NodeJS.Timeout | undefined;
+    const cutOff = new Promise<void>((resolve) => {
+      timer = setTimeout(() => resolve(this.conn.destroy()), CLOSE_MS);
+    });
+    await Promise.race([this.conn.end().catch(() => undefined), cutOff]);
+    clearTimeout(timer);
   }
 }
 
