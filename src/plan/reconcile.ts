@@ -114,7 +114,11 @@ function containerOperations({ spec, plan, volume, config, dialect }: DesiredNod
     const why = held === undefined ? 'it has no TLS certificate yet' : "its CA is not the topology's";
     ops.push(running ? { kind: 'renew-certificates', node, cause: why } : { kind: 'write-config', node, name, cause: why });
   }
-  if (!running) ops.push({ kind: 'start-container', node, name, cause: `container is ${current.state}` });
+  // A container its restart policy keeps restarting (a server that exits, e.g. on a bad setting)
+  // is not started by a start (the engine answers "already started"): it is restarted, now with
+  // the my.cnf written above.
+  if (current.state === 'restarting') ops.push({ kind: 'restart-container', node, name, cause: 'its server keeps exiting (the container is restarting)' });
+  else if (!running) ops.push({ kind: 'start-container', node, name, cause: `container is ${current.state}` });
   return ops;
 }
 

@@ -93,6 +93,15 @@ describe('reconcile: containers', () => {
     ]);
   });
 
+  it('restarts a container its restart policy keeps restarting, after writing the fixed my.cnf', () => {
+    const observed = { ...converged, containers: [container('shop-primary', 'primary', desired.nodes[0].plan.configHash), container('shop-replica1', 'replica1', desired.nodes[1].plan.configHash, 'restarting')] };
+    observed.configs = new Map(observed.configs).set('shop-replica1', desired.nodes[1].config.replace('[mysqld]\n', '[mysqld]\nno_such_server_option = 1\n'));
+    expect(lines(desired, observed).slice(0, 2)).toEqual([
+      'write-config replica1: no_such_server_option 1 → (unset)',
+      'restart-container replica1: its server keeps exiting (the container is restarting)',
+    ]);
+  });
+
   it('adds a new node without touching the others; reports orphans, and removes them only when asked', () => {
     const grown = desiredState(parse(`${VALID}  replica2:\n    role: replica\n`));
     const observed = convergedFor(desired, { primary: primaryServer, replica1: replicaServer() });
