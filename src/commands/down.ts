@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
 import type { DockerEngine } from '../docker/engine';
 import { TopologyEngines } from '../docker/engines';
-import type { Placement } from '../topology/types';
-import type { UpResult } from './up';
+import { placementOf, TopologyRef } from './node-container';
 import { lockName } from '../docker/lock';
 import { tlsStateDir } from '../tls/state';
 
@@ -15,16 +14,7 @@ export interface DownResult {
 }
 
 /** A topology name, a loaded topology, or what `up` returned. */
-export type DownTarget = string | { name: string } | { topology: string } | Placement | Pick<UpResult, 'topology' | 'nodes' | 'engines'>;
-
-/** Which engines to look on: a loaded topology's or `up`'s result says; a name alone, the environment's. */
-function placementOf(target: DownTarget, name: string): Placement {
-  if (typeof target === 'object' && 'nodes' in target) {
-    const engines = ('engines' in target && target.engines) || {};
-    return { name, engines, nodes: target.nodes.map((n) => ({ name: n.name, ...(n.engine ? { engine: n.engine } : {}) })) };
-  }
-  return { name, engines: {}, nodes: [] };
-}
+export type DownTarget = TopologyRef;
 
 /**
  * Removes what carries the topology's label: containers and network, and with `volumes` the
@@ -32,9 +22,9 @@ function placementOf(target: DownTarget, name: string): Placement {
  * left. Anything without the label is never touched.
  */
 export async function down(target: DownTarget, options: { volumes?: boolean; docker?: DockerEngine } = {}): Promise<DownResult> {
-  const topologyName = typeof target === 'string' ? target : 'topology' in target ? target.topology : target.name;
-  // A loaded topology (or its placement) says which engines its nodes run on; a name alone: the environment's.
-  const placement = placementOf(target, topologyName);
+  // A loaded topology (or its placement, or up's result) says which engines its nodes run on; a name alone: the environment's.
+  const placement = placementOf(target);
+  const topologyName = placement.name;
   const engines = new TopologyEngines(placement, options.docker);
   await engines.ping();
   const result: DownResult = { containers: [], networks: [], volumes: [] };

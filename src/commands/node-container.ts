@@ -2,12 +2,21 @@ import type { DockerEngine, ObservedContainer } from '../docker/engine';
 import { TopologyEngines } from '../docker/engines';
 import { InputError, ReplikitError } from '../errors';
 import type { Placement } from '../topology/types';
+import type { UpResult } from './up';
 
-/** A topology's name alone (its nodes then on the environment's engine), or where its nodes run. */
-export type TopologyRef = string | Placement;
+/**
+ * A topology by its name alone (its nodes then on the environment's engine), or by something
+ * that says where its nodes run: its placement, the loaded topology, or what `up` returned.
+ */
+export type TopologyRef = string | { name: string } | { topology: string } | Placement | Pick<UpResult, 'topology' | 'nodes' | 'engines'>;
 
+/** Which engines to look on for a topology. */
 export function placementOf(ref: TopologyRef): Placement {
-  return typeof ref === 'string' ? { name: ref, engines: {}, nodes: [] } : ref;
+  if (typeof ref === 'string') return { name: ref, engines: {}, nodes: [] };
+  const name = 'topology' in ref ? ref.topology : ref.name;
+  if (!('nodes' in ref)) return { name, engines: {}, nodes: [] };
+  const engines = ('engines' in ref && ref.engines) || {};
+  return { name, engines, nodes: ref.nodes.map((n) => ({ name: n.name, ...(n.engine ? { engine: n.engine } : {}) })) };
 }
 
 /** The running container of one node of a topology, by its label, and its engine; a clear error otherwise. */

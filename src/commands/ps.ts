@@ -15,11 +15,12 @@ export interface PsRow {
  * needs no password (only the topology's name). Roles are the file's: a switchover keeps the containers.
  */
 export async function ps(topology: TopologyRef, docker?: DockerEngine, roles: Record<string, string> = {}): Promise<PsRow[]> {
-  const engines = new TopologyEngines(placementOf(topology), docker);
+  const placement = placementOf(topology);
+  const engines = new TopologyEngines(placement, docker);
   await engines.ping();
   const rows = await Promise.all(
     engines.inUse().map(async (e) =>
-      (await e.containers(placementOf(topology).name))
+      (await e.containers(placement.name))
         .filter((c) => c.node !== '')
         .map((c) => ({ node: c.node, role: roles[c.node] ?? '-', container: c.name, state: c.state, ...(c.hostPort ? { address: `${e.publishedHost()}:${c.hostPort}` } : {}) })),
     ),

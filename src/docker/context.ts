@@ -27,7 +27,7 @@ export interface EngineTarget {
 export function engineTarget(env: NodeJS.ProcessEnv = process.env, dockerConfigDir = env.DOCKER_CONFIG || path.join(os.homedir(), '.docker')): EngineTarget {
   if (env.DOCKER_HOST) return target(env.DOCKER_HOST, env.DOCKER_HOST, hostOptions(env.DOCKER_HOST, env, dockerConfigDir));
   const context = env.DOCKER_CONTEXT || currentContext(dockerConfigDir);
-  if (!context || context === 'default') return target('/var/run/docker.sock', 'unix:///var/run/docker.sock', {});
+  if (!context || context === 'default') return localSocket();
   return contextTarget(context, dockerConfigDir, env);
 }
 
@@ -37,7 +37,7 @@ export function engineTarget(env: NodeJS.ProcessEnv = process.env, dockerConfigD
  */
 export function namedEngineTarget(value: string, env: NodeJS.ProcessEnv = process.env, dockerConfigDir = env.DOCKER_CONFIG || path.join(os.homedir(), '.docker')): EngineTarget {
   if (value.includes('://')) return target(value, value, hostOptions(value, env, dockerConfigDir));
-  if (value === 'default') return target('/var/run/docker.sock', 'unix:///var/run/docker.sock', {});
+  if (value === 'default') return localSocket();
   return contextTarget(value, dockerConfigDir, env);
 }
 
@@ -55,6 +55,11 @@ function contextTarget(context: string, dockerConfigDir: string, env: NodeJS.Pro
   const tls = path.join(dockerConfigDir, 'contexts', 'tls', id, 'docker');
   if (fs.existsSync(path.join(tls, 'ca.pem'))) Object.assign(options, tlsOptions(tls));
   return target(`docker context ${context} (${endpoint.Host})`, endpoint.Host, options);
+}
+
+/** The local engine's socket, as the docker CLI's default context names it. */
+function localSocket(): EngineTarget {
+  return target('/var/run/docker.sock', 'unix:///var/run/docker.sock', {});
 }
 
 function target(describe: string, url: string, options: DockerOptions): EngineTarget {

@@ -49,9 +49,11 @@ export class TopologyEngines {
 
   /** For each node on a remote engine, that host's address: its loopback binds publish there. */
   async remoteAddresses(): Promise<Map<string, string>> {
+    // Asked once per engine (a host name is resolved), then given to each of its nodes.
+    const byEngine = new Map(await Promise.all(this.inUse().map(async (e) => [e, await e.remoteAddress()] as const)));
     const out = new Map<string, string>();
     for (const n of this.t.nodes) {
-      const address = await this.of(n.name).remoteAddress();
+      const address = byEngine.get(this.of(n.name));
       if (address) out.set(n.name, address);
     }
     return out;

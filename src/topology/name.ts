@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { InputError } from '../errors';
 import { environmentLookup, interpolate } from './interpolate';
 import type { Placement } from './types';
+import { isObject } from './check';
 
 /**
  * Just the topology's name, for commands that need nothing else (down): they work even when the
@@ -13,9 +14,7 @@ export function readTopologyName(file: string): string {
   const abs = path.resolve(file);
   if (!fs.existsSync(abs)) throw new InputError(`no topology file at ${abs}`, 'pass -f FILE');
   const raw = parseDocument(fs.readFileSync(abs, 'utf8')).get('name');
-  // `name: ${PROJECT}-db` reads as validate and up read it: environment, then .env beside the file.
-  const lookup = environmentLookup(process.env, [path.join(path.dirname(abs), '.env'), path.resolve('.env')]);
-  const name = typeof raw === 'string' ? interpolate(raw, lookup).value : raw;
+  const name = typeof raw === 'string' ? interpolate(raw, lookupFor(abs)).value : raw;
   if (typeof name !== 'string' || !/^[a-z][a-z0-9-]*$/.test(name)) {
     throw new InputError(`${abs}: no valid name: key`, 'run replikit validate for details');
   }
@@ -30,7 +29,7 @@ export function readTopologyPlacement(file: string): Placement {
   const name = readTopologyName(file);
   const abs = path.resolve(file);
   const doc = parseDocument(fs.readFileSync(abs, 'utf8')).toJS() ?? {};
-  const lookup = environmentLookup(process.env, [path.join(path.dirname(abs), '.env'), path.resolve('.env')]);
+  const lookup = lookupFor(abs);
   const engines: Record<string, string> = {};
   for (const [k, v] of Object.entries(isObject(doc.engines) ? doc.engines : {})) if (typeof v === 'string') engines[k] = interpolate(v, lookup).value;
   const nodes = Object.entries(isObject(doc.nodes) ? doc.nodes : {}).map(([n, spec]) => {
@@ -40,8 +39,9 @@ export function readTopologyPlacement(file: string): Placement {
   return { name, engines, nodes };
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+/** `${VAR}` in the file reads as validate and up read it: the environment, then .env beside the file. */
+function lookupFor(file: string) {
+  return environmentLookup(process.env, [path.join(path.dirname(file), '.env'), path.resolve('.env')]);
 }
 
 /** Each node's role as the file states it, for listings that need no password (ps). */
