@@ -30,8 +30,10 @@ answers() { docker -H "unix://$sock" version --format '{{.Server.Version}}' >/de
 
 if [ "${1:-}" = stop ]; then
   [ -f "$state/ssh/sshd.pid" ] && kill "$(cat "$state/ssh/sshd.pid")" 2>/dev/null || true
-  [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
-  for _ in $(seq 1 30); do answers || break; sleep 1; done
+  pid="$(cat "$pidfile" 2>/dev/null || true)"
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  # Gone, not just silent: a dockerd that is still shutting down holds its pid file.
+  for _ in $(seq 1 30); do { [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; } || break; sleep 1; done
   log "stopped"; exit 0
 fi
 
@@ -82,6 +84,20 @@ start() {
   echo "the second dockerd did not answer within 60 s; its log:" >&2; tail -n 30 "/var/log/$name.log" >&2; exit 1
 }
 
+# Starting this dockerd deletes the first engine's docker0 (docker.io 20.10, even with a bridge of
+# its own), and every container the first engine then starts on its default network fails with
+# "could not find bridge docker0". Put it back as the first engine made it: same name and address.
+restore_docker0() {
+  ip link show docker0 >/dev/null 2>&1 && return
+  local subnet gateway
+  subnet="$(docker network inspect bridge -f '{{(index .IPAM.Config 0).Subnet}}')"
+  gateway="$(docker network inspect bridge -f '{{(index .IPAM.Config 0).Gateway}}')"
+  ip link add docker0 type bridge
+  ip addr add "$gateway/${subnet#*/}" dev docker0
+  ip link set docker0 up
+  log "put back the first engine's docker0 ($gateway/${subnet#*/}), which starting this engine removed"
+}
+
 load_image() {
   local want have
   want="$(docker image inspect -f '{{.Id}}' "$image")"
@@ -126,6 +142,7 @@ start_sshd() {
 
 make_certs
 start
+restore_docker0
 forward
 load_image
 make_context

@@ -71,7 +71,9 @@ describe.each(IMAGES)('an image of %s whose mysql user is not uid 999', (image) 
     ].join('\n');
     const context = await tarOf([{ path: '/Dockerfile', content: dockerfile, mode: 0o644 }]);
     const stream = await docker.docker.buildImage(Readable.from([context]) as unknown as NodeJS.ReadableStream, { t: derived });
-    await new Promise((resolve, reject) => docker.docker.modem.followProgress(stream, (e: Error | null) => (e ? reject(e) : resolve(undefined))));
+    // A failed step comes as an event with `error`, not as a stream error: fail with it here.
+    const events = await new Promise<{ error?: string }[]>((resolve, reject) => docker.docker.modem.followProgress(stream, (e: Error | null, out: { error?: string }[]) => (e ? reject(e) : resolve(out))));
+    expect(events.filter((e) => e.error).map((e) => e.error)).toEqual([]);
     expect((await imageFacts(docker, derived)).user).toEqual({ uid: 1001, gid: 1001 });
 
     const t = simpleTopology(name, derived, { replica1: undefined });
