@@ -8,8 +8,8 @@ import { ImageFacts, imageFacts } from '../flavors/detect-image';
 import { topologyTls, TopologyTls } from '../tls/certificates';
 import { profileCnf } from '../render/mycnf';
 import { waitForSql } from '../replication/wait-for-sql';
-import { desiredState, nodeDialect, observe } from '../plan/observe';
-import { Desired, Plan, reconcile } from '../plan/reconcile';
+import { desiredState, nodeDialect, observe, observeServers } from '../plan/observe';
+import { Desired, Observed, Plan, reconcile } from '../plan/reconcile';
 import { describe, isContainerOperation, Operation, OperationKind } from '../plan/operations';
 import { execute, ExecContext } from '../plan/execute';
 import type { SqlSession } from '../replication/session';
@@ -59,6 +59,8 @@ export class UpCtx implements ExecContext {
   lock?: TopologyLock;
   /** What each image runs and as whom, asked of the image itself. */
   imageFacts = new Map<string, ImageFacts>();
+  /** The look planAll took under the lock. */
+  observed?: Observed;
   /** The topology's CA and node certificates; undefined with replication.tls: off. */
   tls?: TopologyTls;
   readonly signal?: AbortSignal;
@@ -199,7 +201,7 @@ export const UP_STEPS: Step[] = [
 /** Everything that would make the run fail half-way, found before anything is created. */
 async function preflight(c: UpCtx): Promise<void> {
   // The images' own answers are not known yet; names and images do not depend on them.
-  const observed = await observe(c.engines, c.t, c.desired.images);
+  const observed = await observe(c.engines, c.t, c.desired.images, undefined, { files: false });
   const problems = preflightProblems(c.t, await gatherPreflight(c.engines, c.t, observed));
   if (problems.length) throw new PreflightError(problems);
   // Only images are acted on before the real plan: every missing one is pullable, or preflight failed.
@@ -214,7 +216,8 @@ async function planAll(c: UpCtx, task: Task): Promise<void> {
   c.tls = await topologyTls(c.t, c.engines.hostAddresses());
   c.desired = desiredState(c.t, c.imageFacts, c.tls, await c.engines.remoteAddresses());
   c.sessions = await openRunning(c.engines, c.t);
-  const plan = reconcile(c.desired, await observe(c.engines, c.t, c.desired.images, c.sessions), { removeOrphans: c.options.removeOrphans });
+  c.observed = await observe(c.engines, c.t, c.desired.images, c.sessions);
+  const plan = reconcile(c.desired, c.observed, { removeOrphans: c.options.removeOrphans });
   refuse(plan);
   // Servers this plan restarts are asked again once they are back.
   for (const node of [...plan.nodesStarted(), ...plan.of('restart-container').map((o) => o.node)]) {
@@ -229,10 +232,21 @@ async function planAll(c: UpCtx, task: Task): Promise<void> {
 
 /** Every server answers now: their replication, accounts and settings are planned from what they say. */
 async function planServers(c: UpCtx, task: Task): Promise<void> {
-  const plan = reconcile(c.desired, await observe(c.engines, c.t, c.desired.images, c.sessions));
+  const plan = reconcile(c.desired, await observeAgain(c));
   refuse(plan);
   c.plan = new Plan(plan.operations.filter((o) => !isContainerOperation(o)));
   task.title = c.plan.empty ? 'Plan replication: every server is up to date' : `Plan replication: ${c.plan.operations.length} operation(s)`;
+}
+
+/**
+ * When no container operation ran, the containers are as the lock-held look saw them and so are
+ * the servers it asked: only servers it could not ask yet are asked now (a no-op up stays fast).
+ */
+async function observeAgain(c: UpCtx): Promise<Observed> {
+  const before = c.observed;
+  if (!before || !c.plan.empty) return observe(c.engines, c.t, c.desired.images, c.sessions);
+  const unasked = new Map([...c.sessions].filter(([node]) => !before.servers.has(node)));
+  return { ...before, servers: new Map([...before.servers, ...(await observeServers(c.t, unasked))]) };
 }
 
 function refuse(plan: Plan): void {

@@ -45,8 +45,10 @@ export function desiredState(t: Topology, facts: ImageFactsByImage = new Map(), 
  * One look at the engines: only resources carrying the topology's label, image presence and the
  * my.cnf in each container. The network counts as there when every engine in use has it, an
  * image when every engine that runs it has it. `sessions`: the servers that can be asked.
+ * `files: false` skips reading my.cnf and the CA out of each container (the slow part: an
+ * archive read each), for a look that only needs names, ports and images.
  */
-export async function observe(engines: TopologyEngines, t: Topology, images: string[], sessions: ReadonlyMap<string, SqlSession> = new Map()): Promise<Observed> {
+export async function observe(engines: TopologyEngines, t: Topology, images: string[], sessions: ReadonlyMap<string, SqlSession> = new Map(), { files = true } = {}): Promise<Observed> {
   const inUse = engines.inUse();
   const [containers, networks, volumes, present, servers] = await Promise.all([
     engines.containers(),
@@ -59,7 +61,7 @@ export async function observe(engines: TopologyEngines, t: Topology, images: str
   const certificates = new Map<string, string>();
   await Promise.all(
     containers.map(async (c) => {
-      if (c.state === 'created') return;
+      if (c.state === 'created' || !files) return;
       const docker = (await engines.holding(c.name))!;
       const [text, ca] = await Promise.all([docker.readFile(c.name, MYCNF_PATH), docker.readFile(c.name, TLS_FILES.ca)]);
       if (text !== undefined) configs.set(c.name, text);
@@ -77,7 +79,7 @@ export async function observe(engines: TopologyEngines, t: Topology, images: str
   };
 }
 
-async function observeServers(t: Topology, sessions: ReadonlyMap<string, SqlSession>): Promise<Map<string, ObservedServer>> {
+export async function observeServers(t: Topology, sessions: ReadonlyMap<string, SqlSession>): Promise<Map<string, ObservedServer>> {
   const out = new Map<string, ObservedServer>();
   await Promise.all([...sessions].map(async ([node, s]) => out.set(node, await observeServer(s, t))));
   return out;
