@@ -116,7 +116,7 @@ function operations(title: string, which: OperationKind[] | ((o: Operation) => b
 }
 
 const CREATE_KINDS: OperationKind[] = ['create-container', 'recreate-container', 'write-config'];
-const REPLICA_KINDS: OperationKind[] = ['connect-replica', 'change-source', 'update-credentials', 'start-replica'];
+const REPLICA_KINDS: OperationKind[] = ['connect-replica', 'change-source', 'readdress-source', 'update-credentials', 'start-replica'];
 const onNodes = (kinds: OperationKind[], nodes: string[]) => (o: Operation) => kinds.includes(o.kind) && 'node' in o && nodes.includes(o.node);
 
 export const UP_STEPS: Step[] = [
@@ -142,7 +142,7 @@ export const UP_STEPS: Step[] = [
   {
     // Seeding writes into the volumes while the containers are being created: only start waits for both.
     title: 'Create containers and seed new data directories',
-    enabled: (c) => c.plan.operations.some(onNodes(CREATE_KINDS, c.t.nodes.map((n) => n.name))) || c.plan.has('remove-orphan'),
+    enabled: (c) => c.plan.operations.some(onNodes(CREATE_KINDS, c.t.nodes.map((n) => n.name))) || c.plan.has('remove-orphan') || c.plan.has('remove-moved'),
     task: (c, task) =>
       task.newListr(
         [
@@ -151,7 +151,7 @@ export const UP_STEPS: Step[] = [
             task: (_: UpCtx, sub: Task) => seed(c, engine, image, volumes, (l) => (sub.output = l)),
           })),
           ...c.plan.operations
-            .filter((o) => [...CREATE_KINDS, 'remove-orphan'].includes(o.kind))
+            .filter((o) => [...CREATE_KINDS, 'remove-orphan', 'remove-moved'].includes(o.kind))
             .map((op) => ({ title: describe(op), task: () => c.run(op) })),
         ],
         { concurrent: true },

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { isLoopback } from '../topology/address';
 import type { DockerOptions } from 'dockerode';
 import { InputError } from '../errors';
 import { knownHostsVerifier } from './known-hosts';
@@ -118,10 +119,6 @@ function urlOptions(url: string, env: NodeJS.ProcessEnv): DockerOptions {
 export function hostOf(url: string): string {
   const m = /^(?:tcp|ssh|https?):\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+)/.exec(url);
   return m ? m[1].replace(/^\[|\]$/g, '') : '127.0.0.1';
-}
-
-function isLoopback(address: string): boolean {
-  return address === '::1' || address === 'localhost' || address.startsWith('127.');
 }
 
 /**

@@ -4,6 +4,9 @@ import { namedEngineTarget } from './context';
 import { DockerEngine, ObservedContainer } from './engine';
 import { containerName, volumeName } from './names';
 
+/** A node's container on an engine other than its own: the node was moved. */
+export type Misplaced = ObservedContainer & { engine: string };
+
 /**
  * The engines one topology's nodes run on: the environment's (`main`: DOCKER_HOST, a docker
  * context, or the local socket) for nodes without `engine:`, and one per name under `engines:`
@@ -77,6 +80,20 @@ export class TopologyEngines {
   async containers(): Promise<ObservedContainer[]> {
     const lists = await Promise.all(this.inUse().map(async (e) => ({ e, list: await e.containers(this.t.name) })));
     return lists.flatMap(({ e, list }) => list.filter((c) => !nodeByName(this.t, c.node) || this.of(c.node) === e));
+  }
+
+  /**
+   * Containers of nodes in the file found on an engine in use that the file no longer places
+   * them on (the node was moved): `engine` is where they are.
+   */
+  async misplaced(): Promise<Misplaced[]> {
+    const lists = await Promise.all(this.inUse().map(async (e) => ({ e, list: await e.containers(this.t.name) })));
+    return lists.flatMap(({ e, list }) => list.filter((c) => nodeByName(this.t, c.node) && this.of(c.node) !== e).map((c) => ({ ...c, engine: e.describe() })));
+  }
+
+  /** The engine in use that `describe()` names. */
+  describedAs(describe: string): DockerEngine | undefined {
+    return this.inUse().find((e) => e.describe() === describe);
   }
 
   /** The data volumes of the nodes, each from its node's engine. */

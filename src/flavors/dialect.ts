@@ -77,6 +77,8 @@ export interface ReplicaStatus {
   readSourceLogPos: number;
   execSourceLogPos: number;
   relaySourceLogFile: string;
+  /** The server_id of the source it last connected to; 0 before its first connection. */
+  sourceServerId: number;
   usingGtid: string;
   /** Whether the link uses TLS, and whether it checks the source's certificate. */
   sslAllowed: string;
@@ -330,6 +332,7 @@ export function normaliseReplicaStatus(row: Row | undefined): ReplicaStatus | un
     readSourceLogPos: Number(pick('Read_Source_Log_Pos', 'Read_Master_Log_Pos') ?? 0),
     execSourceLogPos: Number(pick('Exec_Source_Log_Pos', 'Exec_Master_Log_Pos') ?? 0),
     relaySourceLogFile: String(pick('Relay_Source_Log_File', 'Relay_Master_Log_File') ?? ''),
+    sourceServerId: Number(pick('Source_Server_Id', 'Master_Server_Id') ?? 0),
     usingGtid: String(pick('Using_Gtid', 'Auto_Position') ?? ''),
     sslAllowed: String(pick('Source_SSL_Allowed', 'Master_SSL_Allowed') ?? ''),
     sslVerify: String(pick('Source_SSL_Verify_Server_Cert', 'Master_SSL_Verify_Server_Cert') ?? ''),

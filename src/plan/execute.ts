@@ -4,7 +4,7 @@ import { MYCNF_PATH } from '../render/mycnf';
 import { setGlobal } from '../flavors/dialect';
 import { enableGtid } from '../replication/gtid-mode';
 import { joinReplica, LinkEnd } from '../replication/join';
-import { pointAt, replicaStatus, setReplicationAccount, sourceLink, updateCredentials } from '../replication/link';
+import { pointAt, readdress, replicaStatus, setReplicationAccount, sourceLink, updateCredentials } from '../replication/link';
 import { nodeAt } from '../replication/address';
 import { moveByPosition } from '../replication/move';
 import { runInit } from '../replication/init-sql';
@@ -65,6 +65,7 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
     await c.engines.of(op.node).restart(op.name);
   },
   'remove-orphan': async (c, op) => (await c.engines.holding(op.name))?.remove(op.name),
+  'remove-moved': async (c, op) => c.engines.describedAs(op.engine)?.remove(op.name),
 
   'set-settings': async (c, op) => {
     const s = session(c, op.node);
@@ -115,6 +116,10 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
   },
   'update-credentials': async (c, op) => {
     await updateCredentials(session(c, op.node), sourceLink(c.t, op.node, op.source));
+    await waitForThreads(session(c, op.node), 60_000, c.signal);
+  },
+  'readdress-source': async (c, op) => {
+    await readdress(session(c, op.node), sourceLink(c.t, op.node, op.source));
     await waitForThreads(session(c, op.node), 60_000, c.signal);
   },
   'start-replica': async (c, op) => {

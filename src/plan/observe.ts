@@ -50,8 +50,9 @@ export function desiredState(t: Topology, facts: ImageFactsByImage = new Map(), 
  */
 export async function observe(engines: TopologyEngines, t: Topology, images: string[], sessions: ReadonlyMap<string, SqlSession> = new Map(), { files = true } = {}): Promise<Observed> {
   const inUse = engines.inUse();
-  const [containers, networks, volumes, present, servers] = await Promise.all([
+  const [containers, misplaced, networks, volumes, present, servers] = await Promise.all([
     engines.containers(),
+    engines.misplaced(),
     Promise.all(inUse.map((e) => e.networks(t.name))),
     engines.volumes(),
     Promise.all(images.map(async (i) => ((await Promise.all(engines.forImage(i).map((e) => e.hasImage(i)))).every(Boolean) ? i : undefined))),
@@ -76,6 +77,7 @@ export async function observe(engines: TopologyEngines, t: Topology, images: str
     configs,
     certificates,
     servers,
+    misplaced,
   };
 }
 

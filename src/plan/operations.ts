@@ -20,7 +20,8 @@ export type ContainerOperation =
   | { kind: 'write-config'; node: string; name: string; cause: string }
   | { kind: 'start-container'; node: string; name: string; cause: string }
   | { kind: 'restart-container'; node: string; name: string; cause: string }
-  | { kind: 'remove-orphan'; name: string; cause: string };
+  | { kind: 'remove-orphan'; name: string; cause: string }
+  | { kind: 'remove-moved'; node: string; name: string; engine: string; cause: string };
 
 export type ServerOperation =
   | { kind: 'set-settings'; node: string; settings: SettingChange[]; cause: string }
@@ -31,6 +32,7 @@ export type ServerOperation =
   | { kind: 'connect-replica'; node: string; source: string; cause: string }
   | { kind: 'change-source'; node: string; from: string; to: string; cause: string }
   | { kind: 'update-credentials'; node: string; source: string; cause: string }
+  | { kind: 'readdress-source'; node: string; source: string; cause: string }
   | { kind: 'start-replica'; node: string; cause: string }
   | { kind: 'set-delay'; node: string; seconds: number; cause: string }
   | { kind: 'run-init'; node: string; cause: string }
@@ -50,6 +52,7 @@ export const DISRUPTION: Record<OperationKind, string> = {
   'start-container': 'none (the node was not running)',
   'restart-container': 'the node alone restarts (a static setting changed); its replicas reconnect',
   'remove-orphan': 'the node is removed with its container; its data volume is kept',
+  'remove-moved': 'none beyond the move: the node runs anew on its new engine and joins like a new node',
   'set-settings': 'none for clients: SET GLOBAL; a replica pauses its applier for the change',
   'renew-certificates': 'none: the server reloads its TLS files; connections made before keep theirs',
   'create-replication-user': 'none',
@@ -58,6 +61,7 @@ export const DISRUPTION: Record<OperationKind, string> = {
   'connect-replica': 'a consistent snapshot: on the source, DDL (MariaDB) or writes (MySQL) wait while the dump starts, a fraction of a second',
   'change-source': 'the moving replica and one neighbour (its new or its old source) pause applying until both stand at one point',
   'update-credentials': 'the replica pauses replication for a moment',
+  'readdress-source': 'the replica pauses replication for a moment and fetches again from where it had applied',
   'start-replica': 'none',
   'set-delay': 'the replica pauses for a moment; from then on it applies changes that much later',
   'run-init': 'none',
@@ -65,7 +69,7 @@ export const DISRUPTION: Record<OperationKind, string> = {
 };
 
 const CONTAINER_KINDS: readonly OperationKind[] = [
-  'pull-image', 'create-network', 'create-volume', 'create-container', 'recreate-container', 'write-config', 'start-container', 'restart-container', 'remove-orphan',
+  'pull-image', 'create-network', 'create-volume', 'create-container', 'recreate-container', 'write-config', 'start-container', 'restart-container', 'remove-orphan', 'remove-moved',
 ];
 
 export function isContainerOperation(o: Operation): o is ContainerOperation {

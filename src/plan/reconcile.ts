@@ -1,12 +1,13 @@
 import type { ContainerPlan } from '../docker/container-spec';
 import { TLS_FILES } from '../docker/names';
 import type { ObservedContainer } from '../docker/engine';
+import type { Misplaced } from '../docker/engines';
 import type { Dialect, ReplicaStatus } from '../flavors/dialect';
 import { variableName } from '../flavors/dialect';
 import type { NodeSpec, ReplicationTls, Topology } from '../topology/types';
 import type { AccountState } from '../replication/link';
 import { configChanges, describeChange, ownedElsewhere } from './config-diff';
-import { nodeAt } from '../replication/address';
+import { nodeAt, sourceAddress } from '../replication/address';
 import { Operation, Plan } from './operations';
 
 export { Plan } from './operations';
@@ -36,6 +37,8 @@ export interface Observed {
   certificates: Map<string, string>;
   /** What each server answered, by node; a node that was not asked (not running) is absent. */
   servers: Map<string, ObservedServer>;
+  /** Containers of nodes the file now places on another engine, with the engine they are on. */
+  misplaced?: Misplaced[];
 }
 
 export interface DesiredNode {
@@ -78,6 +81,8 @@ export function reconcile(desired: Desired, observed: Observed, options: Reconci
   const wanted = new Set(desired.nodes.map((n) => n.plan.name));
   const strays = observed.containers.filter((c) => !wanted.has(c.name)).map((c) => c.name);
   if (options.removeOrphans) for (const name of strays) ops.push({ kind: 'remove-orphan', name, cause: 'its node is no longer in the topology file' });
+
+  ops.push(...movedOperations(desired, observed, refused));
 
   const fresh = new Set(ops.flatMap((o) => (o.kind === 'create-volume' ? [o.node] : [])));
   const serverOps = serverOperations(desired, observed, fresh, pending, refused);
@@ -122,6 +127,30 @@ function containerOperations({ spec, plan, volume, config, dialect }: DesiredNod
   return ops;
 }
 
+/**
+ * A node the file moved to another engine gets a new container and data volume there (the
+ * container operations above), and joins as a new node; its old container is removed, its old
+ * volume kept. A primary would start with no data, and by file and offset its replicas could
+ * not go on in the new node's binary log: both are refused, with the way round.
+ */
+function movedOperations(desired: Desired, observed: Observed, refused: string[]): Operation[] {
+  const t = desired.topology;
+  const ops: Operation[] = [];
+  for (const m of observed.misplaced ?? []) {
+    const spec = desired.nodes.find((d) => d.spec.name === m.node)!.spec;
+    const to = spec.engine ? `engine ${spec.engine}` : "the environment's engine";
+    const below = t.nodes.filter((n) => n.source === spec.name).map((n) => n.name);
+    if (spec.role === 'primary') {
+      refused.push(`${spec.name}: runs on ${m.engine}; moved to ${to} as the primary it would start with no data (switch over to a replica there first: replikit switchover NODE --write, then move this one as a replica)`);
+    } else if (below.length && t.replication.mode === 'position') {
+      refused.push(`${spec.name}: runs on ${m.engine}; moved to ${to} it starts a new binary log, in which ${below.join(', ')} cannot go on by file and offset (point them at another source first, or replication.mode: gtid)`);
+    } else {
+      ops.push({ kind: 'remove-moved', node: spec.name, name: m.name, engine: m.engine, cause: `moved to ${to}: its container on ${m.engine} is removed (its data volume there is kept)` });
+    }
+  }
+  return ops;
+}
+
 /** `role primary → replica`, read from the header line of the my.cnf the node runs with. */
 function roleChange(before: string | undefined, spec: NodeSpec): string | undefined {
   const was = /\((primary|replica)\)/.exec(before?.split('\n')[0] ?? '')?.[1];
@@ -159,9 +188,12 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
     refused.push(`${byGtid.map((d) => d.spec.name).join(', ')}: replicate by GTID; replication.mode gtid → position is not done on a running topology (keep gtid, or recreate the data with replikit down --volumes)`);
   }
 
+  // By address first; an address the file no longer gives (advertise: changed, a node moved to
+  // another engine) by the server_id the source reported when the replica last connected.
   const sourceOf = (node: string) => {
     const link = server(node)?.replica;
-    return link?.sourceHost ? (nodeAt(t, link.sourceHost, link.sourcePort) ?? link.sourceHost) : undefined;
+    if (!link?.sourceHost) return undefined;
+    return nodeAt(t, link.sourceHost, link.sourcePort) ?? t.nodes.find((n) => link.sourceServerId && n.serverId === link.sourceServerId)?.name ?? link.sourceHost;
   };
   for (const { spec } of known) {
     const s = server(spec.name)!;
@@ -182,6 +214,9 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
       } else {
         ops.push({ kind: 'change-source', node: spec.name, from: current, to: source, cause: `source ${current} → ${source}` });
       }
+    } else if (!sameAddress(s.replica!, sourceAddress(t, spec.name, source))) {
+      const to = sourceAddress(t, spec.name, source);
+      ops.push({ kind: 'readdress-source', node: spec.name, source, cause: `${source} is reached at ${to.host}:${to.port}, not ${s.replica!.sourceHost}:${s.replica!.sourcePort}` });
     } else if (passwordSet.has(source)) {
       ops.push({ kind: 'update-credentials', node: spec.name, source, cause: `password changed on ${source}` });
     } else if ([1045, 2061].includes(s.replica!.lastIoErrno)) {
@@ -211,6 +246,8 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
   }
   return ops;
 }
+
+const sameAddress = (link: ReplicaStatus, at: { host: string; port: number }) => link.sourceHost === at.host && link.sourcePort === at.port;
 
 /** The TLS a replica's link uses, as its status reports it. */
 function linkTls(r: Pick<ReplicaStatus, 'sslAllowed' | 'sslVerify'>): ReplicationTls {

@@ -31,7 +31,8 @@ export async function gatherPreflight(engines: TopologyEngines, t: Topology, obs
   );
 
   // A port this topology's own container publishes now is not a conflict: it keeps or frees it.
-  const ownPorts = new Set(observed.containers.flatMap((c) => (c.hostPort ? [c.hostPort] : [])));
+  // A moved node's old container holds its port until up removes it, before anything starts.
+  const ownPorts = new Set([...observed.containers, ...(observed.misplaced ?? [])].flatMap((c) => (c.hostPort ? [c.hostPort] : [])));
   const fixed = t.nodes.filter((n) => n.port !== undefined && !ownPorts.has(n.port));
   const publishers = new Map<DockerEngine, Map<number, string>>();
   for (const e of new Set(fixed.map((n) => engines.of(n.name)))) publishers.set(e, await e.portPublishers());

@@ -101,6 +101,18 @@ export async function updateCredentials(s: SqlSession, link: SourceLink): Promis
   await s.run(d.stopReplica(), d.changeCredentials(link.user, link.password, link.tls), d.startReplica());
 }
 
+/**
+ * Points a replica at the same source under another address. By file and offset it goes on
+ * from what it has applied (what it had fetched beyond that is fetched again); by GTID the
+ * source works that out itself.
+ */
+export async function readdress(s: SqlSession, link: SourceLink): Promise<void> {
+  await s.run(s.dialect.stopReplica());
+  const r = await replicaStatus(s);
+  if (!r) throw new NodeError(s.node, 'is not a replica any more', 'run replikit status, then replikit up');
+  await pointAt(s, link, link.mode === 'position' ? { file: r.relaySourceLogFile, position: r.execSourceLogPos } : undefined);
+}
+
 /** Points a replica at its source and starts replication. */
 export async function pointAt(s: SqlSession, link: SourceLink, coordinates?: BinlogCoordinates): Promise<void> {
   const d = s.dialect;

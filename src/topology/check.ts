@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { hostPort, isLoopback } from './address';
 import type { Problem } from '../errors';
 import type { Positions } from './positions';
 import { hazardProblems } from './hazards';
@@ -134,7 +135,7 @@ function engineProblems(raw: RawTopology, nodes: [string, RawNode][], positions:
   const used = [...new Set(nodes.map(([, n]) => (typeof n.engine === 'string' ? n.engine : '(the environment\'s)')))];
   if (used.length > 1) {
     for (const [name, n] of nodes) {
-      if (typeof n.advertise === 'string' && /^(127\.|\[::1\]|localhost:)/.test(n.advertise)) {
+      if (typeof n.advertise === 'string' && isLoopback(hostPort(n.advertise).host)) {
         problems.push(
           positions.problem(['nodes', name, 'advertise'], `${n.advertise} is a loopback address: in a container on another engine it is that container itself`, "advertise an address of this node's engine host that the other engines' containers route to"),
         );

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { hostPort } from './address';
 import { Alias, isScalar, isPair, LineCounter, parseDocument, visit, Scalar } from 'yaml';
 import { InputError, Problem, TopologyError } from '../errors';
 import { environmentLookup, interpolate, Lookup } from './interpolate';
@@ -172,12 +173,6 @@ function resolve(raw: RawTopology, file: string, interpolated: Set<string>): Top
     nodes: sourcesFirst(nodes),
     warnings,
   };
-}
-
-/** `HOST:PORT` or `[IPv6]:PORT` (the schema allows no other shape). */
-function hostPort(value: string): { host: string; port: number } {
-  const at = value.lastIndexOf(':');
-  return { host: value.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(value.slice(at + 1)) };
 }
 
 /** `5`, `5s`, `2m`, `1h` (the schema allows no other shape) as seconds. */

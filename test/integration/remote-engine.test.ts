@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import mysql from 'mysql2/promise';
+import { parseDocument } from 'yaml';
 import { down } from '../../src';
 import { DockerEngine } from '../../src/docker/engine';
 import { engineTarget } from '../../src/docker/context';
@@ -212,10 +213,78 @@ describe('one topology over two engines', () => {
     expect([after.code, JSON.parse(after.out).problems]).toEqual([0, []]);
     for (const port of [p1, p3]) expect((await ask(port, 'SELECT id FROM spread.t ORDER BY id')).map((r) => r.id)).toEqual([1, 2, 3]);
 
+    // The new primary advertised at another address that reaches it (its container's own, on the
+    // second engine's bridge): up points both replicas there, from where each had applied.
+    const ip = Object.values((await remote.docker.getContainer(`${name}-replica1`).inspect()).NetworkSettings.Networks)[0].IPAddress;
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(`advertise: ${BRIDGE}:${p2}`, `advertise: ${ip}:3306`));
+    const moved = replikit(['up', '-f', file, '--json'], {});
+    expect([moved.code, moved.err]).toEqual([0, '']);
+    expect((JSON.parse(moved.out).changes as string[]).filter((c) => c.startsWith('readdress-source')).sort()).toEqual([
+      `readdress-source primary: replica1 is reached at ${ip}:3306, not ${BRIDGE}:${p2}`,
+      `readdress-source replica2: replica1 is reached at ${ip}:3306, not ${BRIDGE}:${p2}`,
+    ]);
+    expect([await link(p1), await link(p3)]).toEqual([
+      [ip, 3306, 'Yes', 'Yes'],
+      [ip, 3306, 'Yes', 'Yes'],
+    ]);
+    await ask(p2, 'INSERT INTO spread.t VALUES (4)');
+    const readdressed = replikit(['verify', '-f', file, '--json'], {});
+    expect([readdressed.code, JSON.parse(readdressed.out).problems]).toEqual([0, []]);
+    for (const port of [p1, p3]) expect((await ask(port, 'SELECT id FROM spread.t ORDER BY id')).map((r) => r.id)).toEqual([1, 2, 3, 4]);
+
+    // replica2 moved to the second engine: a new container and volume there, joined as a new
+    // node with all the data; its old container here removed (its volume is kept).
+    const doc = parseDocument(fs.readFileSync(file, 'utf8'));
+    doc.setIn(['nodes', 'replica2', 'engine'], 'box');
+    fs.writeFileSync(file, doc.toString());
+    const move = replikit(['up', '-f', file, '--json'], {});
+    expect([move.code, move.err]).toEqual([0, '']);
+    expect((JSON.parse(move.out).changes as string[]).filter((c) => /^(remove-moved|create-container|connect-replica)/.test(c)).map((c) => c.split(':')[0])).toEqual([
+      'remove-moved replica2',
+      'create-container replica2',
+      'connect-replica replica2',
+    ]);
+    expect([await names(localEngine, name), await names(remote, name)]).toEqual([[`${name}-primary`], [`${name}-replica1`, `${name}-replica2`]]);
+    expect((await ask(p3, 'SELECT id FROM spread.t ORDER BY id')).map((r) => r.id)).toEqual([1, 2, 3, 4]);
+    const movedVerify = replikit(['verify', '-f', file, '--json'], {});
+    expect([movedVerify.code, JSON.parse(movedVerify.out).problems]).toEqual([0, []]);
+
     // What up returned is enough for down (the Jest and Vitest teardowns pass it) to find both engines.
     const removed = await down(JSON.parse(up.out), { volumes: true });
     expect(removed.containers.sort()).toEqual([`${name}-primary`, `${name}-replica1`, `${name}-replica2`]);
     expect([await names(localEngine, name), await names(remote, name)]).toEqual([[], []]);
+  });
+
+  it('an advertise: address the other engine cannot reach stops up before anything is created', async () => {
+    // An address on the second engine's bridge that no host or container has: from that
+    // engine's containers no one answers (no route to host). Nothing leaves this machine.
+    const unreachable = `10.222.0.77:${await freePort(BRIDGE)}`;
+    const other = uniqueName('unreach');
+    const t = simpleTopology(other, IMAGE, {});
+    const [p1, p2] = [await freePort(BRIDGE), await freePort(BRIDGE)];
+    fs.writeFileSync(
+      t.file,
+      [
+        'version: 1',
+        `name: ${other}`,
+        `image: ${IMAGE}`,
+        'credentials:',
+        '  root_password: ${MYSQL_ROOT_PASSWORD}',
+        '  replication_password: ${MYSQL_REPLICATION_PASSWORD}',
+        'engines:',
+        '  box: replikit-engine2',
+        'nodes:',
+        '  primary:',
+        `    role: primary\n    port: ${p1}\n    bind: ${BRIDGE}\n    advertise: ${unreachable}`,
+        '  replica1:',
+        `    role: replica\n    port: ${p2}\n    bind: ${BRIDGE}\n    advertise: ${BRIDGE}:${p2}\n    engine: box`,
+      ].join('\n'),
+    );
+    const r = replikit(['up', '-f', t.file], {});
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain(`primary: its advertise: address ${unreachable} cannot be reached from containers on docker context replikit-engine2 (tcp://127.0.0.2:2376) (`);
+    expect(r.err).toContain('nothing was created');
+    expect([await names(localEngine, other), await names(remote, other)]).toEqual([[], []]);
   });
 });
 

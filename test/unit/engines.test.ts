@@ -60,11 +60,11 @@ describe('a topology over several engines: addresses and the plan', () => {
 
   it('a replica that replicates from the advertised address is converged, and each port is published where bind: says', () => {
     const desired = desiredState(t);
-    const replica = (host: string, port: number): ObservedServer => ({
+    const replica = (host: string, port: number, sourceServerId = 0): ObservedServer => ({
       readOnly: true,
       account: 'accepted',
       initDone: true,
-      replica: { sourceHost: host, sourcePort: port, ioRunning: 'Yes', sqlRunning: 'Yes', secondsBehind: 0, lastIoError: '', lastIoErrno: 0, lastSqlError: '', lastSqlErrno: 0, sourceLogFile: 'b.1', readSourceLogPos: 4, execSourceLogPos: 4, relaySourceLogFile: 'b.1', usingGtid: 'No', sslAllowed: 'Yes', sslVerify: 'Yes', sqlDelay: 0, gtid: false },
+      replica: { sourceHost: host, sourcePort: port, ioRunning: 'Yes', sqlRunning: 'Yes', secondsBehind: 0, lastIoError: '', lastIoErrno: 0, lastSqlError: '', lastSqlErrno: 0, sourceLogFile: 'b.1', readSourceLogPos: 4, execSourceLogPos: 4, relaySourceLogFile: 'b.1', sourceServerId, usingGtid: 'No', sslAllowed: 'Yes', sslVerify: 'Yes', sqlDelay: 0, gtid: false },
     });
     const observed = (r: ObservedServer) => ({
       network: true,
@@ -76,8 +76,28 @@ describe('a topology over several engines: addresses and the plan', () => {
       servers: new Map<string, ObservedServer>([['primary', { readOnly: false, account: 'accepted', initDone: true }], ['replica1', r]]),
     });
     expect(reconcile(desired, observed(replica('192.0.2.4', 3307))).toString()).toBe('nothing to do: containers and replication match the topology');
+    // advertise: changed (or the primary moved): its server_id still names the node the replica follows.
+    const primaryId = t.nodes.find((n) => n.name === 'primary')!.serverId;
+    expect(reconcile(desired, observed(replica('192.0.2.9', 3307, primaryId))).toString()).toBe('readdress-source replica1: primary is reached at 192.0.2.4:3307, not 192.0.2.9:3307');
+    // A replica that never connected reports no server_id: an address no node has is not guessed at.
+    expect(reconcile(desired, observed(replica('192.0.2.9', 3307))).refused).toEqual([
+      'replica1: replicates from 192.0.2.9; moving it to primary by file and offset needs primary to replicate from 192.0.2.9 or the other way round (or replication.mode: gtid)',
+    ]);
     // The published port is on the address bind: says, on each engine.
     expect(desired.nodes.map((n) => n.plan.options.HostConfig!.PortBindings!['3306/tcp'][0].HostIp)).toEqual(['192.0.2.4', '127.0.0.1']);
     expect(desiredState(t, new Map(), undefined, new Map([['replica1', '192.0.2.5']])).nodes[1].plan.options.HostConfig!.PortBindings!['3306/tcp'][0].HostIp).toBe('192.0.2.5');
+
+    // A node moved to another engine: the old container is found there and removed; a replica
+    // joins anew, a primary is refused, and so is a source whose replicas go by file and offset.
+    const converged = observed(replica('192.0.2.4', 3307));
+    const movedAway = (node: string) => ({ ...converged, misplaced: [{ ...converged.containers.find((c) => c.node === node)!, engine: 'tcp://192.0.2.9:2376' }] });
+    expect(reconcile(desired, movedAway('replica1')).toString()).toBe('remove-moved replica1: moved to engine box: its container on tcp://192.0.2.9:2376 is removed (its data volume there is kept)');
+    expect(reconcile(desired, movedAway('primary')).refused).toEqual([
+      'primary: runs on tcp://192.0.2.9:2376; moved to engine a as the primary it would start with no data (switch over to a replica there first: replikit switchover NODE --write, then move this one as a replica)',
+    ]);
+    const chain = desiredState(parse(SPREAD.replace('nodes:\n', 'nodes:\n  replica2:\n    role: replica\n    source: replica1\n    engine: box\n    advertise: 192.0.2.5:3309\n    port: 3309\n')));
+    expect(reconcile(chain, { ...movedAway('replica1'), servers: new Map() }).refused).toEqual([
+      'replica1: runs on tcp://192.0.2.9:2376; moved to engine box it starts a new binary log, in which replica2 cannot go on by file and offset (point them at another source first, or replication.mode: gtid)',
+    ]);
   });
 });

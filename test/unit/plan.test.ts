@@ -26,6 +26,7 @@ function replicating(source: string, extra: Partial<ReplicaStatus & { gtid: bool
     readSourceLogPos: 900,
     execSourceLogPos: 900,
     relaySourceLogFile: `${source}-bin.000001`,
+    sourceServerId: 0,
     usingGtid: 'No',
     sslAllowed: 'Yes',
     sslVerify: 'Yes',
