@@ -61,7 +61,9 @@ async function unreachableAddresses(engines: TopologyEngines, t: Topology): Prom
   const inUse = engines.inUse();
   if (inUse.length < 2) return [];
   const asks = t.nodes.flatMap((n) => inUse.filter((e) => e !== engines.of(n.name) && n.advertise).map((from) => ({ n, from })));
-  const found = await Promise.all(
+  // Settled, not raced: a probe that fails must not leave the others' helpers behind (the CLI
+  // exits on the first error, before their own clean-up ran).
+  const settled = await Promise.allSettled(
     asks.map(async ({ n, from }) => {
       const image = (await Promise.all(engines.nodesOn(from).map(async (x) => ((await from.hasImage(x.image!)) ? x.image : undefined)))).find(Boolean);
       if (!image) return undefined;
@@ -78,5 +80,7 @@ async function unreachableAddresses(engines: TopologyEngines, t: Topology): Prom
       return r.code === 0 ? undefined : { node: n.name, address: `${host}:${port}`, from: from.describe(), error: r.output.trim().split('\n').pop() ?? `exit ${r.code}` };
     }),
   );
-  return found.filter((x): x is NonNullable<typeof x> => x !== undefined);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
 }
