@@ -84,7 +84,7 @@ build_image() { # build_image SUITE TAG CONTEXT SERVER PACKAGES
 import_base() { docker import "$1" "$2" >/dev/null; }
 
 build_context() { # build_context TAG SUITE CONTEXT LABEL
-  DOCKER_BUILDKIT=0 docker build -q -t "$1" --build-arg "BASE=replikit/$2-base:latest" \
+  DOCKER_BUILDKIT=0 docker build -q --force-rm -t "$1" --build-arg "BASE=replikit/$2-base:latest" \
     --label "io.replikit.context=$4" "$3" >/dev/null 2>"$cache/build-$2.log" \
     || { cat "$cache/build-$2.log" >&2; exit 1; }
 }

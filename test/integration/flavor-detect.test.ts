@@ -70,7 +70,7 @@ describe.each(IMAGES)('an image of %s whose mysql user is not uid 999', (image) 
       "RUN sed -i -E 's/^mysql:x:[0-9]+:[0-9]+:/mysql:x:1001:1001:/' /etc/passwd && sed -i -E 's/^mysql:x:[0-9]+:/mysql:x:1001:/' /etc/group && chown -R 1001:1001 /run/mysqld /var/run/mysqld",
     ].join('\n');
     const context = await tarOf([{ path: '/Dockerfile', content: dockerfile, mode: 0o644 }]);
-    const stream = await docker.docker.buildImage(Readable.from([context]) as unknown as NodeJS.ReadableStream, { t: derived });
+    const stream = await docker.docker.buildImage(Readable.from([context]) as unknown as NodeJS.ReadableStream, { t: derived, forcerm: true });
     // A failed step comes as an event with `error`, not as a stream error: fail with it here.
     const events = await new Promise<{ error?: string }[]>((resolve, reject) => docker.docker.modem.followProgress(stream, (e: Error | null, out: { error?: string }[]) => (e ? reject(e) : resolve(out))));
     expect(events.filter((e) => e.error).map((e) => e.error)).toEqual([]);
