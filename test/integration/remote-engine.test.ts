@@ -8,6 +8,7 @@ import { parseDocument } from 'yaml';
 import { down } from '../../src';
 import { DockerEngine } from '../../src/docker/engine';
 import { engineTarget } from '../../src/docker/context';
+import { LABEL } from '../../src/docker/names';
 import { docker as localEngine, ENV, IMAGE, requireEngine, ROOT_PASSWORD, simpleTopology, uniqueName } from './harness';
 
 /**
@@ -286,6 +287,9 @@ describe('one topology over two engines', () => {
     expect(r.err).toContain(`primary: its advertise: address ${unreachable} cannot be reached from containers on docker context replikit-engine2 (tcp://127.0.0.2:2376) (`);
     expect(r.err).toContain('nothing was created');
     expect([await names(localEngine, other), await names(remote, other)]).toEqual([[], []]);
+    // The probes' helpers are gone from both engines too.
+    const probes = (e: DockerEngine) => e.docker.listContainers({ all: true, filters: { label: [`${LABEL.probe}=${other}`] } });
+    expect([(await probes(localEngine)).length, (await probes(remote)).length]).toEqual([0, 0]);
   });
 });
 
