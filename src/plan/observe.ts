@@ -64,9 +64,9 @@ export async function observe(engines: TopologyEngines, t: Topology, images: str
     containers.map(async (c) => {
       if (c.state === 'created' || !files) return;
       const docker = (await engines.holding(c.name))!;
-      const [text, ca] = await Promise.all([docker.readFile(c.name, MYCNF_PATH), docker.readFile(c.name, TLS_FILES.ca)]);
-      if (text !== undefined) configs.set(c.name, text);
-      if (ca !== undefined) certificates.set(c.name, ca);
+      const held = await docker.readFiles(c.name, [MYCNF_PATH, TLS_FILES.ca], c.state === 'running');
+      if (held.has(MYCNF_PATH)) configs.set(c.name, held.get(MYCNF_PATH)!);
+      if (held.has(TLS_FILES.ca)) certificates.set(c.name, held.get(TLS_FILES.ca)!);
     }),
   );
   return {

@@ -135,35 +135,28 @@ async function freePort(host: string): Promise<number> {
 describe('one topology over two engines', () => {
   // The second engine's bridge address: a host address containers on both engines route to.
   const BRIDGE = '10.222.0.1';
+
+  /** A topology over this engine and the second (`box`): every node published and advertised on BRIDGE. */
+  function spreadTopology(topology: string, nodes: Record<string, { role: string; port: number; engine?: string; source?: string; advertise?: string }>): string {
+    const { file } = simpleTopology(topology, IMAGE, {});
+    const doc = parseDocument(fs.readFileSync(file, 'utf8'));
+    doc.delete('nodes');
+    doc.set('engines', { box: 'replikit-engine2' });
+    doc.set('nodes', Object.fromEntries(Object.entries(nodes).map(([n, o]) => [n, { bind: BRIDGE, advertise: `${BRIDGE}:${o.port}`, ...o }])));
+    fs.writeFileSync(file, doc.toString());
+    return file;
+  }
   const name = uniqueName('spread');
   let file = '';
   afterAll(() => file && replikit(['down', '-f', file, '--volumes'], {}));
 
   it('a primary here, a replica there and a chain back: up, status, verify, a switchover across, and down on both', async () => {
     const [p1, p2, p3] = [await freePort(BRIDGE), await freePort(BRIDGE), await freePort(BRIDGE)];
-    const node = (role: string, port: number, extra: string) => `    role: ${role}\n    port: ${port}\n    bind: ${BRIDGE}\n    advertise: ${BRIDGE}:${port}\n${extra}`;
-    const t = simpleTopology(name, IMAGE, {});
-    file = t.file;
-    fs.writeFileSync(
-      file,
-      [
-        'version: 1',
-        `name: ${name}`,
-        `image: ${IMAGE}`,
-        'credentials:',
-        '  root_password: ${MYSQL_ROOT_PASSWORD}',
-        '  replication_password: ${MYSQL_REPLICATION_PASSWORD}',
-        'engines:',
-        '  box: replikit-engine2',
-        'nodes:',
-        '  primary:',
-        node('primary', p1, ''),
-        '  replica1:',
-        node('replica', p2, '    engine: box\n'),
-        '  replica2:',
-        node('replica', p3, '    source: replica1\n'),
-      ].join('\n'),
-    );
+    file = spreadTopology(name, {
+      primary: { role: 'primary', port: p1 },
+      replica1: { role: 'replica', port: p2, engine: 'box' },
+      replica2: { role: 'replica', port: p3, source: 'replica1' },
+    });
     const up = replikit(['up', '-f', file, '--json'], {});
     expect([up.code, up.err]).toEqual([0, '']);
     expect(JSON.parse(up.out).nodes.map((n: { name: string; heartbeatLagMs?: number }) => [n.name, typeof n.heartbeatLagMs])).toEqual([
@@ -262,27 +255,12 @@ describe('one topology over two engines', () => {
     // engine's containers no one answers (no route to host). Nothing leaves this machine.
     const unreachable = `10.222.0.77:${await freePort(BRIDGE)}`;
     const other = uniqueName('unreach');
-    const t = simpleTopology(other, IMAGE, {});
     const [p1, p2] = [await freePort(BRIDGE), await freePort(BRIDGE)];
-    fs.writeFileSync(
-      t.file,
-      [
-        'version: 1',
-        `name: ${other}`,
-        `image: ${IMAGE}`,
-        'credentials:',
-        '  root_password: ${MYSQL_ROOT_PASSWORD}',
-        '  replication_password: ${MYSQL_REPLICATION_PASSWORD}',
-        'engines:',
-        '  box: replikit-engine2',
-        'nodes:',
-        '  primary:',
-        `    role: primary\n    port: ${p1}\n    bind: ${BRIDGE}\n    advertise: ${unreachable}`,
-        '  replica1:',
-        `    role: replica\n    port: ${p2}\n    bind: ${BRIDGE}\n    advertise: ${BRIDGE}:${p2}\n    engine: box`,
-      ].join('\n'),
-    );
-    const r = replikit(['up', '-f', t.file], {});
+    const otherFile = spreadTopology(other, {
+      primary: { role: 'primary', port: p1, advertise: unreachable },
+      replica1: { role: 'replica', port: p2, engine: 'box' },
+    });
+    const r = replikit(['up', '-f', otherFile], {});
     expect(r.code).not.toBe(0);
     expect(r.err).toContain(`primary: its advertise: address ${unreachable} cannot be reached from containers on docker context replikit-engine2 (tcp://127.0.0.2:2376) (`);
     expect(r.err).toContain('nothing was created');
