@@ -1,6 +1,5 @@
-import Ajv, { ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import * as path from 'node:path';
-import * as fs from 'node:fs';
 import type { Problem } from '../errors';
 import type { Positions } from './positions';
 import { nearest } from './suggest';
@@ -10,21 +9,17 @@ export const SCHEMA_PATH = path.join(__dirname, '..', '..', 'schema', 'topology.
 
 type Schema = { properties?: Record<string, unknown>; enum?: unknown[]; pattern?: string };
 
-let compiled: ReturnType<Ajv['compile']> | undefined;
-function validator() {
-  if (!compiled) {
-    // useDefaults: the schema's defaults are filled into the data it validates, so the loader
-    // reads them from there and no default is written twice. coerceTypes: a `${VAR}` is text,
-    // and `port: ${PORT}` becomes the integer the schema asks for (or a positioned error).
-    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true, useDefaults: true, coerceTypes: true });
-    compiled = ajv.compile(JSON.parse(fs.readFileSync(SCHEMA_PATH, 'utf8')));
-  }
-  return compiled;
-}
+/**
+ * The schema compiled ahead of time by scripts/gen-schema-validator.js (ajv's standalone code,
+ * options: allErrors, strict, verbose; useDefaults: the schema's defaults are filled into the
+ * data it validates, so the loader reads them from there and no default is written twice;
+ * coerceTypes: a `${VAR}` is text, and `port: ${PORT}` becomes the integer the schema asks for,
+ * or a positioned error). Compiling it at every run cost about 150 ms.
+ */
+const validate: ValidateFunction = require('./schema-validate.generated');
 
 /** Shape and type problems, each positioned and phrased for a person. Fills in the schema's defaults. */
 export function schemaProblems(data: unknown, positions: Positions): Problem[] {
-  const validate = validator();
   if (validate(data)) return [];
   const problems: Problem[] = [];
   const seen = new Set<string>();

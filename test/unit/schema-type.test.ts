@@ -35,3 +35,10 @@ describe('the schema and the TypeScript types agree', () => {
     expect(fromSchema.filter((k) => !typed.includes(k))).toEqual([]);
   });
 });
+
+describe('the schema compiled ahead of time', () => {
+  it('is the current schema: run node scripts/gen-schema-validator.js after editing schema/topology.schema.json', () => {
+    const { generate, OUT } = require('../../scripts/gen-schema-validator.js');
+    expect(fs.readFileSync(OUT, 'utf8') === generate()).toBe(true);
+  });
+});
