@@ -263,19 +263,24 @@ export class DockerEngine {
    * container's filesystem each time); a stopped one, or one without a shell, through the archive.
    */
   async readFiles(name: string, paths: string[], running: boolean): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
     const viaExec = running ? await this.catFiles(name, paths).catch(() => undefined) : undefined;
     if (viaExec) return viaExec;
-    await Promise.all(paths.map(async (p) => {
-      const text = await this.readFile(name, p);
-      if (text !== undefined) out.set(p, text);
-    }));
+    const out = new Map<string, string>();
+    await Promise.all(
+      paths.map(async (p) => {
+        const text = await this.readFile(name, p);
+        if (text !== undefined) out.set(p, text);
+      }),
+    );
     return out;
   }
 
-  /** `SIZE PATH` then the bytes, for each readable file; undefined when the exec fails. */
+  /**
+   * `SIZE PATH` then the bytes, for each file; undefined when the exec fails or a file is there
+   * but the container's user cannot read it (the archive reads as root).
+   */
   private async catFiles(name: string, paths: string[]): Promise<Map<string, string> | undefined> {
-    const script = 'for f in "$@"; do [ -f "$f" ] && [ -r "$f" ] && { printf "%s %s\\n" "$(wc -c < "$f")" "$f"; cat "$f"; }; done; exit 0';
+    const script = 'for f in "$@"; do if [ -f "$f" ] && [ -r "$f" ]; then printf "%s %s\\n" "$(wc -c < "$f")" "$f"; cat "$f"; elif [ -e "$f" ]; then exit 3; fi; done; exit 0';
     const e = await this.exec(name, ['sh', '-c', script, 'sh', ...paths]);
     const chunks: Buffer[] = [];
     e.stdout.on('data', (c: Buffer) => chunks.push(c));

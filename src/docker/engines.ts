@@ -78,8 +78,7 @@ export class TopologyEngines {
    * places it on is not its container: the node gets one on its engine.
    */
   async containers(): Promise<ObservedContainer[]> {
-    const lists = await Promise.all(this.inUse().map(async (e) => ({ e, list: await e.containers(this.t.name) })));
-    return lists.flatMap(({ e, list }) => list.filter((c) => !nodeByName(this.t, c.node) || this.of(c.node) === e));
+    return (await this.everyContainer()).filter(({ c, e }) => !nodeByName(this.t, c.node) || this.of(c.node) === e).map(({ c }) => c);
   }
 
   /**
@@ -87,8 +86,13 @@ export class TopologyEngines {
    * them on (the node was moved): `engine` is where they are.
    */
   async misplaced(): Promise<Misplaced[]> {
-    const lists = await Promise.all(this.inUse().map(async (e) => ({ e, list: await e.containers(this.t.name) })));
-    return lists.flatMap(({ e, list }) => list.filter((c) => nodeByName(this.t, c.node) && this.of(c.node) !== e).map((c) => ({ ...c, engine: e.describe() })));
+    return (await this.everyContainer()).filter(({ c, e }) => nodeByName(this.t, c.node) && this.of(c.node) !== e).map(({ c, e }) => ({ ...c, engine: e.describe() }));
+  }
+
+  /** The topology's labelled containers on every engine in use, with the engine each is on. */
+  private async everyContainer(): Promise<{ c: ObservedContainer; e: DockerEngine }[]> {
+    const lists = await Promise.all(this.inUse().map(async (e) => (await e.containers(this.t.name)).map((c) => ({ c, e }))));
+    return lists.flat();
   }
 
   /** The engine in use that `describe()` names. */

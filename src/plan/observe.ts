@@ -45,8 +45,8 @@ export function desiredState(t: Topology, facts: ImageFactsByImage = new Map(), 
  * One look at the engines: only resources carrying the topology's label, image presence and the
  * my.cnf in each container. The network counts as there when every engine in use has it, an
  * image when every engine that runs it has it. `sessions`: the servers that can be asked.
- * `files: false` skips reading my.cnf and the CA out of each container (the slow part: an
- * archive read each), for a look that only needs names, ports and images.
+ * `files: false` skips reading my.cnf and the CA out of each container (the slow part of the
+ * look), for one that only needs names, ports and images.
  */
 export async function observe(engines: TopologyEngines, t: Topology, images: string[], sessions: ReadonlyMap<string, SqlSession> = new Map(), { files = true } = {}): Promise<Observed> {
   const inUse = engines.inUse();
