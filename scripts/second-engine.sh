@@ -147,4 +147,5 @@ forward
 load_image
 make_context
 start_sshd
+restore_docker0 # again, in case the engine removed it only after answering
 echo "DOCKER_HOST=tcp://$address:$port DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$certs/client   (or DOCKER_CONTEXT=$name, or DOCKER_HOST=ssh://root@$address:$ssh_port with $ssh_dir/id_ed25519 in an ssh-agent)"
