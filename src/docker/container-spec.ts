@@ -14,6 +14,8 @@ export interface ContainerPlan {
   options: ContainerCreateOptions;
   files: ArchiveFile[];
   configHash: string;
+  /** Swarm placement constraints (`placement:`); a plain container ignores them. */
+  placement?: string[];
 }
 
 /**
@@ -39,6 +41,7 @@ export function containerPlan(
     node: node.name,
     name,
     configHash,
+    ...(node.placement.length ? { placement: node.placement } : {}),
     files: [
       { path: MYCNF_PATH, content: rendered.text, mode: 0o644 },
       { path: ROOT_PASSWORD_FILE, content: t.credentials.rootPassword, mode: 0o400, ...user },

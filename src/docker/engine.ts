@@ -33,6 +33,8 @@ export interface ObservedContainer {
   configHash: string;
   state: string; // running, exited, created, …
   hostPort?: number;
+  /** On a swarm: the swarm node (host name) the node's task runs on. */
+  swarmNode?: string;
 }
 
 /**
@@ -41,10 +43,15 @@ export interface ObservedContainer {
  */
 export class DockerEngine {
   readonly docker: Docker;
-  private readonly target: EngineTarget;
+  readonly target: EngineTarget;
   constructor(docker?: Docker, target: EngineTarget = engineTarget()) {
     this.target = target;
     this.docker = docker ?? new Docker(target.options);
+  }
+
+  /** Whether nodes here are swarm services (docker/swarm.ts) rather than containers. */
+  isSwarm(): boolean {
+    return false;
   }
 
   /** What the user named the engine by: DOCKER_HOST, a context, or the socket. */
@@ -239,17 +246,22 @@ export class DockerEngine {
     await this.call(`copy files into ${plan.name}`, () => container.putArchive(archive, { path: '/' }));
   }
 
-  /** Puts files into an existing container, running or not (a my.cnf the server reads at its next start). */
-  async putFiles(name: string, files: ArchiveFile[]): Promise<void> {
+  /**
+   * Puts files into an existing container, running or not (a my.cnf the server reads at its next
+   * start). Resolves whether the node restarted to take them (a swarm service's files are fixed
+   * for the life of its task): false here, they are written in place.
+   */
+  async putFiles(name: string, files: ArchiveFile[]): Promise<boolean> {
     const archive = await tarOf(files);
-    await this.call(`copy files into ${name}`, () => this.docker.getContainer(name).putArchive(archive, { path: '/' }));
+    await this.call(`copy files into ${name}`, async () => (await this.containerOf(name)).putArchive(archive, { path: '/' }));
+    return false;
   }
 
   /** One file's text from a container, running or not; undefined when it has no such file. */
   async readFile(name: string, path: string): Promise<string | undefined> {
     let stream: NodeJS.ReadableStream;
     try {
-      stream = await this.docker.getContainer(name).getArchive({ path });
+      stream = await (await this.containerOf(name)).getArchive({ path });
     } catch (e) {
       if (statusOf(e) === 404) return undefined;
       throw wrap(`read ${path} from ${name}`, e);
@@ -300,7 +312,7 @@ export class DockerEngine {
 
   /** Stops and starts a container: its server reads its my.cnf again. */
   async restart(name: string): Promise<void> {
-    await this.call(`restart container ${name}`, () => this.docker.getContainer(name).restart({ t: 30 }));
+    await this.call(`restart container ${name}`, async () => (await this.containerOf(name)).restart({ t: 30 }));
   }
 
   /**
@@ -392,7 +404,7 @@ export class DockerEngine {
 
   async inspect(name: string): Promise<Docker.ContainerInspectInfo | undefined> {
     try {
-      return await this.docker.getContainer(name).inspect();
+      return await (await this.containerOf(name)).inspect();
     } catch (e) {
       if (statusOf(e) === 404) return undefined;
       throw wrap(`inspect container ${name}`, e);
@@ -410,7 +422,7 @@ export class DockerEngine {
   /** The last lines a container logged, for error messages about a node that did not come up. */
   async logTail(name: string, lines = 20): Promise<string> {
     try {
-      const buf = (await this.docker.getContainer(name).logs({ stdout: true, stderr: true, tail: lines })) as unknown as Buffer;
+      const buf = (await (await this.containerOf(name)).logs({ stdout: true, stderr: true, tail: lines })) as unknown as Buffer;
       return demux(buf).trimEnd();
     } catch (e) {
       return `(no log: ${(e as Error).message})`;
@@ -426,7 +438,7 @@ export class DockerEngine {
     cmd: string[],
     stdin?: Readable,
   ): Promise<{ stdout: Readable; stderr: () => string; done: Promise<number>; cancel: () => void }> {
-    const container = this.docker.getContainer(name);
+    const container = await this.containerOf(name);
     const exec = await this.call(`exec in ${name}`, () =>
       container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, AttachStdin: Boolean(stdin) }),
     );
@@ -463,7 +475,7 @@ export class DockerEngine {
    * `docker exec -it` does. Resolves its exit code.
    */
   async execInteractive(name: string, cmd: string[]): Promise<number> {
-    const container = this.docker.getContainer(name);
+    const container = await this.containerOf(name);
     const exec = await this.call(`exec in ${name}`, () =>
       container.exec({ Cmd: cmd, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: true, Env: [`TERM=${process.env.TERM ?? 'xterm'}`] }),
     );
@@ -492,7 +504,7 @@ export class DockerEngine {
 
   /** Streams a container's log to these streams, following it with `follow` until it stops. */
   async streamLogs(name: string, o: { follow: boolean; tail?: number }, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<void> {
-    const container = this.docker.getContainer(name);
+    const container = await this.containerOf(name);
     const opts = { stdout: true, stderr: true, timestamps: false, ...(o.tail !== undefined ? { tail: o.tail } : {}) };
     if (!o.follow) {
       const buf = (await this.call(`read the log of ${name}`, () => container.logs({ ...opts, follow: false }))) as unknown as Buffer;
@@ -507,7 +519,15 @@ export class DockerEngine {
     });
   }
 
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * The container a name stands for. Here the name itself; a swarm manager resolves a service's
+   * name to its running task's container (docker/swarm.ts).
+   */
+  protected async containerOf(name: string): Promise<Docker.Container> {
+    return this.docker.getContainer(name);
+  }
+
+  protected async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (e) {
@@ -521,7 +541,7 @@ export function statusOf(e: unknown): number | undefined {
   return (e as { statusCode?: number } | undefined)?.statusCode;
 }
 
-function wrap(what: string, e: unknown): ReplikitError {
+export function wrap(what: string, e: unknown): ReplikitError {
   const detail = (e as { json?: { message?: string } }).json?.message ?? (e as Error).message;
   return new ReplikitError(`Docker: cannot ${what}: ${detail}`, undefined, { cause: e });
 }

@@ -3,6 +3,7 @@ import { nodeByName } from '../topology/types';
 import { namedEngineTarget } from './context';
 import { DockerEngine, ObservedContainer } from './engine';
 import { containerName, volumeName } from './names';
+import { SwarmEngine, swarmEndpoint } from './swarm';
 
 /** A node's container on an engine other than its own: the node was moved. */
 export type Misplaced = ObservedContainer & { engine: string };
@@ -22,6 +23,12 @@ export class TopologyEngines {
     readonly main: DockerEngine = new DockerEngine(),
   ) {
     for (const name of new Set(t.nodes.flatMap((n) => (n.engine ? [n.engine] : [])))) {
+      const swarm = swarmEndpoint(t.engines[name]);
+      if (swarm !== undefined) {
+        // `swarm` alone: the environment's engine, which is then a swarm manager.
+        this.named.set(name, swarm ? new SwarmEngine(undefined, namedEngineTarget(swarm)) : new SwarmEngine(main.docker, main.target));
+        continue;
+      }
       const target = namedEngineTarget(t.engines[name]);
       // The environment's engine named again under engines: is the same engine, asked once.
       this.named.set(name, target.describe === main.describe() ? main : new DockerEngine(undefined, target));

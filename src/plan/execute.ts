@@ -58,11 +58,13 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
     await c.engines.of(op.node).remove(op.name);
     await c.engines.of(op.node).create(planOf(c, op.node));
   },
-  'write-config': (c, op) => writeConfig(c, op.node),
+  'write-config': async (c, op) => {
+    await writeConfig(c, op.node);
+  },
   'start-container': (c, op) => c.engines.of(op.node).start(op.name),
   'restart-container': async (c, op) => {
-    await writeConfig(c, op.node);
-    await c.engines.of(op.node).restart(op.name);
+    // A swarm service takes changed files with a new task: that is the restart.
+    if (!(await writeConfig(c, op.node))) await c.engines.of(op.node).restart(op.name);
   },
   'remove-orphan': async (c, op) => (await c.engines.holding(op.name))?.remove(op.name),
   'remove-moved': async (c, op) => c.engines.describedAs(op.engine)?.remove(op.name),
@@ -156,11 +158,12 @@ function planOf(c: ExecContext, node: string) {
 /**
  * The rendered my.cnf, and the TLS files it names, into the container, running or not: the
  * server reads them at its next start. The root password files stay as they were made.
+ * Resolves whether the node restarted to take them (a swarm service).
  */
-async function writeConfig(c: ExecContext, node: string): Promise<void> {
+async function writeConfig(c: ExecContext, node: string): Promise<boolean> {
   const d = c.desired.nodes.find((n) => n.spec.name === node)!;
   const tls: string[] = Object.values(TLS_FILES);
-  await c.engines.of(node).putFiles(d.plan.name, d.plan.files.filter((f) => f.path === MYCNF_PATH || tls.includes(f.path)));
+  return c.engines.of(node).putFiles(d.plan.name, d.plan.files.filter((f) => f.path === MYCNF_PATH || tls.includes(f.path)));
 }
 
 function session(c: ExecContext, node: string): SqlSession {

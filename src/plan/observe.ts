@@ -1,5 +1,5 @@
 import type { TopologyEngines } from '../docker/engines';
-import type { Topology } from '../topology/types';
+import { isSwarmValue, Topology } from '../topology/types';
 import { containerPlan } from '../docker/container-spec';
 import { networkName, TLS_FILES, volumeName } from '../docker/names';
 import { publishAddress } from '../docker/context';
@@ -36,7 +36,8 @@ export function desiredState(t: Topology, facts: ImageFactsByImage = new Map(), 
       const certificate = tls?.nodes.get(n.name);
       const published = { ...n, bind: publishAddress(n.bind, remoteAddresses.get(n.name)) };
       const plan = containerPlan(t, published, rendered, dialect, facts.get(n.image)?.user, certificate && { ca: tls!.ca, ...certificate });
-      return { spec: n, plan, volume: volumeName(t, n.name), config: rendered.text, dialect };
+      const swarmService = Boolean(n.engine && isSwarmValue(t.engines[n.engine]));
+      return { spec: n, plan, volume: volumeName(t, n.name), config: rendered.text, dialect, swarmService };
     }),
   };
 }

@@ -48,6 +48,8 @@ export interface DesiredNode {
   /** The my.cnf the topology renders for it. */
   config: string;
   dialect: Dialect;
+  /** A swarm service (docker/swarm.ts): its files are secrets and configs, changed only by a new task. */
+  swarmService: boolean;
 }
 
 export interface Desired {
@@ -91,7 +93,18 @@ export function reconcile(desired: Desired, observed: Observed, options: Reconci
   return new Plan([...ops, ...serverOps], options.removeOrphans ? [] : strays, pending, refused);
 }
 
-function containerOperations({ spec, plan, volume, config, dialect }: DesiredNode, observed: Observed): Operation[] {
+function containerOperations(d: DesiredNode, observed: Observed): Operation[] {
+  const ops = containerOrFileOperations(d, observed);
+  if (!d.swarmService || observed.containers.find((c) => c.name === d.plan.name)?.state !== 'running') return ops;
+  // A running task cannot take new files: what a container takes in place, a service takes with a new task.
+  const inPlace: Operation['kind'][] = ['write-config', 'set-settings', 'renew-certificates', 'restart-container'];
+  const taken = ops.filter((o) => inPlace.includes(o.kind));
+  if (!taken.length) return ops;
+  const cause = `${taken.map((o) => o.cause).join('; ')} (a swarm task's files are secrets and configs: a new task takes the changed ones)`;
+  return [...ops.filter((o) => !taken.includes(o)), { kind: 'restart-container', node: d.spec.name, name: d.plan.name, cause }];
+}
+
+function containerOrFileOperations({ spec, plan, volume, config, dialect }: DesiredNode, observed: Observed): Operation[] {
   const ops: Operation[] = [];
   const node = spec.name;
   const name = plan.name;

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hostPort, isLoopback } from './address';
+import { isSwarmValue, SWARM } from './types';
 import type { Problem } from '../errors';
 import type { Positions } from './positions';
 import { hazardProblems } from './hazards';
@@ -26,6 +27,7 @@ export interface RawNode {
   image?: unknown;
   delay?: unknown;
   engine?: unknown;
+  placement?: unknown;
   advertise?: unknown;
   mysqld?: unknown;
 }
@@ -125,14 +127,26 @@ export function semanticProblems(raw: RawTopology, positions: Positions, file: s
  */
 function engineProblems(raw: RawTopology, nodes: [string, RawNode][], positions: Positions): Problem[] {
   const problems: Problem[] = [];
-  const declared = isObject(raw.engines) ? Object.keys(raw.engines) : [];
+  const engines = (isObject(raw.engines) ? raw.engines : {}) as Record<string, unknown>;
+  const declared = Object.keys(engines);
+  const onSwarm = (n: RawNode) => typeof n.engine === 'string' && (n.engine in engines ? typeof engines[n.engine] === 'string' && isSwarmValue(engines[n.engine] as string) : n.engine === SWARM);
   for (const [name, n] of nodes) {
-    if (typeof n.engine === 'string' && !declared.includes(n.engine)) {
+    if (Array.isArray(n.placement) && n.placement.length && !onSwarm(n)) {
+      problems.push(positions.problem(['nodes', name, 'placement'], 'placement: places a swarm service, and this node does not run on a swarm', 'set engine: swarm (or an engine declared as swarm:ENGINE), or remove placement:'));
+    }
+    if (typeof n.engine === 'string' && !declared.includes(n.engine) && n.engine !== SWARM) {
       const hint = declared.length ? `engines are: ${declared.join(', ')}` : 'declare it under engines: (name: a docker context or an engine URL such as tcp://HOST:2376), or remove engine: to use the environment\'s engine';
       problems.push(positions.problem(['nodes', name, 'engine'], `no engine named '${n.engine}'`, hint));
     }
   }
   const used = [...new Set(nodes.map(([, n]) => (typeof n.engine === 'string' ? n.engine : '(the environment\'s)')))];
+  // Swarm services reach each other on the swarm's overlay network, which containers elsewhere are not on.
+  const swarm = nodes.filter(([, n]) => onSwarm(n));
+  if (swarm.length && (swarm.length < nodes.length || used.length > 1)) {
+    const [name] = swarm.length < nodes.length ? nodes.find(([, n]) => !onSwarm(n))! : swarm[1];
+    problems.push(positions.problem(['nodes', name, 'engine'], `some nodes run on a swarm (${swarm.map(([x]) => x).join(', ')}) and others do not, or on another swarm: replikit keeps a topology's services on one swarm`, `put every node on the one swarm (engine: ${swarm[0][1].engine}), or none`));
+    return problems;
+  }
   if (used.length > 1) {
     for (const [name, n] of nodes) {
       if (typeof n.advertise === 'string' && isLoopback(hostPort(n.advertise).host)) {

@@ -7,7 +7,7 @@ import { environmentLookup, interpolate, Lookup } from './interpolate';
 import { Positions } from './positions';
 import { schemaProblems } from './schema';
 import { isObject, RawNode, RawTopology, semanticProblems } from './check';
-import { DEFAULT_FILE, NodeSpec, ReplicationTls, Topology } from './types';
+import { DEFAULT_FILE, isSwarmValue, NodeSpec, ReplicationTls, Topology, withImplicitSwarm } from './types';
 
 export { DEFAULT_FILE };
 
@@ -128,6 +128,7 @@ function resolve(raw: RawTopology, file: string, interpolated: Set<string>): Top
     image: (n.image as string | undefined) ?? (raw.image as string),
     ...(n.engine !== undefined ? { engine: n.engine as string } : {}),
     ...(n.advertise !== undefined ? { advertise: hostPort(n.advertise as string) } : {}),
+    placement: n.placement as string[],
     delaySeconds: seconds(n.delay as string | number | undefined),
     mysqld: n.mysqld as NodeSpec['mysqld'],
   }));
@@ -143,6 +144,11 @@ function resolve(raw: RawTopology, file: string, interpolated: Set<string>): Top
   }
   if (new Set(nodes.map((n) => n.engine ?? '')).size > 1 && repl.tls === 'off') {
     warnings.push('replication.tls is off while the nodes span several engines: replication traffic, passwords included, crosses between hosts in plain text');
+  }
+  const engines = withImplicitSwarm(raw.engines as Record<string, string>, nodes.map((n) => n.engine));
+  const swarmNodes = nodes.filter((n) => n.engine && isSwarmValue(engines[n.engine]));
+  if (swarmNodes.length) {
+    warnings.push(`${swarmNodes.map((n) => n.name).join(', ')} run as swarm services: a swarm publishes a port on every address of the swarm node its task runs on, whatever bind: says; firewall the ports, or keep the swarm's hosts private`);
   }
   for (const n of nodes) {
     if (n.bind === '0.0.0.0' || n.bind === '::') {
@@ -169,7 +175,7 @@ function resolve(raw: RawTopology, file: string, interpolated: Set<string>): Top
       charset: repl.charset as 'utf8mb4',
     },
     init: (raw.init as string[]).map((f) => path.resolve(path.dirname(file), f)),
-    engines: raw.engines as Record<string, string>,
+    engines,
     nodes: sourcesFirst(nodes),
     warnings,
   };

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { parseDocument } from 'yaml';
 import { InputError } from '../errors';
 import { environmentLookup, interpolate } from './interpolate';
-import type { Placement } from './types';
+import { Placement, withImplicitSwarm } from './types';
 import { isObject } from './check';
 
 /**
@@ -30,10 +30,11 @@ export function readTopologyPlacement(file: string): Placement {
   const abs = path.resolve(file);
   const doc = parseDocument(fs.readFileSync(abs, 'utf8')).toJS() ?? {};
   const lookup = lookupFor(abs);
-  const engines: Record<string, string> = {};
-  for (const [k, v] of Object.entries(isObject(doc.engines) ? doc.engines : {})) if (typeof v === 'string') engines[k] = interpolate(v, lookup).value;
-  const nodes = Object.entries(isObject(doc.nodes) ? doc.nodes : {}).map(([n, spec]) => {
-    const engine = isObject(spec) && typeof spec.engine === 'string' ? spec.engine : undefined;
+  const declared: Record<string, string> = {};
+  for (const [k, v] of Object.entries(isObject(doc.engines) ? doc.engines : {})) if (typeof v === 'string') declared[k] = interpolate(v, lookup).value;
+  const named = Object.entries(isObject(doc.nodes) ? doc.nodes : {}).map(([n, spec]) => [n, isObject(spec) && typeof spec.engine === 'string' ? spec.engine : undefined] as const);
+  const engines = withImplicitSwarm(declared, named.map(([, e]) => e));
+  const nodes = named.map(([n, engine]) => {
     return { name: n, ...(engine && engines[engine] ? { engine } : {}) };
   });
   return { name, engines, nodes };

@@ -28,6 +28,8 @@ export interface NodeSpec {
   engine?: string;
   /** Where containers on other engines reach this node (`advertise: HOST:PORT`). */
   advertise?: { host: string; port: number };
+  /** Swarm placement constraints of its service (`placement:`); empty: the swarm's own spread. */
+  placement: string[];
   /** Seconds a replica waits before applying what its source wrote (replication delay on purpose); 0 for none. */
   delaySeconds: number;
   mysqld: Record<string, SettingValue>;
@@ -61,7 +63,7 @@ export interface Topology {
   replication: ReplicationSettings;
   /** Absolute paths of SQL files run once on the primary. */
   init: string[];
-  /** Docker engines by name (`engines:`): a docker context name or an engine URL. */
+  /** Docker engines by name (`engines:`): a docker context name or an engine URL, `swarm[:ENGINE]` for a swarm manager. */
   engines: Record<string, string>;
   /** Sources always come before the replicas that read from them. */
   nodes: NodeSpec[];
@@ -94,6 +96,19 @@ export function levels<N extends { name: string; source?: string }>(nodes: N[]):
 
 export function nodeByName<N extends { name: string }>(t: { nodes: N[] }, name: string): N | undefined {
   return t.nodes.find((n) => n.name === name);
+}
+
+/** The engine name, and `engines:` value, meaning the environment's engine as a swarm manager (needs no declaration). */
+export const SWARM = 'swarm';
+
+/** Whether an `engines:` value names a swarm manager: `swarm`, or `swarm:ENGINE` (a URL or a context). */
+export function isSwarmValue(value: string): boolean {
+  return value === SWARM || value.startsWith(`${SWARM}:`);
+}
+
+/** `engines:` as declared, with `swarm` added when a node names it undeclared (it needs no declaration). */
+export function withImplicitSwarm(declared: Record<string, string>, nodeEngines: (string | undefined)[]): Record<string, string> {
+  return nodeEngines.includes(SWARM) && !declared[SWARM] ? { [SWARM]: SWARM, ...declared } : declared;
 }
 
 /** What decides which engine each node's container is on: all a topology's engines need. */
