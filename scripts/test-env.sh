@@ -105,3 +105,15 @@ done
 if [[ " ${suites[*]} " == *" bookworm "* && -z "${DOCKER_HOST:-}" ]]; then
   "$here/second-engine.sh" | grep -v '^DOCKER_HOST='
 fi
+
+# The swarm tests' one-node swarm: this engine as its manager and only worker, on loopback (the
+# tests reach tasks' ports on 127.0.0.1), with overlay subnets of its own (the second engine uses
+# 10.222.0.0/15). Docker's routing mesh is not used: replikit publishes ports in host mode.
+if [[ " ${suites[*]} " == *" bookworm "* && -z "${DOCKER_HOST:-}" ]]; then
+  if [ "$(docker info --format '{{.Swarm.LocalNodeState}}')" != active ]; then
+    docker swarm init --advertise-addr 127.0.0.1 --default-addr-pool 10.210.0.0/16 >/dev/null
+    log "swarm: this engine is a one-node swarm's manager ($(docker info --format '{{.Swarm.NodeID}}'))"
+  else
+    log "swarm: this engine is already in a swarm ($(docker info --format '{{.Swarm.NodeID}}'))"
+  fi
+fi

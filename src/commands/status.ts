@@ -15,6 +15,8 @@ export interface NodeStatus {
   depth: number;
   container: string;
   state: string;
+  /** On a swarm: the swarm node (host name) its task runs on. */
+  swarmNode?: string;
   address?: string;
   version?: string;
   source?: string;
@@ -47,7 +49,7 @@ export async function status(topology: TopologySource, docker?: DockerEngine): P
     t.nodes.map(async (n): Promise<NodeStatus> => {
       const container = containerName(t, n.name);
       const c = observed.get(container);
-      const base: NodeStatus = { node: n.name, role: n.role, depth: depth.get(n.name)!, container, state: c?.state ?? 'missing' };
+      const base: NodeStatus = { node: n.name, role: n.role, depth: depth.get(n.name)!, container, state: c?.state ?? 'missing', ...(c?.swarmNode ? { swarmNode: c.swarmNode } : {}) };
       if (c?.state !== 'running' || !c.hostPort) return base;
       let session: SqlSession | undefined;
       try {
@@ -83,11 +85,14 @@ export async function status(topology: TopologySource, docker?: DockerEngine): P
 
 /** A plain table; replicas are indented under their sources so chains read as a tree. */
 export function formatStatus(r: StatusReport): string {
-  const header = ['NODE', 'ROLE', 'STATE', 'ADDRESS', 'VERSION', 'SOURCE', 'IO', 'SQL', 'BEHIND', 'LAST ERROR'];
+  // On a swarm, where each node's task runs.
+  const swarm = r.nodes.some((n) => n.swarmNode);
+  const header = ['NODE', 'ROLE', 'STATE', ...(swarm ? ['SWARM NODE'] : []), 'ADDRESS', 'VERSION', 'SOURCE', 'IO', 'SQL', 'BEHIND', 'LAST ERROR'];
   const rows = r.nodes.map((n) => [
     `${n.depth ? `${'  '.repeat(n.depth - 1)}└ ` : ''}${n.node}`,
     n.role,
     n.state,
+    ...(swarm ? [n.swarmNode ?? '-'] : []),
     n.address ?? '-',
     n.version ?? '-',
     n.source ?? '-',
