@@ -143,8 +143,8 @@ function engineProblems(raw: RawTopology, nodes: [string, RawNode][], positions:
   // Swarm services reach each other on the swarm's overlay network, which containers elsewhere are not on.
   const swarm = nodes.filter(([, n]) => onSwarm(n));
   if (swarm.length && (swarm.length < nodes.length || used.length > 1)) {
-    const [name] = swarm.length < nodes.length ? nodes.find(([, n]) => !onSwarm(n))! : swarm[1];
-    problems.push(positions.problem(['nodes', name, 'engine'], `some nodes run on a swarm (${swarm.map(([x]) => x).join(', ')}) and others do not, or on another swarm: replikit keeps a topology's services on one swarm`, `put every node on the one swarm (engine: ${swarm[0][1].engine}), or none`));
+    const [name, off] = swarm.length < nodes.length ? nodes.find(([, n]) => !onSwarm(n))! : swarm[1];
+    problems.push(positions.problem(off.engine === undefined ? ['nodes', name] : ['nodes', name, 'engine'], `some nodes run on a swarm (${swarm.map(([x]) => x).join(', ')}) and others do not, or on another swarm: replikit keeps a topology's services on one swarm`, `put every node on the one swarm (engine: ${swarm[0][1].engine}), or none`));
     return problems;
   }
   if (used.length > 1) {
