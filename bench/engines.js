@@ -2,8 +2,10 @@
 /**
  * `up` of 1 + 2 (from nothing to verified replication, the CLI as users run it) on the local
  * engine and on the second engine of scripts/second-engine.sh, which stands in for another host:
- * over TCP with mutual TLS, and over ssh. Runs are interleaved (local, tcp, ssh, local, …) so
- * the ratios compare like with like; one unmeasured run per engine first makes its seed.
+ * over TCP with mutual TLS, and over ssh; and on the one-node swarm scripts/test-env.sh makes of
+ * the local engine (engine: swarm: each node a service). Runs are interleaved (local, tcp, ssh,
+ * swarm, local, …) so the ratios compare like with like; one unmeasured run per engine first
+ * makes its seed.
  *
  *   npm run bench:engines                  3 runs of each, replikit/mariadb:10.11
  *   npm run bench:engines -- --runs 5
@@ -32,7 +34,10 @@ const ENGINES = {
   local: base,
   'tcp+tls': { ...base, DOCKER_HOST: 'tcp://127.0.0.2:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/var/lib/replikit-engine2/certs/client' },
   ssh: { ...base, DOCKER_HOST: 'ssh://root@127.0.0.2:2222', ...agentEnv },
+  swarm: base,
 };
+/** Engines whose topology puts every node on the swarm. */
+const ON_SWARM = new Set(['swarm']);
 
 function cli(env, ...argv) {
   const start = process.hrtime.bigint();
@@ -44,16 +49,17 @@ function cli(env, ...argv) {
   });
 }
 
-function topologyFile(name) {
+function topologyFile(name, swarm) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rk-bench-'));
   const file = path.join(dir, 'replikit.yaml');
-  const nodes = '  primary:\n    role: primary\n  replica1:\n    role: replica\n  replica2:\n    role: replica\n';
+  const on = swarm ? '    engine: swarm\n' : '';
+  const nodes = `  primary:\n    role: primary\n${on}  replica1:\n    role: replica\n${on}  replica2:\n    role: replica\n${on}`;
   fs.writeFileSync(file, `version: 1\nname: ${name}\nimage: ${IMAGE}\ncredentials:\n  root_password: \${MYSQL_ROOT_PASSWORD}\n  replication_password: \${MYSQL_REPLICATION_PASSWORD}\nnodes:\n${nodes}`);
   return file;
 }
 
 async function upOnce(engine, i) {
-  const file = topologyFile(`rk-bench-eng-${engine.replace(/\W/g, '')}-${i}`);
+  const file = topologyFile(`rk-bench-eng-${engine.replace(/\W/g, '')}-${i}`, ON_SWARM.has(engine));
   try {
     return await cli(ENGINES[engine], 'up', '-f', file);
   } finally {

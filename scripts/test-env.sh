@@ -8,7 +8,7 @@
 #   scripts/test-env.sh bookworm   engine + only the bookworm image (also: trixie, sid)
 #
 # With the bookworm image it also starts the second engine the remote-engine tests use
-# (scripts/second-engine.sh).
+# (scripts/second-engine.sh), and makes this engine a one-node swarm for the swarm tests.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -128,7 +128,7 @@ export class SwarmEngine extends DockerEngine {
   override async containers(topology: string): Promise<ObservedContainer[]> {
     const [services, tasks, nodes, containers] = await Promise.all([
       this.call('list services', () => this.docker.listServices({ filters: { label: [`${LABEL.topology}=${topology}`] } })),
-      this.call('list tasks', () => this.docker.listTasks({ filters: { 'desired-state': ['running'] } })),
+      this.call('list tasks', (): Promise<SwarmTask[]> => this.docker.listTasks({ filters: { 'desired-state': ['running'] } })),
       this.call('list swarm nodes', () => this.docker.listNodes()),
       this.call('list containers', () => this.docker.listContainers({ all: true, filters: { label: [`${LABEL.topology}=${topology}`, SERVICE_LABEL] } })),
     ]);
@@ -179,22 +179,54 @@ export class SwarmEngine extends DockerEngine {
     return this.call('list containers', () => this.docker.listContainers({ all: true, filters: { label: [`${SERVICE_LABEL}=${service}`] } }));
   }
 
-  /** Waits until a task of the service runs here (one other than `not`, the one it replaces). */
+  /**
+   * Waits until a task of the service runs here (one other than `not`, the one it replaces).
+   * Fails at once when the swarm says no node meets its placement, or runs it on a node other
+   * than this manager (replikit reaches tasks through this engine only).
+   */
   private async runningTask(name: string, not?: string): Promise<void> {
-    await poll(async () => ((await this.tasksOf(name)).some((c) => c.State === 'running' && c.Id !== not) ? true : undefined), {
-      timeoutMs: TASK_TIMEOUT_MS,
-      intervalMs: 250,
-      onTimeout: async () => new ReplikitError(`service ${name} has no running task after ${TASK_TIMEOUT_MS / 1000} s: ${await this.taskProblem(name)}`, `docker service ps ${name} --no-trunc shows its tasks; a task placed on another swarm node is out of replikit's reach (placement: a constraint on this manager)`),
-    });
+    await poll(
+      async () => {
+        if ((await this.tasksOf(name)).some((c) => c.State === 'running' && c.Id !== not)) return true;
+        const { task, node } = await this.newestTask(name);
+        const status = task?.Status ?? {};
+        if (status.State === 'pending' && status.Err) {
+          throw new ReplikitError(`the swarm cannot place service ${name}: ${status.Err}`, "check the node's placement: constraints against docker node ls (and docker node inspect for labels)");
+        }
+        if (task?.NodeID && status.State === 'running' && task.NodeID !== (await this.ownNodeId())) {
+          throw new ReplikitError(
+            `service ${name} runs on swarm node ${node ?? task.NodeID}, not on the manager replikit talks to (${this.describe()}): replikit reaches a node's task through that engine only`,
+            `place it on the manager: placement: [node.role==manager], or node.hostname==<the manager's host name>`,
+          );
+        }
+        return undefined;
+      },
+      {
+        timeoutMs: TASK_TIMEOUT_MS,
+        intervalMs: 250,
+        onTimeout: async () => {
+          const status = (await this.newestTask(name)).task?.Status ?? {};
+          const said = [status.State, status.Message, status.Err].filter(Boolean).join(': ') || 'the swarm made no task';
+          return new ReplikitError(`service ${name} has no running task after ${TASK_TIMEOUT_MS / 1000} s: ${said}`, `docker service ps ${name} --no-trunc shows its tasks`);
+        },
+      },
+    );
   }
 
-  /** What the swarm says of the service's newest task (a constraint no node meets, an image it lacks). */
-  private async taskProblem(name: string): Promise<string> {
-    const tasks = await this.docker.listTasks({ filters: { service: [name] } }).catch(() => []);
-    const newest = tasks.sort((a, b) => String(b.CreatedAt).localeCompare(String(a.CreatedAt)))[0];
-    if (!newest) return 'the swarm made no task';
-    const status = newest.Status ?? {};
-    return [status.State, status.Message, status.Err].filter(Boolean).join(': ');
+  /** The service's newest task, and the host name of the swarm node it is on. */
+  private async newestTask(name: string): Promise<{ task?: SwarmTask; node?: string }> {
+    const tasks: SwarmTask[] = await this.call('list tasks', () => this.docker.listTasks({ filters: { service: [name] } }));
+    const task = tasks.sort((a, b) => String(b.CreatedAt).localeCompare(String(a.CreatedAt)))[0];
+    if (!task?.NodeID) return { task };
+    const node = await this.docker.getNode(task.NodeID).inspect().catch(() => undefined);
+    return { task, node: node?.Description?.Hostname };
+  }
+
+  private nodeId?: Promise<string>;
+  /** This manager's own swarm node id. */
+  private ownNodeId(): Promise<string> {
+    this.nodeId ??= this.call('ask the engine for its swarm node', async () => (await this.docker.info()).Swarm?.NodeID ?? '');
+    return this.nodeId;
   }
 
   private async service(name: string): Promise<{ spec: Docker.ServiceSpec; version: number }> {
@@ -240,6 +272,14 @@ export class SwarmEngine extends DockerEngine {
       ...configs.filter((s) => !inUse.includes(s.ID)).map((s) => this.docker.getConfig(s.ID).remove().catch(() => undefined)),
     ]);
   }
+}
+
+/** What replikit reads of a swarm task. */
+interface SwarmTask {
+  ServiceID?: string;
+  NodeID?: string;
+  CreatedAt?: string;
+  Status?: { State?: string; Message?: string; Err?: string };
 }
 
 /** The part of a service's spec that names its secrets and configs. */

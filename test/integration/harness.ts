@@ -69,7 +69,7 @@ credentials:
 ${extra}nodes:
   primary:
     role: primary
-${nodes}`);
+${nodeLines.primary ?? ''}${nodes}`);
 }
 
 /** Root SQL against a node's published port. */

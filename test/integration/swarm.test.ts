@@ -1,27 +1,18 @@
+import * as fs from 'node:fs';
 import { down, status, switchover, up } from '../../src';
 import type { Topology } from '../../src';
 import { loadTopology } from '../../src/topology/load';
 import { LABEL } from '../../src/docker/names';
 import { MYCNF_PATH } from '../../src/render/mycnf';
-import { checksum, docker, ENV, IMAGE, pause, REPL_PASSWORD, requireEngine, ROOT_PASSWORD, sql, startWriter, topology, uniqueName, whileWriting } from './harness';
+import { checksum, docker, ENV, IMAGE, pause, REPL_PASSWORD, requireEngine, ROOT_PASSWORD, sql, simpleTopology, startWriter, uniqueName, whileWriting } from './harness';
 
 /**
  * engine: swarm on the one-node swarm scripts/test-env.sh makes of this machine's engine: each
  * node is a one-task service, its files swarm secrets and configs, on an overlay network.
  */
 function swarmTopology(name: string, replicas: Record<string, string | undefined>, extra = ''): Topology {
-  const nodes = Object.entries(replicas).map(([n, source]) => `  ${n}:\n    role: replica\n    engine: swarm\n${source ? `    source: ${source}\n` : ''}`);
-  return topology(`version: 1
-name: ${name}
-image: ${IMAGE}
-credentials:
-  root_password: \${MYSQL_ROOT_PASSWORD}
-  replication_password: \${MYSQL_REPLICATION_PASSWORD}
-${extra}nodes:
-  primary:
-    role: primary
-    engine: swarm
-${nodes.join('')}`);
+  const onSwarm = Object.fromEntries(['primary', ...Object.keys(replicas)].map((n) => [n, '    engine: swarm\n']));
+  return simpleTopology(name, IMAGE, replicas, extra, onSwarm);
 }
 
 /** Each node's published port, as status reads it from the running task. */
@@ -185,5 +176,25 @@ describe('a killed task under a steady writer', () => {
     expect(await checksum(after.replica1, 'kill_app.t')).toEqual(await checksum(after.primary, 'kill_app.t'));
     const s = await status(t);
     expect(s.nodes.find((n) => n.node === 'replica1')).toMatchObject({ state: 'running', io: 'Yes', sql: 'Yes' });
+  });
+});
+
+describe('a placement no swarm node meets', () => {
+  const name = uniqueName('swarm-nowhere');
+  const t = swarmTopology(name, { replica1: undefined }).file;
+  afterAll(() => down(loadTopology(t, { env: ENV }), { volumes: true }).catch(() => undefined));
+
+  it('stops up at once with what the swarm said, and leaves nothing behind', async () => {
+    fs.writeFileSync(t, fs.readFileSync(t, 'utf8').replace('  replica1:\n    role: replica\n    engine: swarm\n', '  replica1:\n    role: replica\n    engine: swarm\n    placement: [node.labels.replikit-test==nowhere]\n'));
+    const started = Date.now();
+    const error = await up(loadTopology(t, { env: ENV })).then(
+      () => undefined,
+      (e: Error & { hint?: string }) => e,
+    );
+    expect(error?.message).toMatch(new RegExp(`the swarm cannot place service ${name}-replica1: .*no suitable node`));
+    expect(error?.hint).toContain('placement:');
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(await swarmObjects(name)).toEqual({ services: [], secrets: 0, configs: 0 });
+    expect(await docker.volumes(name)).toEqual([]);
   });
 });
