@@ -49,11 +49,6 @@ export class DockerEngine {
     this.docker = docker ?? new Docker(target.options);
   }
 
-  /** Whether nodes here are swarm services (docker/swarm.ts) rather than containers. */
-  isSwarm(): boolean {
-    return false;
-  }
-
   /** What the user named the engine by: DOCKER_HOST, a context, or the socket. */
   describe(): string {
     return this.target.describe;
@@ -224,8 +219,13 @@ export class DockerEngine {
   async ensureNetwork(name: string, labels: Record<string, string>): Promise<boolean> {
     const found = await this.docker.listNetworks({ filters: { name: [name] } });
     if (found.some((n) => n.Name === name)) return false;
-    await this.call(`create network ${name}`, () => this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true }));
+    await this.call(`create network ${name}`, () => this.docker.createNetwork({ Name: name, ...this.networkDriver(), Labels: labels, CheckDuplicate: true }));
     return true;
+  }
+
+  /** The topology network's kind here: a bridge on one engine (a swarm spans its nodes with an overlay). */
+  protected networkDriver(): { Driver: string; Attachable?: boolean } {
+    return { Driver: 'bridge' };
   }
 
   async ensureVolume(name: string, labels: Record<string, string>): Promise<boolean> {

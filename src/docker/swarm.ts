@@ -36,10 +36,6 @@ export class SwarmEngine extends DockerEngine {
     super(docker, { ...target, describe: `swarm on ${target.describe}` });
   }
 
-  override isSwarm(): boolean {
-    return true;
-  }
-
   override async ping(): Promise<void> {
     await super.ping();
     const info = await this.call('ask the engine for its swarm state', () => this.docker.info());
@@ -51,12 +47,9 @@ export class SwarmEngine extends DockerEngine {
     }
   }
 
-  override async ensureNetwork(name: string, labels: Record<string, string>): Promise<boolean> {
-    const found = await this.call('list networks', () => this.docker.listNetworks({ filters: { name: [name] } }));
-    if (found.some((n) => n.Name === name)) return false;
-    // Attachable: replikit's helpers and a user's own containers can join it too.
-    await this.call(`create network ${name}`, () => this.docker.createNetwork({ Name: name, Driver: 'overlay', Attachable: true, Labels: labels, CheckDuplicate: true }));
-    return true;
+  /** Attachable: replikit's helpers and a user's own containers can join it too. */
+  protected override networkDriver() {
+    return { Driver: 'overlay', Attachable: true };
   }
 
   /** The service, made with no task yet: its data volume is seeded first, and `start` gives it one. */
