@@ -87,10 +87,10 @@ export function reconcile(desired: Desired, observed: Observed, options: Reconci
   ops.push(...movedOperations(desired, observed, refused));
 
   const fresh = new Set(ops.flatMap((o) => (o.kind === 'create-volume' ? [o.node] : [])));
+  const all = [...ops, ...serverOperations(desired, observed, fresh, pending, refused)];
   // A node's certificates are renewed once, whichever of its container or its replicas asks first.
-  const renewed = new Set(ops.flatMap((o) => (o.kind === 'renew-certificates' ? [o.node] : [])));
-  const serverOps = serverOperations(desired, observed, fresh, pending, refused).filter((o) => o.kind !== 'renew-certificates' || !renewed.has(o.node));
-  return new Plan([...ops, ...serverOps], options.removeOrphans ? [] : strays, pending, refused);
+  const once = all.filter((o, i) => o.kind !== 'renew-certificates' || all.findIndex((x) => x.kind === 'renew-certificates' && x.node === o.node) === i);
+  return new Plan(once, options.removeOrphans ? [] : strays, pending, refused);
 }
 
 function containerOperations(d: DesiredNode, observed: Observed): Operation[] {
@@ -218,6 +218,7 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
       continue;
     }
     const source = spec.source!;
+    const to = sourceAddress(t, spec.name, source);
     if (!current) {
       ops.push({ kind: 'connect-replica', node: spec.name, source, cause: fresh.has(spec.name) ? 'new node' : 'replicates from nowhere' });
     } else if (current !== source) {
@@ -229,12 +230,9 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
       } else {
         ops.push({ kind: 'change-source', node: spec.name, from: current, to: source, cause: `source ${current} → ${source}` });
       }
-    } else if (!sameAddress(s.replica!, sourceAddress(t, spec.name, source))) {
-      const to = sourceAddress(t, spec.name, source);
+    } else if (!sameAddress(s.replica!, to)) {
       // A verified link checks that the source's certificate names the address it is reached at.
-      if (t.replication.tls !== 'off' && !ops.some((o) => o.kind === 'renew-certificates' && o.node === source)) {
-        ops.push({ kind: 'renew-certificates', node: source, cause: `its certificate must name ${to.host}, where its replicas now reach it` });
-      }
+      if (t.replication.tls !== 'off') ops.push({ kind: 'renew-certificates', node: source, cause: `its certificate must name ${to.host}, where its replicas now reach it` });
       ops.push({ kind: 'readdress-source', node: spec.name, source, cause: `${source} is reached at ${to.host}:${to.port}, not ${s.replica!.sourceHost}:${s.replica!.sourcePort}` });
     } else if (passwordSet.has(source)) {
       ops.push({ kind: 'update-credentials', node: spec.name, source, cause: `password changed on ${source}` });
