@@ -1,6 +1,6 @@
 import type { DockerEngine } from '../docker/engine';
 import { TopologyEngines } from '../docker/engines';
-import { nodeAt } from '../replication/address';
+import { sourceNode } from '../replication/address';
 import { containerName } from '../docker/names';
 import { replicaStatus } from '../replication/link';
 import { SqlSession } from '../replication/session';
@@ -62,7 +62,7 @@ export async function status(topology: TopologySource, docker?: DockerEngine): P
           if (!r) return { ...base, io: 'not configured', sql: 'not configured' };
           return {
             ...base,
-            source: nodeAt(t, r.sourceHost, r.sourcePort) ?? r.sourceHost,
+            source: sourceNode(t, r) ?? r.sourceHost,
             io: r.ioRunning,
             sql: r.sqlRunning,
             secondsBehind: r.secondsBehind,

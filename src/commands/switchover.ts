@@ -7,7 +7,7 @@ import { TopologyLock } from '../docker/lock';
 import { InputError, NodeError, ReplikitError } from '../errors';
 import { poll } from '../poll';
 import { pointAt, readCoordinates, replicaStatus, sourceLink, waitUntilApplied } from '../replication/link';
-import { nodeAt } from '../replication/address';
+import { sourceNode } from '../replication/address';
 import { SqlSession } from '../replication/session';
 import { lineDiff, switchoverEdit } from '../topology/edit';
 import { loadTopology } from '../topology/load';
@@ -94,7 +94,7 @@ export async function switchover(topology: Topology | string, newPrimary: string
             // below reads the old primary's coordinates on each of them.
             for (const n of [newP, ...moving]) {
               const status = await replicaStatus(c.sessions.get(n.name)!);
-              if (!status || nodeAt(t, status.sourceHost, status.sourcePort) !== oldP.name) {
+              if (!status || sourceNode(t, status) !== oldP.name) {
                 throw new NodeError(n.name, `replicates from ${status?.sourceHost || 'nowhere'}, but the file says ${oldP.name}`, 'run replikit up first (replikit plan shows what differs), then switch over');
               }
             }

@@ -5,7 +5,7 @@ import { setGlobal } from '../flavors/dialect';
 import { enableGtid } from '../replication/gtid-mode';
 import { joinReplica, LinkEnd } from '../replication/join';
 import { pointAt, readdress, replicaStatus, setReplicationAccount, sourceLink, updateCredentials } from '../replication/link';
-import { nodeAt } from '../replication/address';
+import { sourceNode } from '../replication/address';
 import { moveByPosition } from '../replication/move';
 import { runInit } from '../replication/init-sql';
 import type { SqlSession } from '../replication/session';
@@ -94,7 +94,7 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
     const current = await Promise.all(
       c.t.nodes.map(async (n) => {
         const status = await replicaStatus(session(c, n.name));
-        return { name: n.name, source: status?.sourceHost ? nodeAt(c.t, status.sourceHost, status.sourcePort) : undefined };
+        return { name: n.name, source: status?.sourceHost ? sourceNode(c.t, status) : undefined };
       }),
     );
     const nodes = levels(current)
@@ -112,7 +112,7 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
     let detail: string | void = undefined;
     const link = sourceLink(c.t, op.node, op.to);
     if (c.t.replication.mode === 'gtid') await pointAt(s, link);
-    else detail = await moveByPosition({ replica: end(c, op.node), from: end(c, op.from), to: end(c, op.to), link, timeoutSeconds: APPLY_TIMEOUT_S, sourceOf: (st) => nodeAt(c.t, st.sourceHost, st.sourcePort) });
+    else detail = await moveByPosition({ replica: end(c, op.node), from: end(c, op.from), to: end(c, op.to), link, timeoutSeconds: APPLY_TIMEOUT_S, sourceOf: (st) => sourceNode(c.t, st) });
     await waitForThreads(s, 60_000, c.signal);
     return detail;
   },

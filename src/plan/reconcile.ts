@@ -7,7 +7,7 @@ import { variableName } from '../flavors/dialect';
 import type { NodeSpec, ReplicationTls, Topology } from '../topology/types';
 import type { AccountState } from '../replication/link';
 import { configChanges, describeChange, ownedElsewhere } from './config-diff';
-import { nodeAt, sourceAddress } from '../replication/address';
+import { sourceAddress, sourceNode } from '../replication/address';
 import { Operation, Plan } from './operations';
 
 export { Plan } from './operations';
@@ -203,12 +203,9 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
     refused.push(`${byGtid.map((d) => d.spec.name).join(', ')}: replicate by GTID; replication.mode gtid → position is not done on a running topology (keep gtid, or recreate the data with replikit down --volumes)`);
   }
 
-  // By address first; an address the file no longer gives (advertise: changed, a node moved to
-  // another engine) by the server_id the source reported when the replica last connected.
   const sourceOf = (node: string) => {
     const link = server(node)?.replica;
-    if (!link?.sourceHost) return undefined;
-    return nodeAt(t, link.sourceHost, link.sourcePort) ?? t.nodes.find((n) => link.sourceServerId && n.serverId === link.sourceServerId)?.name ?? link.sourceHost;
+    return link?.sourceHost ? (sourceNode(t, link) ?? link.sourceHost) : undefined;
   };
   for (const { spec } of known) {
     const s = server(spec.name)!;

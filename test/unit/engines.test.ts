@@ -1,6 +1,6 @@
 import { desiredState } from '../../src/plan/observe';
 import { reconcile, ObservedServer } from '../../src/plan/reconcile';
-import { nodeAt, sourceAddress } from '../../src/replication/address';
+import { nodeAt, sourceAddress, sourceNode } from '../../src/replication/address';
 import { sourceLink } from '../../src/replication/link';
 import { preflightProblems } from '../../src/preflight/problems';
 import { parse, problemsOf, VALID } from './helpers';
@@ -56,6 +56,14 @@ describe('a topology over several engines: addresses and the plan', () => {
     // After a switchover the old primary replicates from the replica: the other way across.
     expect(sourceLink(t, 'primary', 'replica1')).toMatchObject({ host: '192.0.2.5', port: 3308, user: 'repl', tls: 'verify' });
     expect([nodeAt(t, '192.0.2.4', 3307), nodeAt(t, 'shop-primary', 3306), nodeAt(t, '192.0.2.4', 3306)]).toEqual(['primary', 'primary', undefined]);
+  });
+
+  it('a source at an address the file no longer gives is known by the server_id it reported (status, switchover and the plan alike)', () => {
+    expect(sourceNode(t, { sourceHost: '192.0.2.4', sourcePort: 3307, sourceServerId: 0 })).toBe('primary');
+    // advertise: changed: the old address, and the primary's server_id 101.
+    expect(sourceNode(t, { sourceHost: '192.0.2.99', sourcePort: 3307, sourceServerId: 101 })).toBe('primary');
+    expect(sourceNode(t, { sourceHost: '192.0.2.99', sourcePort: 3307, sourceServerId: 0 })).toBeUndefined();
+    expect(sourceNode(t, { sourceHost: '192.0.2.99', sourcePort: 3307, sourceServerId: 7 })).toBeUndefined();
   });
 
   it('a replica that replicates from the advertised address is converged, and each port is published where bind: says', () => {
