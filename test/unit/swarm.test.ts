@@ -1,3 +1,4 @@
+import { formatStatus } from '../../src/commands/status';
 import { containerPlan } from '../../src/docker/container-spec';
 import { serviceSpec, swarmFileRefs } from '../../src/docker/service-spec';
 import { swarmEndpoint } from '../../src/docker/swarm';
@@ -108,5 +109,19 @@ describe('reconcile: a swarm service takes changed files with a new task', () =>
       'write-config replica1',
       'start-container replica1',
     ]);
+  });
+});
+
+describe('status on a swarm', () => {
+  const node = (name: string, depth: number, swarmNode?: string) => ({ node: name, role: depth ? 'replica' : 'primary', depth, container: `shop-${name}`, state: 'running', ...(swarmNode ? { swarmNode } : {}) }) as const;
+
+  it('names the swarm node of each task in a column of its own, only when there is one', () => {
+    const onSwarm = formatStatus({ topology: 'shop', healthy: true, nodes: [node('primary', 0, 'db1'), node('replica1', 1, 'db2')] }).split('\n');
+    expect(onSwarm[0]).toMatch(/^NODE +ROLE +STATE +SWARM NODE +ADDRESS/);
+    expect(onSwarm.slice(1).map((l) => l.split(/ {2,}/).slice(0, 4))).toEqual([
+      ['primary', 'primary', 'running', 'db1'],
+      ['└ replica1', 'replica', 'running', 'db2'],
+    ]);
+    expect(formatStatus({ topology: 'shop', healthy: true, nodes: [node('primary', 0)] })).not.toContain('SWARM NODE');
   });
 });
