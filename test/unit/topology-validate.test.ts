@@ -48,7 +48,7 @@ nodes:
   });
 
   it('ships example configs that all validate', () => {
-    for (const f of ['classic', 'two-replicas', 'gtid', 'chain', 'many-replicas', 'seeded']) {
+    for (const f of ['classic', 'two-replicas', 'gtid', 'chain', 'many-replicas', 'seeded', 'swarm']) {
       const t = loadTopology(`${__dirname}/../../configs/${f}.yaml`, { env: { MYSQL_ROOT_PASSWORD: 'x', MYSQL_REPLICATION_PASSWORD: 'y' } });
       expect(t.nodes.filter((n) => n.role === 'primary')).toHaveLength(1);
     }
