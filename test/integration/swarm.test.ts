@@ -4,7 +4,7 @@ import type { Topology } from '../../src';
 import { loadTopology } from '../../src/topology/load';
 import { LABEL } from '../../src/docker/names';
 import { MYCNF_PATH } from '../../src/render/mycnf';
-import { checksum, docker, ENV, IMAGE, pause, REPL_PASSWORD, requireEngine, ROOT_PASSWORD, sql, simpleTopology, startWriter, uniqueName, whileWriting } from './harness';
+import { caughtUp, checksum, docker, ENV, IMAGE, pause, REPL_PASSWORD, requireEngine, ROOT_PASSWORD, sql, simpleTopology, startWriter, uniqueName, whileWriting } from './harness';
 
 /**
  * engine: swarm on the one-node swarm scripts/test-env.sh makes of this machine's engine: each
@@ -89,7 +89,10 @@ describe('engine: swarm', () => {
       ['replica1', hostname],
       ['replica2', hostname],
     ]);
-    for (const node of ['replica1', 'replica2']) expect(await sql((await ports(t))[node], 'SELECT COUNT(*) AS n FROM swarm_app.t')).toEqual([{ n: 3 }]);
+    for (const node of ['replica1', 'replica2']) {
+      await caughtUp(p.primary, p[node]);
+      expect(await sql(p[node], 'SELECT COUNT(*) AS n FROM swarm_app.t')).toEqual([{ n: 3 }]);
+    }
   });
 
   it('down removes the services, their secrets and configs, the network and, with volumes, the data', async () => {
@@ -133,8 +136,10 @@ describe('a chain on a swarm, and a switchover', () => {
       ['replica1', 'primary', null],
       ['replica2', 'replica', 'replica1'],
     ]);
-    await pause(500);
-    for (const node of ['primary', 'replica2']) expect(await checksum(p[node], 'chain_app.t')).toEqual(await checksum(p.replica1, 'chain_app.t'));
+    for (const node of ['primary', 'replica2']) {
+      await caughtUp(p.replica1, p[node]);
+      expect(await checksum(p[node], 'chain_app.t')).toEqual(await checksum(p.replica1, 'chain_app.t'));
+    }
     expect((await up(moved)).changed).toBe(false);
   });
 });
