@@ -157,6 +157,21 @@ export class SwarmEngine extends DockerEngine {
     return super.ownerOf(kind, name);
   }
 
+  /**
+   * What of the topology this engine runs as plain containers (nodes that ran here before the
+   * file put them on the swarm) and a network of its name that is not an overlay: a service
+   * cannot take either name, and a server in such a container holds the node's data volume.
+   */
+  async leftFromContainers(topology: string): Promise<{ containers: string[]; network?: string }> {
+    const [containers, networks] = await Promise.all([
+      this.call('list containers', () => this.docker.listContainers({ all: true, filters: { label: [`${LABEL.topology}=${topology}`, LABEL.node] } })),
+      this.call('list networks', () => this.docker.listNetworks({ filters: { label: [`${LABEL.topology}=${topology}`] } })),
+    ]);
+    const plain = containers.filter((c) => !c.Labels[SERVICE_LABEL]).map((c) => (c.Names[0] ?? c.Id).replace(/^\//, '')).sort();
+    const network = networks.find((n) => n.Driver !== 'overlay')?.Name;
+    return { containers: plain, ...(network ? { network } : {}) };
+  }
+
   /** A service's running task's container (the newest task when none runs); a plain container when no service has the name. */
   protected override async containerOf(name: string): Promise<Docker.Container> {
     const task = await this.taskContainer(name);

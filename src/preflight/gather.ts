@@ -1,5 +1,6 @@
 import type { DockerEngine } from '../docker/engine';
 import type { TopologyEngines } from '../docker/engines';
+import { SwarmEngine } from '../docker/swarm';
 import { containerName, LABEL, networkName, volumeName } from '../docker/names';
 import type { Observed } from '../plan/reconcile';
 import type { Topology } from '../topology/types';
@@ -47,7 +48,10 @@ export async function gatherPreflight(engines: TopologyEngines, t: Topology, obs
     else if (!docker.isRemote() && !(await portIsFree(n.bind, port))) takenPorts.push({ node: n.name, bind: n.bind, port, holder: processListening(port) });
     else if (docker.isRemote() && (await portAnswers(docker.reachAddress(n.bind), port))) takenPorts.push({ node: n.name, bind: docker.reachAddress(n.bind), port, holder: `a process on ${docker.publishedHost()}` });
   }
-  return { named, missingImages, takenPorts, unreachable: await unreachableAddresses(engines, t) };
+  // validate keeps a topology on one swarm or none: its first node's engine says which.
+  const swarm = engines.of(t.nodes[0].name);
+  const leftFromContainers = swarm instanceof SwarmEngine ? { engine: swarm.describe(), ...(await swarm.leftFromContainers(t.name)) } : undefined;
+  return { named, missingImages, takenPorts, unreachable: await unreachableAddresses(engines, t), ...(leftFromContainers ? { leftFromContainers } : {}) };
 }
 
 /**

@@ -16,6 +16,8 @@ export interface PreflightFacts {
   takenPorts: { node: string; bind: string; port: number; holder?: string }[];
   /** Nodes' advertise: addresses a container on another engine in use got no answer from. */
   unreachable?: { node: string; address: string; from: string; error: string }[];
+  /** On a swarm the topology moves to: its plain containers, and a network of its name that is not an overlay. */
+  leftFromContainers?: { engine: string; containers: string[]; network?: string };
 }
 
 export interface PreflightProblem {
@@ -57,6 +59,14 @@ export function preflightProblems(t: Topology, facts: PreflightFacts): Preflight
       node: u.node,
       message: `its advertise: address ${u.address} cannot be reached from containers on ${u.from} (${u.error})`,
       hint: `advertise an address of ${u.node}'s engine host that ${u.from}'s containers route to (and publish the port there with bind:), or open the way between the hosts`,
+    });
+  }
+  const left = facts.leftFromContainers;
+  if (left && (left.containers.length || left.network)) {
+    const what = [...(left.containers.length ? [`container(s) ${left.containers.join(', ')}`] : []), ...(left.network ? [`the bridge network ${left.network}`] : [])].join(' and ');
+    problems.push({
+      message: `the topology's nodes now run on ${left.engine}, where it still has ${what} from before: a swarm service cannot take their names, and a server still running there holds the node's data volume`,
+      hint: `remove them with the topology file as it was before engine: swarm (replikit down -f FILE, without --volumes: the data volumes stay and the services start on them), or docker rm -f / docker network rm them`,
     });
   }
   return problems;

@@ -203,3 +203,38 @@ describe('a placement no swarm node meets', () => {
     expect(await docker.volumes(name)).toEqual([]);
   });
 });
+
+describe('a topology moved from containers to the swarm', () => {
+  const name = uniqueName('swarm-move');
+  const before = simpleTopology(name, IMAGE, { replica1: undefined });
+  const after = swarmTopology(name, { replica1: undefined });
+  afterAll(async () => {
+    await down(after, { volumes: true }).catch(() => undefined);
+    await down(before, { volumes: true }).catch(() => undefined);
+  });
+
+  it('is stopped by preflight while its containers are there; once they are removed, the services start on the kept volumes', async () => {
+    const first = await up(before);
+    const port = first.nodes.find((n) => n.name === 'primary')!.port;
+    await sql(port, 'CREATE DATABASE moved_app');
+    await sql(port, 'CREATE TABLE moved_app.t (id INT PRIMARY KEY)');
+    await sql(port, 'INSERT INTO moved_app.t VALUES (7)');
+    await caughtUp(port, first.nodes.find((n) => n.name === 'replica1')!.port);
+
+    const error = await up(after).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.message).toContain(`still has container(s) ${[`${name}-primary`, `${name}-replica1`].join(', ')} and the bridge network ${name}-net from before`);
+    expect(await swarmObjects(name)).toEqual({ services: [], secrets: 0, configs: 0 });
+    expect((await docker.containers(name)).map((c) => c.state)).toEqual(['running', 'running']);
+
+    await down(before); // the data volumes stay
+    const moved = await up(after);
+    const p = Object.fromEntries(moved.nodes.map((n) => [n.name, n.port]));
+    expect(await swarmObjects(name)).toMatchObject({ services: [`${name}-primary`, `${name}-replica1`] });
+    expect(await sql(p.primary, 'SELECT id FROM moved_app.t')).toEqual([{ id: 7 }]);
+    expect(await sql(p.replica1, 'SELECT id FROM moved_app.t')).toEqual([{ id: 7 }]);
+    expect((await status(after)).healthy).toBe(true);
+  });
+});

@@ -6,6 +6,7 @@ import { TopologyEngines } from '../../src/docker/engines';
 import { renderNode, MYCNF_PATH } from '../../src/render/mycnf';
 import { desiredState } from '../../src/plan/observe';
 import { reconcile, Observed } from '../../src/plan/reconcile';
+import { preflightProblems } from '../../src/preflight/problems';
 import { parse, problemsOf, VALID } from './helpers';
 
 /** VALID with every node on the environment's engine as a swarm manager. */
@@ -123,5 +124,19 @@ describe('status on a swarm', () => {
       ['└ replica1', 'replica', 'running', 'db2'],
     ]);
     expect(formatStatus({ topology: 'shop', healthy: true, nodes: [node('primary', 0)] })).not.toContain('SWARM NODE');
+  });
+});
+
+describe('preflight on a swarm', () => {
+  it('stops a topology whose nodes still run as plain containers there, and says how to keep their data', () => {
+    const facts = { named: [], missingImages: [], takenPorts: [], leftFromContainers: { engine: 'swarm on /var/run/docker.sock', containers: ['shop-primary', 'shop-replica1'], network: 'shop-net' } };
+    expect(preflightProblems(parse(SWARM), facts)).toEqual([
+      {
+        message:
+          "the topology's nodes now run on swarm on /var/run/docker.sock, where it still has container(s) shop-primary, shop-replica1 and the bridge network shop-net from before: a swarm service cannot take their names, and a server still running there holds the node's data volume",
+        hint: 'remove them with the topology file as it was before engine: swarm (replikit down -f FILE, without --volumes: the data volumes stay and the services start on them), or docker rm -f / docker network rm them',
+      },
+    ]);
+    expect(preflightProblems(parse(SWARM), { ...facts, leftFromContainers: { engine: 'swarm', containers: [] } })).toEqual([]);
   });
 });
