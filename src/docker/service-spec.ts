@@ -50,6 +50,8 @@ export function serviceSpec(plan: ContainerPlan, refs: (SwarmFileRef & { id: str
   const bindings = o.HostConfig?.PortBindings?.['3306/tcp'] as { HostPort?: string }[] | undefined;
   const port = Number(bindings?.[0]?.HostPort || 0);
   const network = String(o.HostConfig?.NetworkMode);
+  // The task's container and the volume the swarm makes on a node carry the node's labels.
+  const labels = { [LABEL.topology]: o.Labels?.[LABEL.topology] ?? '', [LABEL.node]: o.Labels?.[LABEL.node] ?? '' };
   return {
     Name: plan.name,
     Labels: o.Labels ?? {},
@@ -58,8 +60,8 @@ export function serviceSpec(plan: ContainerPlan, refs: (SwarmFileRef & { id: str
         Image: o.Image,
         Hostname: o.Hostname,
         Env: o.Env ?? [],
-        Labels: { [LABEL.topology]: o.Labels?.[LABEL.topology] ?? '', [LABEL.node]: o.Labels?.[LABEL.node] ?? '' },
-        Mounts: (o.HostConfig?.Mounts ?? []).map((m) => ({ ...m, VolumeOptions: { Labels: { [LABEL.topology]: o.Labels?.[LABEL.topology] ?? '', [LABEL.node]: o.Labels?.[LABEL.node] ?? '' } } })),
+        Labels: labels,
+        Mounts: (o.HostConfig?.Mounts ?? []).map((m) => ({ ...m, VolumeOptions: { Labels: labels } })),
         Secrets: refs.filter((r) => r.secret).map(secretRef),
         Configs: refs.filter((r) => !r.secret).map(configRef),
         // A server shutting down cleanly flushes and writes its replication position.

@@ -54,7 +54,7 @@ export class SwarmEngine extends DockerEngine {
 
   /** The service, made with no task yet: its data volume is seeded first, and `start` gives it one. */
   override async create(plan: ContainerPlan): Promise<void> {
-    const refs = await this.storeFiles(plan.name, plan.options.Labels ?? {}, plan.files);
+    const refs = await this.storeFiles(plan.name, plan.options.Labels ?? {}, swarmFileRefs(plan.name, plan.files));
     await this.call(`create service ${plan.name}`, () => this.docker.createService(serviceSpec(plan, refs, 0) as never));
   }
 
@@ -87,13 +87,14 @@ export class SwarmEngine extends DockerEngine {
     const wanted = swarmFileRefs(name, files);
     if (wanted.every((w) => held.includes(w.name))) return false;
     const before = await this.taskContainer(name);
-    const refs = await this.storeFiles(name, spec.Labels ?? {}, files);
-    const paths = new Set(files.map((f) => f.path));
-    const keep = (r: { File?: { Name?: string } }, secret: boolean) => !paths.has(secret ? `/run/secrets/${r.File?.Name}` : r.File?.Name ?? '');
+    const refs = await this.storeFiles(name, spec.Labels ?? {}, wanted);
+    // The held references to the files given are replaced; the others (root's password files) stay.
+    const replaced = (secret: boolean) => new Set(refs.filter((r) => r.secret === secret).map((r) => r.target.Name));
+    const [secrets, configs] = [replaced(true), replaced(false)];
     const containerSpec = {
       ...c,
-      Secrets: [...(c.Secrets ?? []).filter((r) => keep(r, true)), ...refs.filter((r) => r.secret).map(secretRef)],
-      Configs: [...(c.Configs ?? []).filter((r) => keep(r, false)), ...refs.filter((r) => !r.secret).map(configRef)],
+      Secrets: [...(c.Secrets ?? []).filter((r) => !secrets.has(r.File?.Name ?? '')), ...refs.filter((r) => r.secret).map(secretRef)],
+      Configs: [...(c.Configs ?? []).filter((r) => !configs.has(r.File?.Name ?? '')), ...refs.filter((r) => !r.secret).map(configRef)],
     };
     await this.update(name, version, { ...spec, TaskTemplate: { ...spec.TaskTemplate, ContainerSpec: containerSpec } as Docker.TaskSpec });
     if (spec.Mode?.Replicated?.Replicas !== 0) await this.runningTask(name, before?.Id);
@@ -196,14 +197,14 @@ export class SwarmEngine extends DockerEngine {
     await poll(
       async () => {
         if ((await this.tasksOf(name)).some((c) => c.State === 'running' && c.Id !== not)) return true;
-        const { task, node } = await this.newestTask(name);
+        const task = await this.newestTask(name);
         const status = task?.Status ?? {};
         if (status.State === 'pending' && status.Err) {
           throw new ReplikitError(`the swarm cannot place service ${name}: ${status.Err}`, "check the node's placement: constraints against docker node ls (and docker node inspect for labels)");
         }
         if (task?.NodeID && status.State === 'running' && task.NodeID !== (await this.ownNodeId())) {
           throw new ReplikitError(
-            `service ${name} runs on swarm node ${node ?? task.NodeID}, not on the manager replikit talks to (${this.describe()}): replikit reaches a node's task through that engine only`,
+            `service ${name} runs on swarm node ${await this.hostnameOf(task.NodeID)}, not on the manager replikit talks to (${this.describe()}): replikit reaches a node's task through that engine only`,
             `place it on the manager: placement: [node.role==manager], or node.hostname==<the manager's host name>`,
           );
         }
@@ -213,7 +214,7 @@ export class SwarmEngine extends DockerEngine {
         timeoutMs: TASK_TIMEOUT_MS,
         intervalMs: 250,
         onTimeout: async () => {
-          const status = (await this.newestTask(name)).task?.Status ?? {};
+          const status = (await this.newestTask(name))?.Status ?? {};
           const said = [status.State, status.Message, status.Err].filter(Boolean).join(': ') || 'the swarm made no task';
           return new ReplikitError(`service ${name} has no running task after ${TASK_TIMEOUT_MS / 1000} s: ${said}`, `docker service ps ${name} --no-trunc shows its tasks`);
         },
@@ -221,13 +222,16 @@ export class SwarmEngine extends DockerEngine {
     );
   }
 
-  /** The service's newest task, and the host name of the swarm node it is on. */
-  private async newestTask(name: string): Promise<{ task?: SwarmTask; node?: string }> {
+  /** The service's newest task. */
+  private async newestTask(name: string): Promise<SwarmTask | undefined> {
     const tasks: SwarmTask[] = await this.call('list tasks', () => this.docker.listTasks({ filters: { service: [name] } }));
-    const task = tasks.sort((a, b) => String(b.CreatedAt).localeCompare(String(a.CreatedAt)))[0];
-    if (!task?.NodeID) return { task };
-    const node = await this.docker.getNode(task.NodeID).inspect().catch(() => undefined);
-    return { task, node: node?.Description?.Hostname };
+    return tasks.sort((a, b) => String(b.CreatedAt).localeCompare(String(a.CreatedAt)))[0];
+  }
+
+  /** A swarm node's host name, for an error that names it (its id when the swarm does not say). */
+  private async hostnameOf(nodeId: string): Promise<string> {
+    const node = await this.docker.getNode(nodeId).inspect().catch(() => undefined);
+    return node?.Description?.Hostname ?? nodeId;
   }
 
   private nodeId?: Promise<string>;
@@ -247,10 +251,10 @@ export class SwarmEngine extends DockerEngine {
   }
 
   /** The files as secrets (under /run/secrets) and configs (elsewhere), each made once: its name says what it holds. */
-  private async storeFiles(service: string, labels: Record<string, string>, files: ArchiveFile[]): Promise<(SwarmFileRef & { id: string })[]> {
+  private async storeFiles(service: string, labels: Record<string, string>, refs: SwarmFileRef[]): Promise<(SwarmFileRef & { id: string })[]> {
     const owned = { [LABEL.topology]: labels[LABEL.topology] ?? '', [LABEL.node]: labels[LABEL.node] ?? '', [SWARM_LABEL.service]: service };
     return Promise.all(
-      swarmFileRefs(service, files).map(async (ref) => {
+      refs.map(async (ref) => {
         const kind = ref.secret ? 'secret' : 'config';
         const list = (): Promise<unknown> => (ref.secret ? this.docker.listSecrets({ filters: { name: [ref.name] } }) : this.docker.listConfigs({ filters: { name: [ref.name] } }));
         const found = (await this.call(`list ${kind}s`, list)) as { ID: string; Spec?: { Name?: string } }[];

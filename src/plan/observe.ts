@@ -1,5 +1,5 @@
 import type { TopologyEngines } from '../docker/engines';
-import { isSwarmValue, Topology } from '../topology/types';
+import { onSwarm, Topology } from '../topology/types';
 import { containerPlan } from '../docker/container-spec';
 import { networkName, TLS_FILES, volumeName } from '../docker/names';
 import { publishAddress } from '../docker/context';
@@ -36,8 +36,7 @@ export function desiredState(t: Topology, facts: ImageFactsByImage = new Map(), 
       const certificate = tls?.nodes.get(n.name);
       const published = { ...n, bind: publishAddress(n.bind, remoteAddresses.get(n.name)) };
       const plan = containerPlan(t, published, rendered, dialect, facts.get(n.image)?.user, certificate && { ca: tls!.ca, ...certificate });
-      const swarmService = Boolean(n.engine && isSwarmValue(t.engines[n.engine]));
-      return { spec: n, plan, volume: volumeName(t, n.name), config: rendered.text, dialect, swarmService };
+      return { spec: n, plan, volume: volumeName(t, n.name), config: rendered.text, dialect, swarmService: onSwarm(t.engines, n) };
     }),
   };
 }

@@ -7,7 +7,7 @@ import { environmentLookup, interpolate, Lookup } from './interpolate';
 import { Positions } from './positions';
 import { schemaProblems } from './schema';
 import { isObject, RawNode, RawTopology, semanticProblems } from './check';
-import { DEFAULT_FILE, isSwarmValue, NodeSpec, ReplicationTls, Topology, withImplicitSwarm } from './types';
+import { DEFAULT_FILE, NodeSpec, onSwarm, ReplicationTls, Topology, withImplicitSwarm } from './types';
 
 export { DEFAULT_FILE };
 
@@ -146,7 +146,7 @@ function resolve(raw: RawTopology, file: string, interpolated: Set<string>): Top
     warnings.push('replication.tls is off while the nodes span several engines: replication traffic, passwords included, crosses between hosts in plain text');
   }
   const engines = withImplicitSwarm(raw.engines as Record<string, string>, nodes.map((n) => n.engine));
-  const swarmNodes = nodes.filter((n) => n.engine && isSwarmValue(engines[n.engine]));
+  const swarmNodes = nodes.filter((n) => onSwarm(engines, n));
   if (swarmNodes.length) {
     warnings.push(`${swarmNodes.map((n) => n.name).join(', ')} run as swarm services: a swarm publishes a port on every address of the swarm node its task runs on, whatever bind: says; firewall the ports, or keep the swarm's hosts private`);
   }

@@ -106,6 +106,11 @@ export function isSwarmValue(value: string): boolean {
   return value === SWARM || value.startsWith(`${SWARM}:`);
 }
 
+/** Whether a node runs as a swarm service: its engine is a swarm manager under `engines:`. */
+export function onSwarm(engines: Record<string, string>, node: Pick<NodeSpec, 'engine'>): boolean {
+  return Boolean(node.engine && isSwarmValue(engines[node.engine]));
+}
+
 /** `engines:` as declared, with `swarm` added when a node names it undeclared (it needs no declaration). */
 export function withImplicitSwarm(declared: Record<string, string>, nodeEngines: (string | undefined)[]): Record<string, string> {
   return nodeEngines.includes(SWARM) && !declared[SWARM] ? { [SWARM]: SWARM, ...declared } : declared;

@@ -238,3 +238,4 @@ describe('a topology moved from containers to the swarm', () => {
     expect((await status(after)).healthy).toBe(true);
   });
 });
+
