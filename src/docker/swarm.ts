@@ -13,6 +13,8 @@ import { configRef, secretRef, serviceSpec, SwarmFileRef, swarmFileRefs } from '
 const SERVICE_LABEL = 'com.docker.swarm.service.name';
 /** How long a task may take to be scheduled and running. */
 const TASK_TIMEOUT_MS = 120_000;
+/** How long a task may stay unplaced, with no task of its service running, before that is final. */
+const PLACEMENT_GRACE_MS = 5_000;
 
 /**
  * `engines:` values that name a swarm manager: `swarm` (the environment's engine) or
@@ -194,13 +196,20 @@ export class SwarmEngine extends DockerEngine {
    * than this manager (replikit reaches tasks through this engine only).
    */
   private async runningTask(name: string, not?: string): Promise<void> {
+    let unplacedSince: number | undefined;
     await poll(
       async () => {
-        if ((await this.tasksOf(name)).some((c) => c.State === 'running' && c.Id !== not)) return true;
+        const containers = await this.tasksOf(name);
+        if (containers.some((c) => c.State === 'running' && c.Id !== not)) return true;
         const task = await this.newestTask(name);
         const status = task?.Status ?? {};
-        if (status.State === 'pending' && status.Err) {
-          throw new ReplikitError(`the swarm cannot place service ${name}: ${status.Err}`, "check the node's placement: constraints against docker node ls (and docker node inspect for labels)");
+        // While the task it replaces still stops, its fixed host port is taken and the new task
+        // waits unplaced; the swarm places it once the port is free. Unplaced with nothing left
+        // running, for PLACEMENT_GRACE_MS, it will not be placed.
+        const unplaced = status.State === 'pending' && status.Err && !containers.some((c) => c.State === 'running');
+        unplacedSince = unplaced ? (unplacedSince ?? Date.now()) : undefined;
+        if (unplacedSince !== undefined && Date.now() - unplacedSince >= PLACEMENT_GRACE_MS) {
+          throw new ReplikitError(`the swarm cannot place service ${name}: ${status.Err}`, "check the node's placement: constraints against docker node ls (and docker node inspect for labels), and that its port: is free there");
         }
         if (task?.NodeID && status.State === 'running' && task.NodeID !== (await this.ownNodeId())) {
           throw new ReplikitError(

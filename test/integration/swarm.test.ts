@@ -239,3 +239,20 @@ describe('a topology moved from containers to the swarm', () => {
   });
 });
 
+describe('a changed setting on a swarm node with a fixed port', () => {
+  const name = uniqueName('swarm-port');
+  const lines = (mysqld: string) => ({ primary: '    engine: swarm\n    port: 3421\n', replica1: `    engine: swarm\n    port: 3422\n${mysqld}` });
+  const t = simpleTopology(name, IMAGE, { replica1: undefined }, '', lines(''));
+  afterAll(() => down(t, { volumes: true }).catch(() => undefined));
+
+  it('gets a new task once the old one has freed the port; the new file is used and the old one is removed', async () => {
+    await up(t);
+    const changed = simpleTopology(name, IMAGE, { replica1: undefined }, '', lines('    mysqld:\n      max_connections: 77\n'));
+    const result = await up(changed);
+    expect(result.changes.map((c) => c.split(':')[0])).toEqual(['restart-container replica1']);
+    expect(await sql(3422, 'SELECT @@max_connections AS n')).toEqual([{ n: 77 }]);
+    const filters = { label: [`io.replikit.service=${name}-replica1`] };
+    expect([(await docker.docker.listSecrets({ filters })).length, (await docker.docker.listConfigs({ filters })).length]).toEqual([6, 1]);
+    expect((await status(changed)).healthy).toBe(true);
+  });
+});
