@@ -1,7 +1,7 @@
 import type { DockerEngine } from '../docker/engine';
 import { TopologyEngines } from '../docker/engines';
 import { imageFacts } from '../flavors/detect-image';
-import { desiredState, observe } from '../plan/observe';
+import { desiredState, observe, withRecordedServerIds } from '../plan/observe';
 import { Plan, reconcile } from '../plan/reconcile';
 import { resolveTopology, TopologySource } from '../topology/inline';
 import { openRunning } from './context';
@@ -34,8 +34,9 @@ export async function plan(topology: TopologySource, options: PlanOptions = {}):
     // The topology's CA as up would use it (one not made yet: made in memory, not kept), so a
     // node holding another shows as renew-certificates here too.
     const tls = await topologyTls(t, engines.hostAddresses(), { keepNewCa: false });
-    const desired = desiredState(t, facts, tls, await engines.remoteAddresses());
-    return reconcile(desired, await observe(engines, t, images, sessions), { removeOrphans: options.removeOrphans });
+    const observed = await observe(engines, t, images, sessions);
+    const desired = desiredState(withRecordedServerIds(t, observed), facts, tls, await engines.remoteAddresses());
+    return reconcile(desired, observed, { removeOrphans: options.removeOrphans });
   } finally {
     await Promise.all([...sessions.values()].map((s) => s.close()));
   }

@@ -8,7 +8,7 @@ import { ImageFacts, imageFacts } from '../flavors/detect-image';
 import { topologyTls, TopologyTls } from '../tls/certificates';
 import { profileCnf } from '../render/mycnf';
 import { waitForSql } from '../replication/wait-for-sql';
-import { desiredState, nodeDialect, observe, observeServers } from '../plan/observe';
+import { desiredState, nodeDialect, observe, observeServers, withRecordedServerIds } from '../plan/observe';
 import { Desired, Observed, Plan, reconcile } from '../plan/reconcile';
 import { describe, isContainerOperation, Operation, OperationKind } from '../plan/operations';
 import { execute, ExecContext } from '../plan/execute';
@@ -68,7 +68,8 @@ export class UpCtx implements ExecContext {
   readonly warnings: string[];
 
   constructor(
-    readonly t: Topology,
+    /** The file's topology; once observed, with each node's server_id as its data records it. */
+    public t: Topology,
     readonly engines: TopologyEngines,
     readonly options: UpOptions,
   ) {
@@ -214,9 +215,11 @@ async function preflight(c: UpCtx): Promise<void> {
  */
 async function planAll(c: UpCtx, task: Task): Promise<void> {
   c.tls = await topologyTls(c.t, c.engines.hostAddresses());
-  c.desired = desiredState(c.t, c.imageFacts, c.tls, await c.engines.remoteAddresses());
   c.sessions = await openRunning(c.engines, c.t);
   c.observed = await observe(c.engines, c.t, c.desired.images, c.sessions);
+  // Ids as the nodes' data records them: what is rendered from here on keeps them.
+  c.t = withRecordedServerIds(c.t, c.observed);
+  c.desired = desiredState(c.t, c.imageFacts, c.tls, await c.engines.remoteAddresses());
   const plan = reconcile(c.desired, c.observed, { removeOrphans: c.options.removeOrphans });
   refuse(plan);
   // Servers this plan restarts are asked again once they are back.

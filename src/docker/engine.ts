@@ -37,6 +37,12 @@ export interface ObservedContainer {
   swarmNode?: string;
 }
 
+export interface ObservedVolume {
+  name: string;
+  /** The server_id its node was created with (recorded on volumes made since ids are kept). */
+  serverId?: number;
+}
+
 /**
  * The one place that talks to the Docker Engine API (dockerode; honours DOCKER_HOST).
  * Every call that fails is rethrown with what it was doing and on which resource.
@@ -377,8 +383,16 @@ export class DockerEngine {
   }
 
   async volumes(topology: string): Promise<string[]> {
+    return (await this.volumeRecords(topology)).map((v) => v.name);
+  }
+
+  /** The topology's volumes with what their labels record. */
+  async volumeRecords(topology: string): Promise<ObservedVolume[]> {
     const res = await this.docker.listVolumes({ filters: { label: [`${LABEL.topology}=${topology}`] } });
-    return (res.Volumes ?? []).map((v) => v.Name);
+    return (res.Volumes ?? []).map((v) => {
+      const id = Number(v.Labels?.[LABEL.serverId]);
+      return { name: v.Name, ...(Number.isInteger(id) && id > 0 ? { serverId: id } : {}) };
+    });
   }
 
   async removeNetwork(name: string): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Placement } from '../topology/types';
 import { nodeByName } from '../topology/types';
 import { namedEngineTarget } from './context';
-import { DockerEngine, ObservedContainer } from './engine';
+import { DockerEngine, ObservedContainer, ObservedVolume } from './engine';
 import { containerName, volumeName } from './names';
 import { SwarmEngine, swarmEndpoint } from './swarm';
 
@@ -108,10 +108,10 @@ export class TopologyEngines {
   }
 
   /** The data volumes of the nodes, each from its node's engine. */
-  async volumes(): Promise<string[]> {
-    const lists = await Promise.all(this.inUse().map(async (e) => ({ e, list: await e.volumes(this.t.name) })));
+  async volumes(): Promise<ObservedVolume[]> {
+    const lists = await Promise.all(this.inUse().map(async (e) => ({ e, list: await e.volumeRecords(this.t.name) })));
     const mine = (e: DockerEngine) => new Set(this.nodesOn(e).map((n) => volumeName(this.t, n.name)));
-    return lists.flatMap(({ e, list }) => list.filter((v) => mine(e).has(v)));
+    return lists.flatMap(({ e, list }) => list.filter((v) => mine(e).has(v.name)));
   }
 
   /** The engine holding a container by name: its node's, or for an orphan the first that has it. */

@@ -5,6 +5,8 @@ export const LABEL = {
   topology: 'io.replikit.topology',
   node: 'io.replikit.node',
   configHash: 'io.replikit.config-hash',
+  /** On a data volume: the server_id its node was created with, kept for the life of the data. */
+  serverId: 'io.replikit.server-id',
   /** An initialised data directory kept to copy into new nodes' volumes (see docker/seed.ts). */
   seed: 'io.replikit.seed',
   /** A short-lived container asking whether a node's advertise: address answers from an engine (preflight). */

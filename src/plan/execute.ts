@@ -9,7 +9,7 @@ import { sourceNode } from '../replication/address';
 import { moveByPosition } from '../replication/move';
 import { runInit } from '../replication/init-sql';
 import type { SqlSession } from '../replication/session';
-import { levels, Topology } from '../topology/types';
+import { levels, nodeByName, Topology } from '../topology/types';
 import { waitForThreads } from '../verify/threads';
 import type { Created } from '../commands/rollback';
 import type { Operation, OperationKind } from './operations';
@@ -48,7 +48,9 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
     for (const e of c.engines.inUse()) if (await e.ensureNetwork(networkName(c.t), topologyLabels(c.t))) c.created.networks.push({ name: networkName(c.t), on: e });
   },
   'create-volume': async (c, op) => {
-    if (await c.engines.of(op.node).ensureVolume(op.name, { ...topologyLabels(c.t), [LABEL.node]: op.node })) c.created.volumes.push(op.name);
+    // The node's server_id goes with its data for as long as the volume lives (plan/observe.ts reads it back).
+    const labels = { ...topologyLabels(c.t), [LABEL.node]: op.node, [LABEL.serverId]: String(nodeByName(c.t, op.node)!.serverId) };
+    if (await c.engines.of(op.node).ensureVolume(op.name, labels)) c.created.volumes.push(op.name);
   },
   'create-container': async (c, op) => {
     c.created.containers.push(op.name);

@@ -2,6 +2,8 @@ import type { TopologyEngines } from '../docker/engines';
 import { onSwarm, Topology } from '../topology/types';
 import { containerPlan } from '../docker/container-spec';
 import { networkName, TLS_FILES, volumeName } from '../docker/names';
+import type { ObservedContainer, ObservedVolume } from '../docker/engine';
+import { derivedServerId, serverIdIn } from '../topology/server-id';
 import { publishAddress } from '../docker/context';
 import { MYCNF_PATH, renderNode } from '../render/mycnf';
 import { Dialect, dialectFor, guessImageVersion } from '../flavors';
@@ -71,7 +73,8 @@ export async function observe(engines: TopologyEngines, t: Topology, images: str
   );
   return {
     network: networks.every((list) => list.includes(networkName(t))),
-    volumes,
+    volumes: volumes.map((v) => v.name),
+    serverIds: recordedServerIds(t, volumes, containers, configs),
     containers,
     images: present.filter((i): i is string => i !== undefined),
     configs,
@@ -79,6 +82,35 @@ export async function observe(engines: TopologyEngines, t: Topology, images: str
     servers,
     misplaced,
   };
+}
+
+/**
+ * The server_id each node's data was made with: as its volume records it, else (a volume made
+ * before ids were recorded) as the my.cnf its container runs with says.
+ */
+function recordedServerIds(t: Topology, volumes: ObservedVolume[], containers: ObservedContainer[], configs: Map<string, string>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const n of t.nodes) {
+    const onVolume = volumes.find((v) => v.name === volumeName(t, n.name))?.serverId;
+    const container = containers.find((c) => c.node === n.name)?.name;
+    const inConfig = container === undefined ? undefined : serverIdIn(configs.get(container) ?? '');
+    const id = onVolume ?? inConfig;
+    if (id !== undefined) out.set(n.name, id);
+  }
+  return out;
+}
+
+/**
+ * The topology with each node's server_id as its data records it, where the file gives none of
+ * its own (the derived one): a node keeps its id for the life of its data volume. A given id that
+ * differs from the recorded one stays, and the plan refuses it.
+ */
+export function withRecordedServerIds(t: Topology, observed: Pick<Observed, 'serverIds'>): Topology {
+  const nodes = t.nodes.map((n) => {
+    const recorded = observed.serverIds.get(n.name);
+    return recorded !== undefined && n.serverId === derivedServerId(t.name, n.name) ? { ...n, serverId: recorded } : n;
+  });
+  return { ...t, nodes };
 }
 
 export async function observeServers(t: Topology, sessions: ReadonlyMap<string, SqlSession>): Promise<Map<string, ObservedServer>> {

@@ -29,6 +29,8 @@ export interface ObservedServer {
 export interface Observed {
   network: boolean;
   volumes: string[];
+  /** The server_id each node's existing data was made with (its volume's record, or its my.cnf's). */
+  serverIds: Map<string, number>;
   containers: ObservedContainer[];
   images: string[];
   /** my.cnf as each existing container holds it, by container name. */
@@ -85,6 +87,7 @@ export function reconcile(desired: Desired, observed: Observed, options: Reconci
   if (options.removeOrphans) for (const name of strays) ops.push({ kind: 'remove-orphan', name, cause: 'its node is no longer in the topology file' });
 
   ops.push(...movedOperations(desired, observed, refused));
+  refused.push(...serverIdChanges(desired, observed));
 
   const fresh = new Set(ops.flatMap((o) => (o.kind === 'create-volume' ? [o.node] : [])));
   const all = [...ops, ...serverOperations(desired, observed, fresh, pending, refused)];
@@ -164,6 +167,18 @@ function movedOperations(desired: Desired, observed: Observed, refused: string[]
     }
   }
   return ops;
+}
+
+/**
+ * A node keeps the server_id its data was made with: events it wrote carry it, and a node given
+ * another's id skips that node's events as its own. A changed id in the file is refused.
+ */
+function serverIdChanges(desired: Desired, observed: Observed): string[] {
+  return desired.nodes.flatMap(({ spec }) => {
+    const recorded = observed.serverIds.get(spec.name);
+    if (recorded === undefined || recorded === spec.serverId) return [];
+    return [`${spec.name}: server_id ${recorded} → ${spec.serverId}: a node keeps the server_id its data was made with (set server_id: ${recorded} again, or remove the node's data to start it anew: replikit down --volumes, or docker volume rm ${spec.name}'s volume)`];
+  });
 }
 
 /** `role primary → replica`, read from the header line of the my.cnf the node runs with. */

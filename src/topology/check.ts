@@ -5,6 +5,7 @@ import { isSwarmValue, SWARM } from './types';
 import type { Problem } from '../errors';
 import type { Positions } from './positions';
 import { hazardProblems } from './hazards';
+import { derivedServerId } from './server-id';
 
 /** The raw topology as written (after interpolation), before defaults are filled in. */
 export interface RawTopology {
@@ -63,12 +64,18 @@ export function semanticProblems(raw: RawTopology, positions: Positions, file: s
 
   const serverIds = new Map<unknown, string>();
   const published = new Map<number, { bind: string; node: string }[]>();
+  // Given ids first: a derived one that meets a given one is the derived node's to change.
+  const given = [...nodes].sort(([, a], [, b]) => Number(typeof b.server_id === 'number') - Number(typeof a.server_id === 'number'));
+  for (const [name, n] of given) {
+    const id = typeof n.server_id === 'number' ? n.server_id : typeof raw.name === 'string' ? derivedServerId(raw.name, name) : undefined;
+    const other = serverIds.get(id);
+    if (id === undefined) continue;
+    if (other) {
+      const why = typeof n.server_id === 'number' ? `server_id ${id} is already used by '${other}'` : `the server_id derived from this node's name (${id}) is already used by '${other}'`;
+      add(['nodes', name, ...(typeof n.server_id === 'number' ? ['server_id'] : [])], why, typeof n.server_id === 'number' ? 'every node needs its own server_id; omit it to have one derived from the node\'s name' : 'give this node a server_id: of its own');
+    } else serverIds.set(id, name);
+  }
   for (const [name, n] of nodes) {
-    if (typeof n.server_id === 'number') {
-      const other = serverIds.get(n.server_id);
-      if (other) add(['nodes', name, 'server_id'], `server_id ${n.server_id} is already used by '${other}'`, 'every node needs its own server_id; omit it to have one assigned');
-      else serverIds.set(n.server_id, name);
-    }
     if (typeof n.port === 'number') {
       const bind = typeof n.bind === 'string' ? n.bind : '127.0.0.1';
       const before = published.get(n.port) ?? [];

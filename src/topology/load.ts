@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hostPort } from './address';
+import { derivedServerId } from './server-id';
 import { Alias, isScalar, isPair, LineCounter, parseDocument, visit, Scalar } from 'yaml';
 import { InputError, Problem, TopologyError } from '../errors';
 import { environmentLookup, interpolate, Lookup } from './interpolate';
@@ -110,19 +111,11 @@ function resolve(raw: RawTopology, file: string, interpolated: Set<string>): Top
   const entries = Object.entries(raw.nodes ?? {}) as [string, RawNode][];
   const primary = entries.find(([, n]) => n.role === 'primary')![0];
 
-  const used = new Set(entries.map(([, n]) => n.server_id).filter((id): id is number => typeof id === 'number'));
-  let next = 1;
-  const freeId = () => {
-    while (used.has(next)) next++;
-    used.add(next);
-    return next;
-  };
-
   const nodes: NodeSpec[] = entries.map(([name, n]) => ({
     name,
     role: n.role as NodeSpec['role'],
     ...(n.role === 'replica' ? { source: (n.source as string | undefined) ?? primary } : {}),
-    serverId: (n.server_id as number | undefined) ?? freeId(),
+    serverId: (n.server_id as number | undefined) ?? derivedServerId(raw.name as string, name),
     ...(n.port !== undefined ? { port: n.port as number } : {}),
     bind: n.bind as string,
     image: (n.image as string | undefined) ?? (raw.image as string),

@@ -47,9 +47,9 @@ describe.each(IMAGES)('changes to a running topology, on %s', (image) => {
   }
 
   /** Each node's container id and the time its container last started. */
-  async function starts(): Promise<Record<string, string>> {
+  async function starts(nodes = NODES): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
-    for (const n of NODES) {
+    for (const n of nodes) {
       const info = await docker.inspect(`${name}-${n}`);
       out[n] = `${info!.Id} ${info!.State.StartedAt}`;
     }
@@ -61,11 +61,11 @@ describe.each(IMAGES)('changes to a running topology, on %s', (image) => {
   }
 
   /** `up` under a writer on the primary; then every acknowledged row is on every node and verify passes. */
-  async function upUnderWriter(): Promise<string[]> {
+  async function upUnderWriter(options: { removeOrphans?: boolean } = {}): Promise<string[]> {
     const writer = startWriter(await hostPort(t, t.nodes.find((n) => n.role === 'primary')!.name), 'app.events');
     const { result, committed } = await whileWriting(writer, async () => {
       await pause(300);
-      const r = await up(t, { progress: 'silent' });
+      const r = await up(t, { progress: 'silent', ...options });
       await pause(300);
       return r;
     });
@@ -75,7 +75,7 @@ describe.each(IMAGES)('changes to a running topology, on %s', (image) => {
     for (const n of t.nodes.filter((x) => x.source)) await caughtUp(await hostPort(t, n.source!), await hostPort(t, n.name), image);
     const v = await verify(t, { maxLagSeconds: 5 });
     expect(v.problems).toEqual([]);
-    for (const n of NODES) {
+    for (const { name: n } of t.nodes) {
       const ids = new Set((await sql(await hostPort(t, n), 'SELECT id FROM app.events')).map((r) => Number(r.id)));
       expect([...acknowledged].filter((id) => !ids.has(id))).toEqual([]);
     }
@@ -197,6 +197,21 @@ describe.each(IMAGES)('changes to a running topology, on %s', (image) => {
     for (let i = 0; i < 60 && !p.empty; i++) p = (await pause(500), await plan(t));
     expect(p.toString()).toBe('nothing to do: containers and replication match the topology');
     await upUnderWriter();
+  });
+
+  it('the old primary leaves the file after the switchover: up --remove-orphans under a writer; every node keeps its server_id, none restarts', async () => {
+    const stay = ['replica1', 'replica2'];
+    const idOf = async (n: string) => Number((await sql(await hostPort(t, n), 'SELECT @@GLOBAL.server_id AS id'))[0].id);
+    const ids = Object.fromEntries(await Promise.all(stay.map(async (n) => [n, await idOf(n)])));
+    const before = await starts(stay);
+    // By file order replica1 would now take the first id, the one the old primary stamped on its events.
+    edit((y) => y.replace(/  primary:\n(    .*\n)*/, ''));
+    expect(t.nodes.map((n) => n.name)).toEqual(stay);
+    expect(await planned()).toEqual([`orphan ${name}-primary: not in the topology file, left alone (up --remove-orphans removes it)`]);
+    expect(await upUnderWriter({ removeOrphans: true })).toEqual([`remove-orphan ${name}-primary: its node is no longer in the topology file`]);
+    expectKept(before, await starts(stay), stay);
+    for (const n of stay) expect([n, await idOf(n)]).toEqual([n, ids[n]]);
+    expect(new Set(Object.values(ids)).size).toBe(2);
   });
 
   it('a node removed from the file: plan and up report it and leave it; up --remove-orphans removes its container, not its data', async () => {

@@ -53,7 +53,7 @@ describe('container plan', () => {
     await done;
     const cnf = entries.find((e) => e.name === 'etc/mysql/conf.d/replikit.cnf')!;
     expect(cnf.mode).toBe(0o644);
-    expect(cnf.body).toContain('server_id = 1\n');
+    expect(cnf.body).toContain(`server_id = ${replica.serverId}\n`);
   });
 
   it('gives every node an init file that sets root from the topology, readable by the server only', () => {

@@ -81,6 +81,7 @@ describe('a topology over several engines: addresses and the plan', () => {
       containers: desired.nodes.map((n) => ({ id: n.plan.name, name: n.plan.name, node: n.spec.name, topology: 'shop', configHash: n.plan.configHash, state: 'running' })),
       configs: new Map(desired.nodes.map((n) => [n.plan.name, n.config])),
       certificates: new Map(),
+      serverIds: new Map(),
       servers: new Map<string, ObservedServer>([['primary', { readOnly: false, account: 'accepted', initDone: true }], ['replica1', r]]),
     });
     expect(reconcile(desired, observed(replica('192.0.2.4', 3307))).toString()).toBe('nothing to do: containers and replication match the topology');

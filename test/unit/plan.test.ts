@@ -1,4 +1,4 @@
-import { desiredState } from '../../src/plan/observe';
+import { desiredState, withRecordedServerIds } from '../../src/plan/observe';
 import { reconcile, Observed, ObservedServer, Desired } from '../../src/plan/reconcile';
 import { configChanges } from '../../src/plan/config-diff';
 import { DISRUPTION } from '../../src/plan/operations';
@@ -45,6 +45,7 @@ function convergedFor(d: Desired, servers: Record<string, ObservedServer>): Obse
     containers: d.nodes.map((n) => container(n.plan.name, n.spec.name, n.plan.configHash)),
     configs: new Map(d.nodes.map((n) => [n.plan.name, n.config])),
     certificates: new Map(),
+    serverIds: new Map(),
     servers: new Map(Object.entries(servers)),
   };
 }
@@ -57,7 +58,7 @@ const lines = (d: Desired, o: Observed) => reconcile(d, o).toString().split('\n'
 
 describe('reconcile: containers', () => {
   it('plans everything, with causes, for an empty engine; new servers get an account, a source and no read-only step', () => {
-    const plan = reconcile(desired, { network: false, volumes: [], images: [], containers: [], configs: new Map(), certificates: new Map(), servers: new Map() });
+    const plan = reconcile(desired, { network: false, volumes: [], images: [], containers: [], configs: new Map(), certificates: new Map(), servers: new Map(), serverIds: new Map() });
     expect(plan.toString()).toBe(
       [
         'pull-image mysql:8.0: image not present',
@@ -124,6 +125,28 @@ describe('reconcile: containers', () => {
       'start-container primary: its container is new',
       'pending primary: its server is not running; replication is planned once it answers',
     ]);
+  });
+});
+
+describe('reconcile: server ids', () => {
+  const [primary, replica] = t.nodes; // primary has server_id 101 in the file, replica1 none
+
+  it('a node keeps the id its data records, whatever the file would derive now: nothing to do', () => {
+    const recorded = { ...converged, serverIds: new Map([['replica1', 2]]) };
+    const kept = withRecordedServerIds(t, recorded);
+    expect(kept.nodes.map((n) => n.serverId)).toEqual([101, 2]);
+    const d = desiredState(kept);
+    // Its my.cnf holds 2 already: the rendered one is the same, so no operation.
+    expect(reconcile(d, { ...convergedFor(d, { primary: primaryServer, replica1: replicaServer() }), serverIds: recorded.serverIds }).empty).toBe(true);
+    // Without the record the derived id would be written, and the node restarted for it.
+    expect(reconcile(desiredState(t), convergedFor(d, { primary: primaryServer, replica1: replicaServer() })).toString()).toMatch(/^restart-container replica1: server_id 2 → \d+/);
+  });
+
+  it('a given server_id that differs from the one its data was made with is refused, with the way out', () => {
+    const observed = { ...converged, serverIds: new Map([['primary', 7], ['replica1', replica.serverId]]) };
+    const plan = reconcile(desiredState(withRecordedServerIds(t, observed)), observed);
+    expect(plan.refused).toEqual([expect.stringMatching(/^primary: server_id 7 → 101: a node keeps the server_id its data was made with \(set server_id: 7 again, or remove/)]);
+    expect(primary.serverId).toBe(101);
   });
 });
 

@@ -1,3 +1,4 @@
+import { derivedServerId } from '../../src/topology/server-id';
 import * as ini from 'ini';
 import { profileCnf, renderNode } from '../../src/render/mycnf';
 import { dialectFor, parseServerVersion } from '../../src/flavors';
@@ -31,7 +32,7 @@ describe('my.cnf rendering', () => {
 
   it('renders replicas read-only, node settings last', () => {
     const cnf = mysqld(renderNode(t, replica).text);
-    expect(cnf).toMatchObject({ server_id: '1', relay_log: 'replica1-relay-bin', log_replica_updates: 'ON', read_only: 'ON', max_connections: '200' });
+    expect(cnf).toMatchObject({ server_id: String(derivedServerId('shop', 'replica1')), relay_log: 'replica1-relay-bin', log_replica_updates: 'ON', read_only: 'ON', max_connections: '200' });
   });
 
   it('spells settings the way the server version needs', () => {

@@ -93,6 +93,7 @@ describe('reconcile: a swarm service takes changed files with a new task', () =>
     containers: d.nodes.map((n) => ({ id: n.plan.name, name: n.plan.name, node: n.spec.name, topology: 'shop', configHash: n.plan.configHash, state })),
     configs: new Map(d.nodes.map((n) => [n.plan.name, config(n.spec.name, n.config)])),
     certificates: new Map(),
+    serverIds: new Map(),
     servers: new Map(),
   });
   const raise = (node: string, text: string) => (node === 'replica1' ? text.replace('max_connections = 200', 'max_connections = 150') : text);

@@ -1,9 +1,33 @@
 import { parse, problemsOf, VALID } from './helpers';
 import { formatProblem, InputError } from '../../src/errors';
 import { loadTopology } from '../../src/topology/load';
+import { derivedServerId } from '../../src/topology/server-id';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
+describe('server ids', () => {
+  const file = (nodes: string) => `version: 1\nname: s\nimage: mariadb:11.4\ncredentials: { root_password: a, replication_password: b }\nnodes:\n${nodes}`;
+  const ids = (nodes: string) => Object.fromEntries(parse(file(nodes)).nodes.map((n) => [n.name, n.serverId]));
+
+  it('do not move when other nodes are added, removed or reordered', () => {
+    const before = ids('  p: { role: primary }\n  r1: { role: replica }\n  r2: { role: replica }\n');
+    const after = ids('  r0: { role: replica }\n  r2: { role: replica }\n  r1: { role: primary }\n');
+    expect(after.r2).toBe(before.r2);
+    expect(after.r1).toBe(before.r1);
+    expect(new Set(Object.values(after)).size).toBe(3);
+    // The id depends on the topology too: two topologies' nodes of one name differ.
+    expect(derivedServerId('s', 'r1')).not.toBe(derivedServerId('t', 'r1'));
+    for (const id of Object.values(after)) expect(id).toBeGreaterThanOrEqual(1), expect(id).toBeLessThanOrEqual(4294967295);
+  });
+
+  it('refuses a given id equal to one derived for another node, at the derived node', () => {
+    const taken = derivedServerId('s', 'r1');
+    const [problem, ...more] = problemsOf(file(`  p: { role: primary, server_id: ${taken} }\n  r1: { role: replica }\n`));
+    expect(more).toEqual([]);
+    expect(problem).toMatchObject({ path: 'nodes.r1', message: `the server_id derived from this node's name (${taken}) is already used by 'p'`, hint: 'give this node a server_id: of its own' });
+  });
+});
 
 describe('a valid topology', () => {
   it('loads with every default filled in and sources before replicas', () => {
@@ -13,13 +37,13 @@ describe('a valid topology', () => {
     expect(t.replication).toEqual({ mode: 'position', binlogFormat: 'ROW', ignoreDatabases: ['mysql'], skipErrors: [], parallelWorkers: 4, tls: 'verify', charset: 'utf8mb4' });
     expect(t.nodes.map((n) => [n.name, n.role, n.source, n.serverId, n.port, n.bind, n.image])).toEqual([
       ['primary', 'primary', undefined, 101, 3307, '127.0.0.1', 'mysql:8.0'],
-      ['replica1', 'replica', 'primary', 1, 3308, '127.0.0.1', 'mysql:8.0'],
+      ['replica1', 'replica', 'primary', derivedServerId('shop', 'replica1'), 3308, '127.0.0.1', 'mysql:8.0'],
     ]);
     expect(t.nodes[1].mysqld).toEqual({ max_connections: 200 });
     expect(t.warnings).toEqual([]);
   });
 
-  it('assigns unique server ids around the explicit ones and defaults source to the primary', () => {
+  it('derives server ids from the names, keeps the explicit ones and defaults source to the primary', () => {
     const t = parse(`version: 1
 name: s
 image: mariadb:11.4
@@ -29,7 +53,7 @@ nodes:
   p: { role: primary, server_id: 2 }
   r1: { role: replica }
 `);
-    expect(t.nodes.map((n) => `${n.name}:${n.serverId}:${n.source ?? '-'}`)).toEqual(['p:2:-', 'r1:3:p', 'r2:1:r1']);
+    expect(t.nodes.map((n) => `${n.name}:${n.serverId}:${n.source ?? '-'}`)).toEqual(['p:2:-', `r1:${derivedServerId('s', 'r1')}:p`, `r2:${derivedServerId('s', 'r2')}:r1`]);
     // Every default comes from the schema, into a file that says none of them.
     expect([t.profile, t.credentials.replicationUser, t.replication, t.init, t.nodes[0].bind, t.nodes[0].mysqld]).toEqual([
       'dev',
