@@ -24,6 +24,26 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   (emitWarning as (...a: unknown[]) => void)(warning, ...rest);
 }) as typeof process.emitWarning;
 
+const INTERRUPTS = { SIGINT: 'Ctrl-C', SIGTERM: 'SIGTERM', SIGHUP: 'SIGHUP' } as const;
+
+/**
+ * A controller that the first Ctrl-C, SIGTERM (a CI job cancelled, docker stop) or SIGHUP (the
+ * terminal closed) aborts alike: the command stops at its next safe point and cleans up, or
+ * finishes what must not be left half done. The next signal of any of them exits at once.
+ */
+function interruptible(hint?: string): AbortController {
+  const controller = new AbortController();
+  const handlers = Object.entries(INTERRUPTS).map(([signal, what]) => {
+    const handler = () => {
+      for (const [s, h] of handlers) process.off(s, h);
+      controller.abort(new ReplikitError(`interrupted (${what})`, hint));
+    };
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  return controller;
+}
+
 function fileOption() {
   return new Option('-f, --file <file>', 'topology file').default(DEFAULT_FILE);
 }
@@ -133,9 +153,8 @@ function program(): Command {
       const { up } = await import('./commands/up');
       const { withoutSecrets } = await import('./commands/connection');
       warn(o, t.warnings);
-      const controller = new AbortController();
-      // The first Ctrl-C stops at the next step and cleans up; a second one exits at once.
-      process.once('SIGINT', () => controller.abort(new ReplikitError('interrupted (Ctrl-C)', 'run replikit up again to finish, or replikit down to remove what exists')));
+      // The first interrupt stops at the next step and cleans up; a second one exits at once.
+      const controller = interruptible('run replikit up again to finish, or replikit down to remove what exists');
       const result = await up(t, { progress: progressOf(o), signal: controller.signal, keepOnFailure: o.keepOnFailure, removeOrphans: o.removeOrphans });
       if (o.json) print(withoutSecrets(result));
       say(o, summary(result));
@@ -227,9 +246,8 @@ function program(): Command {
     .option('-q, --quiet', 'print nothing but errors')
     .action(async (newPrimary: string, o: { file: string; write?: boolean } & OutputFlags) => {
       const { switchover } = await import('./commands/switchover');
-      const controller = new AbortController();
-      // Ctrl-C before the promotion switches nothing back; after it, the switch completes first.
-      process.once('SIGINT', () => controller.abort());
+      // An interrupt before the promotion switches nothing; after it, the switch completes first.
+      const controller = interruptible();
       const r = await switchover(o.file, newPrimary, { write: o.write, progress: progressOf(o), signal: controller.signal });
       if (o.json) return print(r);
       say(o, `${r.newPrimary} is the primary; ${r.repointed.join(', ')} replicate from it (writes refused for ${r.writeDowntimeMs} ms)`);

@@ -1,6 +1,7 @@
 import type { DockerEngine, ObservedContainer } from '../docker/engine';
 import { TopologyEngines } from '../docker/engines';
 import { InputError, ReplikitError } from '../errors';
+import { checkedTopologyName } from '../topology/name';
 import type { Placement } from '../topology/types';
 import type { UpResult } from './up';
 
@@ -12,8 +13,8 @@ export type TopologyRef = string | { name: string } | { topology: string } | Pla
 
 /** Which engines to look on for a topology. */
 export function placementOf(ref: TopologyRef): Placement {
-  if (typeof ref === 'string') return { name: ref, engines: {}, nodes: [] };
-  const name = 'topology' in ref ? ref.topology : ref.name;
+  if (typeof ref === 'string') return { name: checkedTopologyName(ref), engines: {}, nodes: [] };
+  const name = checkedTopologyName('topology' in ref ? ref.topology : ref.name);
   if (!('nodes' in ref)) return { name, engines: {}, nodes: [] };
   const engines = ('engines' in ref && ref.engines) || {};
   return { name, engines, nodes: ref.nodes.map((n) => ({ name: n.name, ...(n.engine ? { engine: n.engine } : {}) })) };

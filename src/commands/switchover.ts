@@ -113,12 +113,13 @@ export async function switchover(topology: Topology | string, newPrimary: string
             try {
               await old.run('FLUSH TABLES WITH READ LOCK');
             } catch (e) {
+              // Only the statement's first word: its text can hold secrets (IDENTIFIED BY, values).
               const blockers = await old.rows(
-                "SELECT ID AS id, USER AS user, TIME AS seconds, LEFT(INFO, 120) AS query FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND COMMAND <> 'Sleep' AND INFO IS NOT NULL ORDER BY TIME DESC LIMIT 3",
+                "SELECT ID AS id, USER AS user, TIME AS seconds, SUBSTRING_INDEX(TRIM(INFO), ' ', 1) AS verb FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND COMMAND <> 'Sleep' AND INFO IS NOT NULL ORDER BY TIME DESC LIMIT 3",
               );
               throw new NodeError(
                 oldP.name,
-                `writes could not be stopped within ${lockWait} s: ${blockers.map((b) => `connection ${b.id} (${b.user}, ${b.seconds} s): ${b.query}`).join('; ') || 'a statement held a table'}`,
+                `writes could not be stopped within ${lockWait} s: ${blockers.map((b) => `connection ${b.id} (${b.user}, ${b.seconds} s): ${String(b.verb).toUpperCase()} …`).join('; ') || 'a statement held a table'}`,
                 `${oldP.name} takes writes again; nothing was switched. Let that statement finish (or KILL it), then run switchover again`,
                 e,
               );
@@ -200,7 +201,8 @@ export async function switchover(topology: Topology | string, newPrimary: string
     const old = ctx.sessions.get(oldP.name);
     if (ctx.readOnlyAt && !ctx.promoting && old) await old.run('UNLOCK TABLES', ...old.dialect.readWrite());
     if (options.signal?.aborted && !ctx.promoting) {
-      throw new ReplikitError('interrupted (Ctrl-C) before the promotion', `nothing was switched; ${oldP.name} takes writes again`, { cause: e });
+      const why = options.signal.reason instanceof ReplikitError ? options.signal.reason.message : 'interrupted';
+      throw new ReplikitError(`${why} before the promotion`, `nothing was switched; ${oldP.name} takes writes again`, { cause: e });
     }
     throw e;
   } finally {

@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { checkedTopologyName } from '../topology/name';
 
 /**
  * Where a topology's CA is kept between runs, on the machine that runs replikit (like a Docker
@@ -7,6 +8,7 @@ import * as path from 'node:path';
  * The key is 0600; `down --volumes` removes the folder.
  */
 export function tlsStateDir(topology: string): string {
+  checkedTopologyName(topology);
   const base = process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
   return path.join(base, 'replikit', topology);
 }

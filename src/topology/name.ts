@@ -6,6 +6,17 @@ import { environmentLookup, interpolate } from './interpolate';
 import { Placement, withImplicitSwarm } from './types';
 import { isObject } from './check';
 
+/** A topology name as the schema allows it: it names containers, volumes and the CA's folder. */
+export function isTopologyName(name: unknown): name is string {
+  return typeof name === 'string' && /^[a-z][a-z0-9-]*$/.test(name) && name.length <= 40;
+}
+
+/** The name, or an input error: '' or '..' would reach every topology's labels and CA folder. */
+export function checkedTopologyName(name: unknown): string {
+  if (!isTopologyName(name)) throw new InputError(`${JSON.stringify(name)} is not a topology name`, 'a topology name starts with a lowercase letter and has only a-z, 0-9 and -, at most 40 characters');
+  return name;
+}
+
 /**
  * Just the topology's name, for commands that need nothing else (down): they work even when the
  * passwords the file refers to are not set in this shell.
@@ -15,7 +26,7 @@ export function readTopologyName(file: string): string {
   if (!fs.existsSync(abs)) throw new InputError(`no topology file at ${abs}`, 'pass -f FILE');
   const raw = parseDocument(fs.readFileSync(abs, 'utf8')).get('name');
   const name = typeof raw === 'string' ? interpolate(raw, lookupFor(abs)).value : raw;
-  if (typeof name !== 'string' || !/^[a-z][a-z0-9-]*$/.test(name)) {
+  if (!isTopologyName(name)) {
     throw new InputError(`${abs}: no valid name: key`, 'run replikit validate for details');
   }
   return name;
