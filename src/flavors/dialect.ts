@@ -197,8 +197,16 @@ export const DYNAMIC_SETTINGS: readonly string[] = [
   'tmp_table_size', 'max_heap_table_size', 'sort_buffer_size', 'join_buffer_size', 'read_buffer_size', 'innodb_buffer_pool_size',
   'long_query_time', 'slow_query_log', 'general_log', 'sql_mode', 'wait_timeout', 'interactive_timeout', 'lock_wait_timeout',
   'innodb_lock_wait_timeout', 'event_scheduler', 'expire_logs_days', 'binlog_expire_logs_seconds', 'auto_increment_increment',
-  'auto_increment_offset', 'time_zone', 'net_read_timeout', 'net_write_timeout', 'max_execution_time', 'group_concat_max_len',
+  'auto_increment_offset', 'time_zone', 'net_read_timeout', 'net_write_timeout', 'group_concat_max_len',
 ];
+
+/**
+ * A change SET GLOBAL cannot make although the setting is dynamic: event_scheduler goes to or
+ * from DISABLED only at start.
+ */
+export function startOnlyChange(name: string, from: string | undefined, to: string | undefined): boolean {
+  return variableName(name) === 'event_scheduler' && [from, to].some((v) => String(v ?? '').toUpperCase() === 'DISABLED');
+}
 
 /** A setting's name without the `loose-` prefix and in one spelling: what SET GLOBAL takes. */
 export function variableName(name: string): string {

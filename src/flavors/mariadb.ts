@@ -160,7 +160,8 @@ export class MariaDbDialect implements Dialect {
   }
   isDynamic(name: string): boolean {
     // The parallel applier's settings change at run time while the replica is stopped.
-    return DYNAMIC_SETTINGS.includes(name) || ['slave_parallel_threads', 'slave_parallel_mode', 'slave_parallel_max_queued', 'gtid_strict_mode'].includes(name);
+    // max_statement_time is MariaDB's name for what MySQL calls max_execution_time (which MariaDB lacks).
+    return DYNAMIC_SETTINGS.includes(name) || ['slave_parallel_threads', 'slave_parallel_mode', 'slave_parallel_max_queued', 'gtid_strict_mode', 'max_statement_time'].includes(name);
   }
   gtidOnline() {
     // MariaDB writes GTIDs to its binary log whatever the mode: only the replicas' positioning changes.

@@ -194,7 +194,7 @@ export class MySql57Dialect implements Dialect {
   isDynamic(name: string): boolean {
     // The applier's settings change at run time while the replica is stopped.
     const applier = ['replica_parallel_workers', 'replica_preserve_commit_order', 'replica_parallel_type', 'slave_parallel_workers', 'slave_preserve_commit_order', 'slave_parallel_type'];
-    return DYNAMIC_SETTINGS.includes(name) || applier.includes(name);
+    return DYNAMIC_SETTINGS.includes(name) || applier.includes(name) || name === 'max_execution_time';
   }
   gtidOnline() {
     // The manual's "Enabling GTID Transactions Online": each step on every server before the next,

@@ -2,6 +2,7 @@ import type { TopologyEngines } from '../docker/engines';
 import { LABEL, containerName, networkName, TLS_FILES, topologyLabels } from '../docker/names';
 import { MYCNF_PATH } from '../render/mycnf';
 import { setGlobal } from '../flavors/dialect';
+import { NodeError } from '../errors';
 import { enableGtid } from '../replication/gtid-mode';
 import { joinReplica, LinkEnd } from '../replication/join';
 import { pointAt, readdress, replicaStatus, setReplicationAccount, sourceLink, updateCredentials } from '../replication/link';
@@ -73,15 +74,19 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
 
   'set-settings': async (c, op) => {
     const s = session(c, op.node);
-    await writeConfig(c, op.node);
     // The applier's own settings change only while it is stopped, and it reads the others at start.
     const replicating = Boolean(await s.first(s.dialect.replicaStatus()));
     if (replicating) await s.run(s.dialect.stopReplica());
     try {
       await s.run(...op.settings.map((x) => setGlobal(x.name, x.to)));
+    } catch (e) {
+      throw new NodeError(op.node, `the server refused ${op.settings.map((x) => `${x.name} = ${x.to ?? '(default)'}`).join(', ')}`, 'its my.cnf was left as it was; correct the value in the topology file and run replikit up again', e);
     } finally {
       if (replicating) await s.run(s.dialect.startReplica());
     }
+    // Only what the server took reaches the file it starts from: a refused value would make the
+    // next up see nothing to do, and the next start fail.
+    await writeConfig(c, op.node);
     if (replicating) await waitForThreads(s, 60_000, c.signal);
   },
   'renew-certificates': async (c, op) => {

@@ -3,7 +3,7 @@ import { TLS_FILES } from '../docker/names';
 import type { ObservedContainer } from '../docker/engine';
 import type { Misplaced } from '../docker/engines';
 import type { Dialect, ReplicaStatus } from '../flavors/dialect';
-import { variableName } from '../flavors/dialect';
+import { startOnlyChange, variableName } from '../flavors/dialect';
 import type { NodeSpec, ReplicationTls, Topology } from '../topology/types';
 import type { AccountState } from '../replication/link';
 import { configChanges, describeChange, ownedElsewhere } from './config-diff';
@@ -126,7 +126,7 @@ function containerOrFileOperations({ spec, plan, volume, config, dialect }: Desi
     const all = before === undefined ? [] : configChanges(before, config);
     const what = [roleChange(before, spec), ...all.map(describeChange)].filter(Boolean).join(', ') || 'my.cnf differs from the rendered one';
     const changes = all.filter((c) => !ownedElsewhere(c));
-    const staticOnes = changes.filter((c) => !dialect.isDynamic(variableName(c.name)));
+    const staticOnes = changes.filter((c) => !dialect.isDynamic(variableName(c.name)) || startOnlyChange(c.name, c.from, c.to));
     if (!running || !changes.length) ops.push({ kind: 'write-config', node, name, cause: what });
     else if (staticOnes.length) ops.push({ kind: 'restart-container', node, name, cause: `${what} (${staticOnes.map((c) => c.name).join(', ')} cannot change at run time)` });
     else ops.push({ kind: 'set-settings', node, settings: changes, cause: what });

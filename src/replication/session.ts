@@ -8,6 +8,11 @@ import { Dialect, dialectFor, parseServerVersion } from '../flavors';
 const RESTORE_MS = 5000;
 /** How long a session's goodbye may take before the connection is cut. */
 const CLOSE_MS = 2000;
+/**
+ * The bound on any one statement: longer than every wait replikit asks a server for (each at most
+ * a few minutes), so only a server that stopped answering (frozen, paused, cut off) reaches it.
+ */
+export const QUERY_TIMEOUT_MS = 10 * 60 * 1000;
 
 /** A connection to one node: the same shape programs get (ConnectionConfig), named after its node. */
 export interface Endpoint extends ConnectionConfig {
@@ -38,7 +43,7 @@ export class SqlSession {
       multipleStatements: false,
     });
     try {
-      const [rows] = await conn.query<RowDataPacket[]>('SELECT VERSION() AS version');
+      const [rows] = await conn.query<RowDataPacket[]>({ sql: 'SELECT VERSION() AS version', timeout: connectTimeoutMs });
       return new SqlSession(endpoint.node, conn, dialectFor(parseServerVersion(String(rows[0].version))), endpoint);
     } catch (e) {
       await conn.end().catch(() => undefined);
@@ -52,7 +57,7 @@ export class SqlSession {
 
   async rows(sql: string, values?: unknown[]): Promise<Row[]> {
     try {
-      const [rows] = await this.conn.query<RowDataPacket[]>(sql, values);
+      const [rows] = await this.conn.query<RowDataPacket[]>({ sql, values, timeout: QUERY_TIMEOUT_MS });
       return rows as Row[];
     } catch (e) {
       throw new NodeError(this.node, `${firstWords(sql)} failed`, undefined, redacted(e, sql));

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { loadTopology, plan, switchover, up, verify } from '../../src';
 import type { Topology } from '../../src';
+import { MYCNF_PATH } from '../../src/render/mycnf';
 import {
   answers,
   caughtUp,
@@ -145,6 +146,22 @@ describe.each(IMAGES)('changes to a running topology, on %s', (image) => {
     after = await starts();
     expectKept(before, after, ['primary', 'replica2']);
     expect((await sql(await hostPort(t, 'primary'), 'SELECT @@GLOBAL.max_connections AS m'))[0].m).toBe(60);
+  });
+
+  it('a value the server refuses: up fails naming node and value, my.cnf is left as it was, plan still shows the change', async () => {
+    const mycnf = async () => (await docker.readFiles(`${name}-replica2`, [MYCNF_PATH], true)).get(MYCNF_PATH);
+    const before = await mycnf();
+    const pending = [expect.stringMatching(/^set-settings replica2: sql_mode .* → NOT_A_MODE$/)];
+    edit((y) => y.replace('  replica2:\n    role: replica\n', '  replica2:\n    role: replica\n    mysqld:\n      sql_mode: NOT_A_MODE\n'));
+    expect(await planned()).toEqual(pending);
+    const error = await up(t, { progress: 'silent' }).catch((e) => e);
+    expect(String(error.message)).toMatch(/^replica2: the server refused sql_mode = NOT_A_MODE: /);
+    expect(error.hint).toBe('its my.cnf was left as it was; correct the value in the topology file and run replikit up again');
+    // Written first, the file would make the next up see nothing to do, and the next start fail.
+    expect(await mycnf()).toBe(before);
+    expect(await planned()).toEqual(pending);
+    edit((y) => y.replace('    mysqld:\n      sql_mode: NOT_A_MODE\n', ''));
+    await upUnderWriter();
   });
 
   it('by file and offset, replica2 moves under replica1 (a chain) and back, each at a point both agree on', async () => {

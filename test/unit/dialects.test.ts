@@ -154,6 +154,9 @@ describe('settings changed at run time', () => {
   it('knows which settings change without a restart, per flavour', () => {
     expect(['binlog_format', 'max_connections', 'slave_parallel_threads', 'thread_stack'].map((n) => d('10.11.6-MariaDB').isDynamic(n))).toEqual([true, true, true, false]);
     expect(['binlog_format', 'replica_parallel_workers', 'slave_parallel_threads', 'innodb_log_file_size'].map((n) => d('9.7.4-2').isDynamic(n))).toEqual([true, true, false, false]);
+    // Each flavour's own name for a statement's time limit: MariaDB has no max_execution_time.
+    expect(['max_execution_time', 'max_statement_time'].map((n) => d('10.11.6-MariaDB').isDynamic(n))).toEqual([false, true]);
+    expect(['max_execution_time', 'max_statement_time'].map((n) => d('9.7.4-2').isDynamic(n))).toEqual([true, false]);
   });
 });
 

@@ -171,6 +171,13 @@ describe('reconcile: settings', () => {
     ]);
   });
 
+  it('event_scheduler to or from DISABLED restarts (start-only), ON ↔ OFF is set at run time', () => {
+    const withScheduler = (v: string) => desiredState(parse(VALID.replace('max_connections: 200', `max_connections: 200\n      event_scheduler: ${v}`)));
+    expect(lines(withScheduler('DISABLED'), converged)).toEqual(['restart-container replica1: event_scheduler (unset) → DISABLED (event_scheduler cannot change at run time)']);
+    expect(lines(withScheduler('ON'), convergedFor(withScheduler('OFF'), { primary: primaryServer, replica1: replicaServer() }))).toEqual(['set-settings replica1: event_scheduler OFF → ON']);
+    expect(lines(withScheduler('ON'), convergedFor(withScheduler('DISABLED'), { primary: primaryServer, replica1: replicaServer() }))[0]).toMatch(/^restart-container replica1: event_scheduler DISABLED → ON/);
+  });
+
   it('a dynamic setting removed goes back to the server default at run time', () => {
     const removed = desiredState(parse(VALID.replace('    mysqld:\n      max_connections: 200\n', '')));
     const plan = reconcile(removed, converged);
