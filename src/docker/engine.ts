@@ -323,11 +323,11 @@ export class DockerEngine {
 
   /**
    * Creates a container that is never started and holds nothing: a name only one caller can
-   * take (docker/lock.ts). Resolves false when the name is taken.
+   * take (docker/lock.ts). Resolves its id, or undefined when the name is taken.
    */
-  async createMarker(name: string, image: string, labels: Record<string, string>): Promise<boolean> {
+  async createMarker(name: string, image: string, labels: Record<string, string>): Promise<string | undefined> {
     try {
-      await this.docker.createContainer({
+      const created = await this.docker.createContainer({
         name,
         Image: image,
         Entrypoint: ['true'],
@@ -336,9 +336,9 @@ export class DockerEngine {
         // A tmpfs where the image declares its data VOLUME: no anonymous volume to create and delete.
         HostConfig: { NetworkMode: 'none', Tmpfs: { '/var/lib/mysql': '' } },
       });
-      return true;
+      return created.id;
     } catch (e) {
-      if (statusOf(e) === 409) return false;
+      if (statusOf(e) === 409) return undefined;
       throw wrap(`create container ${name}`, e);
     }
   }
