@@ -134,16 +134,19 @@ export async function switchover(topology: Topology | string, newPrimary: string
           title: `Wait until the replicas of ${oldP.name} have applied everything`,
           task: (c, task) =>
             task.newListr(
-              [newP, ...moving].map((n) => ({
+              // By GTID a replica delayed on purpose goes on from the new primary with what it has
+              // applied, its delay kept: only by file and offset must it reach the stop point first.
+              [newP, ...moving.filter((n) => t.replication.mode === 'position' || !n.delaySeconds)].map((n) => ({
                 title: n.name,
                 task: async (_: Ctx, sub: Task) => {
                   const s = c.sessions.get(n.name)!;
                   // One-second server-side waits, so that Ctrl-C is heard between them.
+                  // A delay on purpose adds to the bound: the replica applies that much later by design.
                   await poll(async () => ((await waitUntilApplied(s, c.stoppedAt!, 1)) ? true : undefined), {
-                    timeoutMs: timeout * 1000,
+                    timeoutMs: (timeout + n.delaySeconds) * 1000,
                     intervalMs: 50,
                     signal: options.signal,
-                    onTimeout: () => new NodeError(n.name, `did not apply ${c.stoppedAt!.file}:${c.stoppedAt!.position} within ${timeout} s`, `nothing was switched and ${oldP.name} takes writes again; check replikit status`),
+                    onTimeout: () => new NodeError(n.name, `did not apply ${c.stoppedAt!.file}:${c.stoppedAt!.position} within ${timeout + n.delaySeconds} s`, `nothing was switched and ${oldP.name} takes writes again; check replikit status`),
                   });
                   sub.title = `${n.name}: applied up to ${c.stoppedAt!.file}:${c.stoppedAt!.position}`;
                 },

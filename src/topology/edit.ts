@@ -1,8 +1,8 @@
 import { isMap, parseDocument, YAMLMap } from 'yaml';
 
 /**
- * The topology file after a switchover: NEW is the primary, OLD replicates from it, and any
- * node that named OLD as its source names NEW. Comments and layout are kept. Pure: text in, text out.
+ * The topology file after a switchover: NEW is the primary (without the delay: it had as a
+ * replica), OLD replicates from it, and any node that named OLD as its source names NEW. Comments and layout are kept. Pure: text in, text out.
  */
 export function switchoverEdit(text: string, oldPrimary: string, newPrimary: string): string {
   const doc = parseDocument(text);
@@ -15,6 +15,8 @@ export function switchoverEdit(text: string, oldPrimary: string, newPrimary: str
     if (name === newPrimary) {
       node.set('role', 'primary');
       node.delete('source');
+      // A primary applies nothing late: the delay it had as a replica ended with its promotion.
+      node.delete('delay');
     } else if (name === oldPrimary) {
       node.set('role', 'replica');
       node.set('source', newPrimary);

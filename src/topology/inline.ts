@@ -31,10 +31,11 @@ export type TopologySource = string | Topology | TopologyInput;
  * key paths), after filling in a unique name and generated passwords where none were given.
  */
 export function topologyFromObject(input: TopologyInput, env: NodeJS.ProcessEnv = process.env): Topology {
-  const name = input.name ?? `rk-${randomBytes(4).toString('hex')}`;
+  const made = invented(input);
+  const name = input.name ?? made.name;
   const credentials = {
-    root_password: secret(),
-    replication_password: secret(),
+    root_password: made.rootPassword,
+    replication_password: made.replicationPassword,
     ...input.credentials,
   };
   const doc = { version: 1, ...input, name, credentials };
@@ -52,6 +53,18 @@ export function resolveTopology(source: TopologySource): Topology {
 
 function isLoaded(t: Topology | TopologyInput): t is Topology {
   return Array.isArray(t.nodes) && typeof (t as Topology).file === 'string';
+}
+
+/**
+ * What was made up for an object, made once: the same object given to up, then status or down,
+ * is the same topology (a new name and new passwords each call would make a second one).
+ */
+const INVENTED = new WeakMap<TopologyInput, { name: string; rootPassword: string; replicationPassword: string }>();
+
+function invented(input: TopologyInput) {
+  let made = INVENTED.get(input);
+  if (!made) INVENTED.set(input, (made = { name: `rk-${randomBytes(4).toString('hex')}`, rootPassword: secret(), replicationPassword: secret() }));
+  return made;
 }
 
 /** 24 URL-safe characters: strong, and nothing a shell or URI would need quoted. */

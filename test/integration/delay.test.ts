@@ -1,5 +1,5 @@
-import { status, up, verify, waitForReplication } from '../../src';
-import { cleanup, hostPort, IMAGES, requireEngine, simpleTopology, sql, startWriter, uniqueName, whileWriting, pause } from './harness';
+import { loadTopology, status, switchover, up, verify, waitForReplication } from '../../src';
+import { cleanup, ENV, hostPort, replicaStatusOf, IMAGES, requireEngine, simpleTopology, sql, startWriter, uniqueName, whileWriting, pause } from './harness';
 
 beforeAll(requireEngine);
 
@@ -60,5 +60,17 @@ describe.each(IMAGES)('a replica delayed on purpose, on %s', (image) => {
     const quick = await waitForReplication(r, { timeoutMs: 2000, delayed: 'skip' });
     expect(quick.waitedMs).toBeLessThan(2000);
     expect(await sql(await hostPort(topo, 'replica1'), "SELECT token FROM app.marks WHERE token = 'm3'")).toEqual([{ token: 'm3' }]);
+  });
+
+  it('a switchover with a sibling delayed past the catch-up bound waits for its delay instead of failing; --write leaves a valid file', async () => {
+    const topo = loadTopology(t, { env: ENV });
+    // By file and offset replica2 must reach the stop point: 2 s is less than its 5 s delay.
+    const r = await switchover(topo, 'replica1', { catchUpTimeoutSeconds: 2, write: true });
+    expect(r.repointed.sort()).toEqual(['primary', 'replica2']);
+    const after = loadTopology(t, { env: ENV });
+    expect(after.nodes.map((n) => `${n.name}:${n.role}:${n.source ?? '-'}:${n.delaySeconds}`).sort()).toEqual(['primary:replica:replica1:0', 'replica1:primary:-:0', 'replica2:replica:replica1:5']);
+    const s2 = await replicaStatusOf(image, await hostPort(after, 'replica2'));
+    expect([s2.sourceHost, s2.sqlDelay]).toEqual([`${name}-replica1`, 5]);
+    expect((await verify(after, { maxLagSeconds: 3 })).problems).toEqual([]);
   });
 });

@@ -19,6 +19,15 @@ describe('a topology given as an object', () => {
     expect(a.warnings).toEqual([]);
   });
 
+  it('the same object given twice is the same topology: its made-up name and passwords are made once', () => {
+    const input = { image: 'mariadb:11.4', nodes };
+    const [a, b] = [topologyFromObject(input, {}), topologyFromObject(input, {})];
+    expect(b.name).toBe(a.name);
+    expect(b.credentials).toEqual(a.credentials);
+    // A copy is another object: another topology.
+    expect(topologyFromObject({ ...input }, {}).name).not.toBe(a.name);
+  });
+
   it('is validated like a file, with key paths in the errors', () => {
     let error: unknown;
     try {

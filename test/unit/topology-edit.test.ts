@@ -23,6 +23,12 @@ nodes:
 describe('the topology edit after a switchover', () => {
   const after = switchoverEdit(TEXT, 'primary', 'replica1');
 
+  it('to a replica delayed on purpose: the new primary loses its delay (a primary with delay: does not validate), a sibling keeps its own', () => {
+    const delayed = TEXT.replace('    port: 3308\n', '    port: 3308\n    delay: 30s\n').replace('    source: primary\n', '    source: primary\n    delay: 1m\n');
+    const t = parse(switchoverEdit(delayed, 'primary', 'replica1'));
+    expect(t.nodes.map((n) => `${n.name}:${n.role}:${n.delaySeconds}`).sort()).toEqual(['leaf:replica:0', 'primary:replica:0', 'replica1:primary:0', 'replica2:replica:60']);
+  });
+
   it('swaps the roles, repoints explicit sources, keeps comments and the rest', () => {
     const t = parse(after);
     expect(t.nodes.map((n) => `${n.name}:${n.role}:${n.source ?? '-'}`).sort()).toEqual([
