@@ -51,6 +51,7 @@ async function dumpAndLoad(
   if (schemas.length === 0) throw new NodeError(from.session.node, 'has no data to copy');
 
   let header = '';
+  let released: Promise<void> | undefined;
   let bytes = 0;
   let lastByteAt = Date.now();
   const started = Date.now();
@@ -61,7 +62,11 @@ async function dumpAndLoad(
       if (header.length < 64 * 1024) {
         header += chunk.toString('utf8');
         // The coordinates are written once the dump's snapshot exists: DDL may go on.
-        if (from.session.dialect.parseDumpCoordinates(header)) void snapshotTaken();
+        if (!released && from.session.dialect.parseDumpCoordinates(header)) {
+          released = snapshotTaken();
+          // Awaited below; until then a failed release must not end the process unhandled.
+          released.catch(() => undefined);
+        }
       }
       bytes += chunk.length;
       // Once a second: how much of the dump has gone through, and how fast.
@@ -87,17 +92,25 @@ async function dumpAndLoad(
       reject(new NodeError(from.session.node, `the snapshot stream sent nothing for ${Math.round(stallMs / 1000)} s (after ${mib(bytes)} MiB)`, `a lock on ${from.session.node} may hold the dump (SHOW PROCESSLIST there), or ${to.session.node} stopped taking it (docker stats, docker logs); run replikit up again`));
     }, Math.min(1000, stallMs));
   });
+  const loadFailed = (code: number) => new NodeError(to.session.node, `loading the snapshot failed (exit ${code}): ${load.stderr().trim()}`, `the error is ${to.session.node}'s own (disk full, max_allowed_packet, …); fix it and run replikit up again`);
+  // A load that fails stops reading: the dump would then wait on a full pipe until the stall
+  // bound, and the load's own error would be lost. It ends the copy at once instead.
+  const loaded = load.done.then((code) => {
+    if (code === 0) return code;
+    dump.cancel();
+    throw loadFailed(code);
+  });
   let codes: number[];
   try {
-    codes = await Promise.race([Promise.all([dump.done, load.done]), stalled]);
+    codes = await Promise.race([Promise.all([dump.done, loaded]), stalled]);
   } finally {
     clearInterval(watch);
   }
-  const [dumpCode, loadCode] = codes;
+  const [dumpCode] = codes;
   if (dumpCode !== 0) {
     throw new NodeError(from.session.node, `snapshot dump failed (exit ${dumpCode}): ${dump.stderr().trim()}`, 'the image needs mariadb-dump or mysqldump');
   }
-  if (loadCode !== 0) throw new NodeError(to.session.node, `loading the snapshot failed (exit ${loadCode}): ${load.stderr().trim()}`);
+  await released;
 
   const coordinates = from.session.dialect.parseDumpCoordinates(header);
   if (!coordinates) throw new NodeError(from.session.node, 'the snapshot recorded no binary log coordinates', 'binary logging must be on (log_bin)');

@@ -10,8 +10,12 @@ describe.each(IMAGES)('a snapshot stream that stops, on %s', (image) => {
   const name = uniqueName('stall');
   afterAll(() => cleanup(name));
 
+  // The first case's topology (its primary holds 100 MiB of rows), reused by the second.
+  let topologyFile = '';
+
   it('fails the join after snapshotStallMs of silence, says so, and removes the new replica', async () => {
     const t = simpleTopology(name, image, {});
+    topologyFile = t.file;
     await up(t, { progress: 'silent' });
     const p = await hostPort(t, 'primary');
     // About 100 MiB of rows: far more than the pipes between the two containers hold.
@@ -47,5 +51,23 @@ describe.each(IMAGES)('a snapshot stream that stops, on %s', (image) => {
     expect(tookMs).toBeLessThan(20_000);
     expect((await leftovers(name)).containers).toEqual([`${name}-primary`]);
     expect(await sql(p, 'SELECT COUNT(*) AS n FROM big.rows')).toEqual([{ n: 1000000 }]);
+  });
+
+  it('a load that fails at once (max_allowed_packet) fails the join at once with the client\'s own error, and removes the new replica', async () => {
+    const file = topologyFile;
+    const p = await hostPort(loadTopology(file, { env: ENV }), 'primary');
+    // Dumped before big.rows: one row larger than the new replica takes in one packet.
+    await sql(p, 'CREATE TABLE big.a_first (id INT PRIMARY KEY, payload LONGTEXT)');
+    await sql(p, "INSERT INTO big.a_first VALUES (1, REPEAT('y', 3 * 1024 * 1024))");
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('  replica1:\n    role: replica\n', '  replica1:\n    role: replica\n    mysqld:\n      max_allowed_packet: 1M\n'));
+    const started = Date.now();
+    const error = await up(loadTopology(file, { env: ENV }), { progress: 'silent' }).then(
+      () => undefined,
+      (e: Error & { hint?: string }) => e,
+    );
+    // Before, the dump waited on the full pipe until the 120 s stall bound, without this error.
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(error?.message).toMatch(/^replica1: loading the snapshot failed \(exit \d+\): .*(max_allowed_packet|gone away)/s);
+    expect((await leftovers(name)).containers).toEqual([`${name}-primary`]);
   });
 });
