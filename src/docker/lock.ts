@@ -77,13 +77,14 @@ export class TopologyLock {
 }
 
 /**
- * Whether the lock's holder is alive, gone (a process of this host that no longer runs, or a beat
- * that has not moved for `staleMs`: a holder on another machine, or one that never beat), or the
- * lock itself went while it was watched (released: the caller tries again).
+ * Whether the lock's holder is alive, gone (a process of this host that no longer runs; on
+ * another machine, a beat that has not moved for `staleMs`), or the lock itself went while it
+ * was watched (released: the caller tries again).
  */
 async function holderState(engine: DockerEngine, id: string, holder: string, staleMs: number): Promise<'alive' | 'gone' | 'released'> {
   const [host, pid] = holder.split(':');
-  if (host === os.hostname() && Number(pid) && !running(Number(pid))) return 'gone';
+  // A holder on this host is known at once by its process.
+  if (host === os.hostname() && Number(pid)) return running(Number(pid)) ? 'alive' : 'gone';
   const beatOf = () => engine.readFile(id, BEAT_FILE);
   const first = await beatOf();
   const quiet = new Error('the beat did not move');

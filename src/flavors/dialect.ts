@@ -125,8 +125,11 @@ export interface Dialect {
   createReplicationUser(user: string, password: string, requireTls: boolean): string[];
   binlogStatus(): string;
   changeSource(o: ChangeSourceOptions): string;
-  /** Blocks DDL on this server from this session, until unblockDdl (MariaDB lets writes go on; MySQL holds them too). */
-  blockDdl(): string[];
+  /**
+   * Blocks DDL on this server from this session, until unblockDdl (MariaDB lets writes go on;
+   * MySQL holds them too), waiting at most `waitSeconds` for statements that hold tables.
+   */
+  blockDdl(waitSeconds: number): string[];
   unblockDdl(): string[];
   /** Makes the server read its TLS certificate, key and CA files again, without a restart. */
   reloadTls(): string;

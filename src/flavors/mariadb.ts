@@ -81,9 +81,9 @@ export class MariaDbDialect implements Dialect {
     return `CHANGE MASTER TO ${parts.join(', ')}`;
   }
 
-  blockDdl(): string[] {
+  blockDdl(waitSeconds: number): string[] {
     // Waits for running DDL only, and not for ever.
-    return ['SET SESSION lock_wait_timeout = 30', 'BACKUP STAGE START', 'BACKUP STAGE BLOCK_DDL'];
+    return [`SET SESSION lock_wait_timeout = ${waitSeconds}`, 'BACKUP STAGE START', 'BACKUP STAGE BLOCK_DDL'];
   }
   unblockDdl(): string[] {
     return ['BACKUP STAGE END'];

@@ -84,11 +84,12 @@ export class MySql57Dialect implements Dialect {
     return credentialsChange('CHANGE MASTER TO', user, password, tls);
   }
 
-  blockDdl(): string[] {
+  blockDdl(waitSeconds: number): string[] {
     // A global read lock: writes wait too, for the moment the dump takes to start (a few hundred
     // ms). MySQL's backup lock would let writes through, but a DDL statement waiting on it holds
     // the global intention lock the dump's own FLUSH TABLES WITH READ LOCK then waits for.
-    return ['SET SESSION lock_wait_timeout = 30', 'FLUSH TABLES WITH READ LOCK'];
+    // While the lock waits for a long statement, every write waits behind it: the wait is short.
+    return [`SET SESSION lock_wait_timeout = ${waitSeconds}`, 'FLUSH TABLES WITH READ LOCK'];
   }
   unblockDdl(): string[] {
     return ['UNLOCK TABLES'];

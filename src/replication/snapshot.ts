@@ -33,10 +33,31 @@ export async function copySnapshot(
     await ddl.run(...ddl.dialect.unblockDdl()).finally(() => ddl.close());
   };
   try {
-    await ddl.run(...ddl.dialect.blockDdl());
+    await blockDdlBriefly(ddl);
     return await dumpAndLoad(from, to, await userSchemas(from.session), release, progress, stallMs);
   } finally {
     await release();
+  }
+}
+
+/** Pauses between tries to block DDL, ms: about a minute in all before the join gives up. */
+const BLOCK_RETRY_MS = [250, 500, 1000, 2000, 4000, 8000, 8000, 8000, 8000, 8000, 8000];
+const LOCK_WAIT_TIMEOUT = 1205;
+
+/**
+ * Blocks DDL with waits of one second at most, tried again with back-off: on MySQL the lock
+ * waiting behind a long statement (a report's SELECT) holds every write behind it, so writes
+ * wait at most a second at a time, never the whole statement.
+ */
+async function blockDdlBriefly(ddl: SqlSession): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await ddl.run(...ddl.dialect.blockDdl(1));
+    } catch (e) {
+      if ((e as { cause?: { errno?: number } }).cause?.errno !== LOCK_WAIT_TIMEOUT || attempt >= BLOCK_RETRY_MS.length) throw e;
+      await ddl.run(...ddl.dialect.unblockDdl());
+      await new Promise((r) => setTimeout(r, BLOCK_RETRY_MS[attempt]));
+    }
   }
 }
 

@@ -157,6 +157,8 @@ export interface Writer {
   /** Points later inserts at another port (after a switchover). */
   retarget(port: number): void;
   attempts(): number;
+  /** The longest an acknowledged insert took, ms: how long writes were held at worst. */
+  longestMs(): number;
 }
 
 /**
@@ -167,6 +169,7 @@ export function startWriter(port: number, table: string, user = 'root', password
   let target = port;
   let running = true;
   let attempts = 0;
+  let longest = 0;
   const committed: number[] = [];
   const loop = (async () => {
     let conn: Awaited<ReturnType<typeof createConnection>> | undefined;
@@ -179,7 +182,9 @@ export function startWriter(port: number, table: string, user = 'root', password
           connPort = target;
           conn = await createConnection({ host: '127.0.0.1', port: target, user, password });
         }
+        const started = Date.now();
         const [res] = await conn.query(`INSERT INTO ${table} (payload) VALUES (?)`, [`row ${attempts}`]);
+        longest = Math.max(longest, Date.now() - started);
         committed.push((res as { insertId: number }).insertId);
       } catch {
         conn?.destroy();
@@ -200,6 +205,7 @@ export function startWriter(port: number, table: string, user = 'root', password
       target = p;
     },
     attempts: () => attempts,
+    longestMs: () => longest,
   };
 }
 

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { loadTopology, up } from '../../src';
-import { caughtUp, cleanup, ENV, hostPort, IMAGES, requireEngine, simpleTopology, sql, uniqueName } from './harness';
+import { caughtUp, cleanup, ENV, hostPort, IMAGES, requireEngine, simpleTopology, sql, startWriter, uniqueName, whileWriting } from './harness';
 
 beforeAll(requireEngine);
 
@@ -40,5 +40,34 @@ describe.each(IMAGES)('a replica joining while schemas are being created, on %s'
     const expected = await schemas(p);
     expect(expected.length).toBeGreaterThan(5);
     expect(await schemas(r)).toEqual(expected);
+  });
+
+  it('a join behind a long SELECT holds writes a second at a time at most, and completes once the SELECT ends', async () => {
+    const other = `${name}s`;
+    try {
+      const t = simpleTopology(other, image, {});
+      await up(t, { progress: 'silent' });
+      const p = await hostPort(t, 'primary');
+      await sql(p, 'CREATE DATABASE app');
+      await sql(p, 'CREATE TABLE app.report (id INT PRIMARY KEY)');
+      await sql(p, 'INSERT INTO app.report VALUES (1)');
+      await sql(p, 'CREATE TABLE app.events (id BIGINT AUTO_INCREMENT PRIMARY KEY, payload VARCHAR(64))');
+      // A report's SELECT holds its table for 15 s: the join's lock cannot be had until it ends.
+      const report = sql(p, 'SELECT SLEEP(15) AS s FROM app.report');
+      fs.writeFileSync(t.file, `${fs.readFileSync(t.file, 'utf8').trimEnd()}\n  replica1:\n    role: replica\n`);
+      const writer = startWriter(p, 'app.events');
+      const { committed } = await whileWriting(writer, async () => {
+        await up(loadTopology(t.file, { env: ENV }), { progress: 'silent' });
+        await report;
+      });
+      // Waiting the whole SELECT out, every write waited behind the lock (up to 30 s on MySQL).
+      expect(writer.longestMs()).toBeLessThan(2500);
+      expect(committed.length).toBeGreaterThan(50);
+      const r = await hostPort(t, 'replica1');
+      await caughtUp(p, r, image);
+      expect((await sql(r, 'SELECT COUNT(*) AS n FROM app.events'))[0].n).toBe(committed.length);
+    } finally {
+      await cleanup(other);
+    }
   });
 });
