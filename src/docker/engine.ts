@@ -343,6 +343,12 @@ export class DockerEngine {
     }
   }
 
+  /** A file into a marker container, by id (a plain container on every engine, a swarm's too). */
+  async putMarkerFile(id: string, file: ArchiveFile): Promise<void> {
+    const archive = await tarOf([file]);
+    await this.call(`copy ${file.path} into ${id}`, () => this.docker.getContainer(id).putArchive(archive, { path: '/' }));
+  }
+
   async start(name: string): Promise<void> {
     try {
       await this.docker.getContainer(name).start();

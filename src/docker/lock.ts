@@ -66,7 +66,7 @@ export class TopologyLock {
   }
 
   private async beat(): Promise<void> {
-    await this.engine.putFiles(this.id, [{ path: BEAT_FILE, content: `${this.holder} ${++this.beats}\n`, mode: 0o644 }]);
+    await this.engine.putMarkerFile(this.id, { path: BEAT_FILE, content: `${this.holder} ${++this.beats}\n`, mode: 0o644 });
   }
 
   async release(): Promise<void> {

@@ -27,11 +27,10 @@ class FakeEngine {
     const c = this.find(ref);
     if (c) this.containers.delete(c.id);
   }
-  async putFiles(ref: string, files: { path: string; content: string }[]) {
+  async putMarkerFile(ref: string, file: { path: string; content: string }) {
     const c = this.find(ref);
     if (!c) throw Object.assign(new Error('no such container'), { statusCode: 404 });
-    for (const f of files) c.files.set(f.path, f.content);
-    return false;
+    c.files.set(file.path, file.content);
   }
   async readFile(ref: string, path: string) {
     return this.find(ref)?.files.get(path);
