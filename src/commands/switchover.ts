@@ -136,7 +136,7 @@ export async function switchover(topology: Topology | string, newPrimary: string
             task.newListr(
               // By GTID a replica delayed on purpose goes on from the new primary with what it has
               // applied, its delay kept: only by file and offset must it reach the stop point first.
-              [newP, ...moving.filter((n) => t.replication.mode === 'position' || !n.delaySeconds)].map((n) => ({
+              [newP, ...moving.filter((n) => c.sessions.get(n.name)!.dialect.linkMode(t.replication.mode) === 'position' || !n.delaySeconds)].map((n) => ({
                 title: n.name,
                 task: async (_: Ctx, sub: Task) => {
                   const s = c.sessions.get(n.name)!;
@@ -175,12 +175,13 @@ export async function switchover(topology: Topology | string, newPrimary: string
                 title: n.name,
                 task: async () => {
                   const s = c.sessions.get(n.name)!;
+                  const link = sourceLink(c.t, n.name, newP.name, s.dialect);
                   if (n === oldP) {
                     await s.run('UNLOCK TABLES');
                     // The old primary's own writes are in its binlog, not in its replica GTID state.
-                    if (c.t.replication.mode === 'gtid') await s.run(...s.dialect.adoptSnapshot(c.stoppedAt!));
+                    if (link.mode === 'gtid') await s.run(...s.dialect.adoptSnapshot(c.stoppedAt!));
                   }
-                  await pointAt(s, sourceLink(c.t, n.name, newP.name), c.t.replication.mode === 'position' ? c.promotedAt : undefined);
+                  await pointAt(s, link, link.mode === 'position' ? c.promotedAt : undefined);
                   await s.run(...s.dialect.readOnly());
                   await waitForThreads(s, 60_000);
                   c.repointed.push(n.name);

@@ -117,7 +117,7 @@ function operations(title: string, which: OperationKind[] | ((o: Operation) => b
 }
 
 const CREATE_KINDS: OperationKind[] = ['create-container', 'recreate-container', 'write-config'];
-const REPLICA_KINDS: OperationKind[] = ['connect-replica', 'change-source', 'readdress-source', 'update-credentials', 'start-replica'];
+const REPLICA_KINDS: OperationKind[] = ['connect-replica', 'change-source', 'readdress-source', 'update-credentials', 'position-by-gtid', 'start-replica'];
 const onNodes = (kinds: OperationKind[], nodes: string[]) => (o: Operation) => kinds.includes(o.kind) && 'node' in o && nodes.includes(o.node);
 
 export const UP_STEPS: Step[] = [

@@ -8,6 +8,9 @@ import { ArchiveFile } from './archive';
 import { CLIENT_OPTION_FILE, containerName, LABEL, MYSQL_UID, networkName, nodeLabels, ROOT_INIT_FILE, ROOT_PASSWORD_FILE, TLS_FILES, volumeName } from './names';
 
 /** Everything needed to create one node's container: the options and the files put into it. */
+
+/** How long a node's server may take to shut down cleanly before the engine kills it, seconds. */
+export const STOP_TIMEOUT_S = 60;
 export interface ContainerPlan {
   node: string;
   name: string;
@@ -65,6 +68,9 @@ export function containerPlan(
         [LABEL.configHash]: configHash,
       },
       ExposedPorts: { '3306/tcp': {} },
+      // docker stop's default 10 s can cut a busy server's shutdown short: it is killed before it
+      // has flushed and written where its replication stands.
+      StopTimeout: STOP_TIMEOUT_S,
       HostConfig: {
         PortBindings: { '3306/tcp': [{ HostIp: node.bind, HostPort: node.port ? String(node.port) : '' }] },
         Mounts: [{ Type: 'volume', Source: volumeName(t, node.name), Target: '/var/lib/mysql' }],

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import type { ArchiveFile } from './archive';
-import type { ContainerPlan } from './container-spec';
+import { ContainerPlan, STOP_TIMEOUT_S } from './container-spec';
 import { LABEL } from './names';
 
 /** Where Docker mounts a task's secrets. */
@@ -65,7 +65,7 @@ export function serviceSpec(plan: ContainerPlan, refs: (SwarmFileRef & { id: str
         Secrets: refs.filter((r) => r.secret).map(secretRef),
         Configs: refs.filter((r) => !r.secret).map(configRef),
         // A server shutting down cleanly flushes and writes its replication position.
-        StopGracePeriod: 30_000_000_000,
+        StopGracePeriod: STOP_TIMEOUT_S * 1_000_000_000,
       },
       RestartPolicy: { Condition: 'any', Delay: 1_000_000_000 },
       Placement: { Constraints: plan.placement ?? [] },

@@ -167,6 +167,13 @@ export interface Dialect {
   gtidPosition(): string;
   /** Whether a replica's status says it replicates by GTID. */
   usingGtid(s: Pick<ReplicaStatus, 'usingGtid'>): boolean;
+  /**
+   * How this flavour positions a link of a topology in `mode`: by file and offset, or by GTID.
+   * Where a position by file and offset is kept outside the transaction (MariaDB), links always
+   * position by GTID, which the server keeps inside each transaction: a replica killed at any
+   * moment neither skips nor repeats one.
+   */
+  linkMode(mode: ReplicationMode): ReplicationMode;
   /** A query (one row, column `result`) that waits until this replica has applied `c`. */
   waitForCoordinates(c: BinlogCoordinates, timeoutSeconds: number): WaitQuery;
   /** Starts replication and stops applying at `c`, a position in the source's binary log. */

@@ -1,5 +1,5 @@
 import type { BinlogCoordinates, ChangeSourceOptions, Dialect, Flavor, ReplicaStatus, ServerVersion, WaitQuery } from './dialect';
-import type { ReplicationTls } from '../topology/types';
+import type { ReplicationMode, ReplicationTls } from '../topology/types';
 import { connectionOptions, credentialsChange, DYNAMIC_SETTINGS, expireLogsDays, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
 
 /**
@@ -149,6 +149,12 @@ export class MariaDbDialect implements Dialect {
   }
   usingGtid(s: Pick<ReplicaStatus, 'usingGtid'>): boolean {
     return s.usingGtid !== '' && s.usingGtid !== 'No';
+  }
+  linkMode(): ReplicationMode {
+    // relay-log.info is written just after each transaction commits (a SIGKILL between the two
+    // applied it again: error 1062), mysql.gtid_slave_pos inside it: every link is by GTID, and
+    // mode: gtid adds gtid_strict_mode.
+    return 'gtid';
   }
   waitForCoordinates(c: BinlogCoordinates, timeoutSeconds: number): WaitQuery {
     if (c.gtid === undefined) return positionWait('MASTER_POS_WAIT', c, timeoutSeconds);

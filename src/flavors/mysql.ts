@@ -1,5 +1,5 @@
 import type { BinlogCoordinates, ChangeSourceOptions, Dialect, Flavor, ReplicaStatus, ServerVersion, WaitQuery } from './dialect';
-import type { ReplicationTls } from '../topology/types';
+import type { ReplicationMode, ReplicationTls } from '../topology/types';
 import { atLeast, connectionOptions, credentialsChange, DYNAMIC_SETTINGS, expireLogsDays, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
 
 /**
@@ -178,6 +178,12 @@ export class MySql57Dialect implements Dialect {
   usingGtid(s: Pick<ReplicaStatus, 'usingGtid'>): boolean {
     return s.usingGtid === '1';
   }
+  linkMode(mode: ReplicationMode): ReplicationMode {
+    // Its applier's position is a table row written in each transaction (relay_log_recovery in
+    // every my.cnf fetches the rest again after a crash): both modes are crash-safe as they are.
+    return mode;
+  }
+
   waitForCoordinates(c: BinlogCoordinates, timeoutSeconds: number): WaitQuery {
     if (c.gtid === undefined) return positionWait(this.positionWaitFunction(), c, timeoutSeconds);
     // WAIT_FOR_EXECUTED_GTID_SET: 0 when reached, 1 on timeout.

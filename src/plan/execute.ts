@@ -5,7 +5,7 @@ import { setGlobal } from '../flavors/dialect';
 import { NodeError } from '../errors';
 import { enableGtid } from '../replication/gtid-mode';
 import { joinReplica, LinkEnd } from '../replication/join';
-import { pointAt, readdress, replicaStatus, setReplicationAccount, sourceLink, updateCredentials } from '../replication/link';
+import { pointAt, positionByGtidHere, readdress, replicaStatus, setReplicationAccount, sourceLink, updateCredentials } from '../replication/link';
 import { sourceNode } from '../replication/address';
 import { moveByPosition } from '../replication/move';
 import { runInit } from '../replication/init-sql';
@@ -110,25 +110,29 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
     return enableGtid(nodes, APPLY_TIMEOUT_S, c.signal);
   },
   'connect-replica': async (c, op, progress) => {
-    const detail = await joinReplica({ replica: end(c, op.node), source: end(c, op.source), link: sourceLink(c.t, op.node, op.source), progress, stallMs: c.snapshotStallMs });
+    const detail = await joinReplica({ replica: end(c, op.node), source: end(c, op.source), link: linkOf(c, op.node, op.source), progress, stallMs: c.snapshotStallMs });
     await waitForThreads(session(c, op.node), 60_000, c.signal);
     return detail;
   },
   'change-source': async (c, op) => {
     const s = session(c, op.node);
     let detail: string | void = undefined;
-    const link = sourceLink(c.t, op.node, op.to);
-    if (c.t.replication.mode === 'gtid') await pointAt(s, link);
+    const link = linkOf(c, op.node, op.to);
+    if (link.mode === 'gtid') await pointAt(s, link);
     else detail = await moveByPosition({ replica: end(c, op.node), from: end(c, op.from), to: end(c, op.to), link, timeoutSeconds: APPLY_TIMEOUT_S, sourceOf: (st) => sourceNode(c.t, st) });
     await waitForThreads(s, 60_000, c.signal);
     return detail;
   },
   'update-credentials': async (c, op) => {
-    await updateCredentials(session(c, op.node), sourceLink(c.t, op.node, op.source));
+    await updateCredentials(session(c, op.node), linkOf(c, op.node, op.source));
     await waitForThreads(session(c, op.node), 60_000, c.signal);
   },
   'readdress-source': async (c, op) => {
-    await readdress(session(c, op.node), sourceLink(c.t, op.node, op.source));
+    await readdress(session(c, op.node), linkOf(c, op.node, op.source));
+    await waitForThreads(session(c, op.node), 60_000, c.signal);
+  },
+  'position-by-gtid': async (c, op) => {
+    await positionByGtidHere(session(c, op.node), session(c, op.source));
     await waitForThreads(session(c, op.node), 60_000, c.signal);
   },
   'start-replica': async (c, op) => {
@@ -177,6 +181,11 @@ function session(c: ExecContext, node: string): SqlSession {
   const s = c.sessions.get(node);
   if (!s) throw new Error(`no SQL session to ${node}`); // up connects every node before server operations
   return s;
+}
+
+/** How a replica reaches its source, positioned as its flavour keeps links. */
+function linkOf(c: ExecContext, node: string, source: string) {
+  return sourceLink(c.t, node, source, session(c, node).dialect);
 }
 
 function end(c: ExecContext, node: string): LinkEnd {

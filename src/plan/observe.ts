@@ -124,9 +124,12 @@ export async function observeServer(s: SqlSession, t: Topology): Promise<Observe
   const keys = Object.keys(s.dialect.readOnlySettings(true));
   const row = await s.first(`SELECT ${keys.map((k) => `@@GLOBAL.${k} AS ${k}`).join(', ')}`);
   const status = await replicaStatus(s);
+  // In the topology's GTID mode: positioned by GTID, on a server with GTIDs on (a MariaDB link is
+  // by GTID in either mode; gtid_strict_mode tells them apart).
+  const gtid = Boolean(status?.sourceHost) && s.dialect.usingGtid(status!) && Number((await s.first(s.dialect.gtidOnline().enabled))?.enabled) === 1;
   return {
     readOnly: keys.every((k) => Number(row?.[k]) === 1),
-    ...(status?.sourceHost ? { replica: { ...status, gtid: s.dialect.usingGtid(status) } } : {}),
+    ...(status?.sourceHost ? { replica: { ...status, gtid } } : {}),
     account: await replicationAccount(s, t.credentials.replicationUser, t.credentials.replicationPassword, t.replication.tls !== 'off'),
     initDone: t.init.length === 0 || (await initAlreadyRan(s)),
   };

@@ -33,6 +33,7 @@ export type ServerOperation =
   | { kind: 'change-source'; node: string; from: string; to: string; cause: string }
   | { kind: 'update-credentials'; node: string; source: string; cause: string }
   | { kind: 'readdress-source'; node: string; source: string; cause: string }
+  | { kind: 'position-by-gtid'; node: string; source: string; cause: string }
   | { kind: 'start-replica'; node: string; cause: string }
   | { kind: 'set-delay'; node: string; seconds: number; cause: string }
   | { kind: 'run-init'; node: string; cause: string }
@@ -62,6 +63,7 @@ export const DISRUPTION: Record<OperationKind, string> = {
   'change-source': 'the moving replica and one neighbour (its new or its old source) pause applying until both stand at one point',
   'update-credentials': 'the replica pauses replication for a moment',
   'readdress-source': 'the replica pauses replication for a moment and fetches again from where it had applied',
+  'position-by-gtid': 'the replica pauses for a moment and goes on from where it stands, now by GTID',
   'start-replica': 'none',
   'set-delay': 'the replica pauses for a moment; from then on it applies changes that much later',
   'run-init': 'none',

@@ -158,9 +158,10 @@ function movedOperations(desired: Desired, observed: Observed, refused: string[]
     const spec = desired.nodes.find((d) => d.spec.name === m.node)!.spec;
     const to = spec.engine ? `engine ${spec.engine}` : "the environment's engine";
     const below = t.nodes.filter((n) => n.source === spec.name).map((n) => n.name);
+    const byPosition = desired.nodes.some((d) => below.includes(d.spec.name) && d.dialect.linkMode(t.replication.mode) === 'position');
     if (spec.role === 'primary') {
       refused.push(`${spec.name}: runs on ${m.engine}; moved to ${to} as the primary it would start with no data (switch over to a replica there first: replikit switchover NODE --write, then move this one as a replica)`);
-    } else if (below.length && t.replication.mode === 'position') {
+    } else if (byPosition) {
       refused.push(`${spec.name}: runs on ${m.engine}; moved to ${to} it starts a new binary log, in which ${below.join(', ')} cannot go on by file and offset (point them at another source first, or replication.mode: gtid)`);
     } else {
       ops.push({ kind: 'remove-moved', node: spec.name, name: m.name, engine: m.engine, cause: `moved to ${to}: its container on ${m.engine} is removed (its data volume there is kept)` });
@@ -213,7 +214,12 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
   const replicating = known.filter((d) => server(d.spec.name)!.replica?.sourceHost);
   const byGtid = replicating.filter((d) => server(d.spec.name)!.replica!.gtid);
   const modeChanges = t.replication.mode === 'gtid' && byGtid.length < replicating.length;
-  if (modeChanges) ops.push({ kind: 'set-mode', from: 'position', to: 'gtid', cause: `${replicating.filter((d) => !byGtid.includes(d)).map((d) => d.spec.name).join(', ')} position by file and offset` });
+  if (modeChanges) {
+    const behind = replicating.filter((d) => !byGtid.includes(d));
+    // A MariaDB link is by GTID already; its server lacks gtid_strict_mode.
+    const how = behind.every((d) => !d.dialect.usingGtid(server(d.spec.name)!.replica!)) ? 'position by file and offset' : 'not in GTID mode';
+    ops.push({ kind: 'set-mode', from: 'position', to: 'gtid', cause: `${behind.map((d) => d.spec.name).join(', ')} ${how}` });
+  }
   if (t.replication.mode === 'position' && byGtid.length) {
     refused.push(`${byGtid.map((d) => d.spec.name).join(', ')}: replicate by GTID; replication.mode gtid → position is not done on a running topology (keep gtid, or recreate the data with replikit down --volumes)`);
   }
@@ -222,7 +228,7 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
     const link = server(node)?.replica;
     return link?.sourceHost ? (sourceNode(t, link) ?? link.sourceHost) : undefined;
   };
-  for (const { spec } of known) {
+  for (const { spec, dialect } of known) {
     const s = server(spec.name)!;
     const current = sourceOf(spec.name);
     if (spec.role === 'primary') {
@@ -237,7 +243,7 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
       // By file and offset, a replica moves only between nodes whose positions can be lined up:
       // into a chain under a sibling, or out of one to its source's source.
       const lined = sourceOf(source) === current || sourceOf(current) === source;
-      if (t.replication.mode === 'position' && !lined && !modeChanges) {
+      if (dialect.linkMode(t.replication.mode) === 'position' && !lined && !modeChanges) {
         refused.push(`${spec.name}: replicates from ${current}; moving it to ${source} by file and offset needs ${source} to replicate from ${current} or the other way round (or replication.mode: gtid)`);
       } else {
         ops.push({ kind: 'change-source', node: spec.name, from: current, to: source, cause: `source ${current} → ${source}` });
@@ -254,6 +260,16 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
       ops.push({ kind: 'update-credentials', node: spec.name, source, cause: `TLS ${linkTls(s.replica!)} → ${t.replication.tls}` });
     } else if (s.replica!.ioRunning !== 'Yes' || s.replica!.sqlRunning !== 'Yes') {
       ops.push({ kind: 'start-replica', node: spec.name, cause: `IO thread ${s.replica!.ioRunning}, SQL thread ${s.replica!.sqlRunning}` });
+    }
+  }
+
+  // A link by file and offset on a flavour that keeps such a position outside the transaction
+  // (made by an earlier replikit): positioned by GTID where it stands. In GTID mode set-mode does it.
+  for (const { spec, dialect } of known) {
+    const link = server(spec.name)!.replica;
+    if (t.replication.mode !== 'position' || !link?.sourceHost || sourceOf(spec.name) !== spec.source) continue;
+    if (dialect.linkMode('position') === 'gtid' && !dialect.usingGtid(link)) {
+      ops.push({ kind: 'position-by-gtid', node: spec.name, source: spec.source!, cause: 'its position by file and offset is kept outside each transaction: a replica killed between the two applies a transaction again' });
     }
   }
 

@@ -1,6 +1,6 @@
 import { NodeError } from '../errors';
 import { poll } from '../poll';
-import { readCoordinates, replicaStatus, waitUntilApplied } from './link';
+import { positionByGtidHere, readCoordinates, waitUntilApplied } from './link';
 import type { SqlSession } from './session';
 
 export interface ModeNode {
@@ -23,17 +23,7 @@ export async function enableGtid(nodes: ModeNode[], timeoutSeconds: number, sign
   const enabled = await Promise.all(nodes.map(async (n) => Number((await n.session.first(steps(n.session).enabled))?.enabled) === 1));
   const stepping = nodes.filter((_, i) => !enabled[i]);
   if (stepping.length) await stepUp(stepping, nodes, timeoutSeconds, signal);
-  for (const n of nodes) {
-    if (!n.source) continue;
-    const s = n.session;
-    await s.run(s.dialect.stopReplica());
-    const r = await replicaStatus(s);
-    const query = r && s.dialect.gtidAtSourcePosition({ file: r.relaySourceLogFile, position: r.execSourceLogPos });
-    // No answer (a position the source no longer has): the replica's own bookkeeping stands.
-    const found = query ? (await n.source.first(query))?.gtid : undefined;
-    const gtid = found ? String(found) : undefined;
-    await s.run(...s.dialect.positionByGtid(gtid), s.dialect.startReplica());
-  }
+  for (const n of nodes) if (n.source) await positionByGtidHere(n.session, n.source);
   return `${nodes.filter((n) => n.source).map((n) => n.name).join(', ')} now position by GTID`;
 }
 

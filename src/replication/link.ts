@@ -1,4 +1,4 @@
-import type { BinlogCoordinates, ReplicaStatus } from '../flavors/dialect';
+import type { BinlogCoordinates, Dialect, ReplicaStatus } from '../flavors/dialect';
 import { normaliseReplicaStatus, parseBinlogStatus } from '../flavors/dialect';
 import { NodeError } from '../errors';
 import type { Credentials, ReplicationMode, ReplicationTls, Topology } from '../topology/types';
@@ -17,10 +17,24 @@ export interface SourceLink {
   tls: ReplicationTls;
 }
 
-/** How `replica` logs in to `source`. */
-export function sourceLink(t: Topology, replica: string, source: string): SourceLink {
+/** How `replica` (whose server speaks `dialect`) logs in to `source`, and how its link is positioned. */
+export function sourceLink(t: Topology, replica: string, source: string, dialect: Pick<Dialect, 'linkMode'>): SourceLink {
   const { replicationUser: user, replicationPassword: password } = t.credentials;
-  return { ...sourceAddress(t, replica, source), user, password, mode: t.replication.mode, tls: t.replication.tls };
+  return { ...sourceAddress(t, replica, source), user, password, mode: dialect.linkMode(t.replication.mode), tls: t.replication.tls };
+}
+
+/**
+ * A stopped replica positioned by file and offset, positioned by GTID where it stands (its
+ * source's GTID position at the coordinates it applied up to), and started again.
+ */
+export async function positionByGtidHere(replica: SqlSession, source: SqlSession): Promise<void> {
+  const s = replica;
+  await s.run(s.dialect.stopReplica());
+  const r = await replicaStatus(s);
+  const query = r && s.dialect.gtidAtSourcePosition({ file: r.relaySourceLogFile, position: r.execSourceLogPos });
+  // No answer (a position the source no longer has): the replica's own bookkeeping stands.
+  const found = query ? (await source.first(query))?.gtid : undefined;
+  await s.run(...s.dialect.positionByGtid(found ? String(found) : undefined), s.dialect.startReplica());
 }
 
 export type AccountState = 'missing' | 'accepted' | 'refused' | 'tls-differs';

@@ -201,6 +201,8 @@ describe('what every flavour needs beyond statements', () => {
   it('reads GTID use from the status of each flavour', () => {
     expect([maria.usingGtid({ usingGtid: 'Slave_Pos' }), maria.usingGtid({ usingGtid: 'No' })]).toEqual([true, false]);
     expect([my97.usingGtid({ usingGtid: '1' }), my97.usingGtid({ usingGtid: '0' })]).toEqual([true, false]);
+    // MariaDB keeps a position by file and offset outside the transaction: its links are by GTID in both modes.
+    expect([maria.linkMode('position'), maria.linkMode('gtid'), my97.linkMode('position'), my97.linkMode('gtid')]).toEqual(['gtid', 'gtid', 'position', 'gtid']);
   });
   it('reads the flavour and version from a server binary\'s --version', () => {
     expect(parseServerVersion('/usr/sbin/mysqld  Ver 9.7.4-2 for Linux on x86_64 ((Debian))')).toMatchObject({ flavor: 'mysql', major: 9, minor: 7, patch: 4 });

@@ -54,7 +54,7 @@ describe('a topology over several engines: addresses and the plan', () => {
     expect(sourceAddress(one, 'replica1', 'primary')).toEqual({ host: 'shop-primary', port: 3306 });
     expect(sourceAddress(t, 'replica1', 'primary')).toEqual({ host: '192.0.2.4', port: 3307 });
     // After a switchover the old primary replicates from the replica: the other way across.
-    expect(sourceLink(t, 'primary', 'replica1')).toMatchObject({ host: '192.0.2.5', port: 3308, user: 'repl', tls: 'verify' });
+    expect(sourceLink(t, 'primary', 'replica1', { linkMode: (m) => m })).toMatchObject({ host: '192.0.2.5', port: 3308, user: 'repl', tls: 'verify', mode: 'position' });
     expect([nodeAt(t, '192.0.2.4', 3307), nodeAt(t, 'shop-primary', 3306), nodeAt(t, '192.0.2.4', 3306)]).toEqual(['primary', 'primary', undefined]);
   });
 

@@ -150,6 +150,27 @@ describe('reconcile: server ids', () => {
   });
 });
 
+describe('reconcile: MariaDB links are by GTID in either mode', () => {
+  const maria = parse(VALID.replace('image: mysql:8.0', 'image: mariadb:11.4'));
+  const d = desiredState(maria);
+  const bySlavePos = (source = 'primary', extra = {}) => replicaServer(source, { usingGtid: 'Slave_Pos', ...extra });
+
+  it('position mode: a link by GTID is what the mode expects (nothing to do); one by file and offset is positioned by GTID', () => {
+    expect(reconcile(d, convergedFor(d, { primary: primaryServer, replica1: bySlavePos() })).toString()).toBe('nothing to do: containers and replication match the topology');
+    expect(lines(d, convergedFor(d, { primary: primaryServer, replica1: replicaServer() }))).toEqual([
+      'position-by-gtid replica1: its position by file and offset is kept outside each transaction: a replica killed between the two applies a transaction again',
+    ]);
+    // MySQL keeps its applier's position in a table: its links by file and offset stay.
+    expect(reconcile(desired, converged).empty).toBe(true);
+  });
+
+  it('position → gtid turns gtid_strict_mode on (set-mode) although the links are by GTID already', () => {
+    const gtid = desiredState(parse(VALID.replace('image: mysql:8.0', 'image: mariadb:11.4').replace('mode: position', 'mode: gtid')));
+    expect(lines(gtid, convergedFor(d, { primary: primaryServer, replica1: bySlavePos() })).filter((l) => !l.startsWith('write-config'))).toEqual(['set-mode topology: replica1 not in GTID mode']);
+    expect(reconcile(gtid, convergedFor(gtid, { primary: primaryServer, replica1: bySlavePos('primary', { gtid: true }) })).empty).toBe(true);
+  });
+});
+
 describe('reconcile: settings', () => {
   it('a dynamic setting changed: set at run time on a running node (with my.cnf), no restart', () => {
     const d = desiredState(parse(VALID.replace('max_connections: 200', 'max_connections: 300')));
