@@ -56,9 +56,13 @@ export function renderNode(topology: Topology, node: NodeSpec, dialect: Dialect 
 
   const translated = translate(mysqld, dialect);
   // A node's own settings win; `log-bin` and `log_bin` are the same option to mysqld.
-  for (const [k, v] of Object.entries(node.mysqld)) {
-    for (const existing of Object.keys(translated)) if (canonicalOption(existing) === canonicalOption(k)) delete translated[existing];
-    translated[k] = v;
+  for (const [key, value] of Object.entries(node.mysqld)) {
+    // expire_logs_days (in many a my.cnf written for mysqld) is gone from MySQL 8.4: the server's own expiry setting.
+    const days = canonicalOption(key) === 'expire_logs_days' && /^\d+$/.test(String(value)) ? Number(value) : undefined;
+    for (const [k, v] of Object.entries(days === undefined ? { [key]: value } : dialect.binlogExpiry(days * 86400))) {
+      for (const existing of Object.keys(translated)) if (canonicalOption(existing) === canonicalOption(k)) delete translated[existing];
+      translated[k] = v;
+    }
   }
   config.mysqld = translated;
 

@@ -7,6 +7,14 @@ import type { Positions } from './positions';
 import { hazardProblems } from './hazards';
 import { derivedServerId } from './server-id';
 
+/** The server_id a node's entry gives: its server_id:, else a server_id in its mysqld: settings (as a my.cnf for mysqld says it). */
+export function givenServerId(n: RawNode): number | undefined {
+  if (typeof n.server_id === 'number') return n.server_id;
+  const settings = n.mysqld && typeof n.mysqld === 'object' ? Object.entries(n.mysqld as Record<string, unknown>) : [];
+  const found = settings.find(([k]) => /^(loose[-_])?server[-_]id$/i.test(k))?.[1];
+  return found !== undefined && /^\d+$/.test(String(found)) ? Number(found) : undefined;
+}
+
 /** The raw topology as written (after interpolation), before defaults are filled in. */
 export interface RawTopology {
   version?: unknown;
@@ -65,14 +73,15 @@ export function semanticProblems(raw: RawTopology, positions: Positions, file: s
   const serverIds = new Map<unknown, string>();
   const published = new Map<number, { bind: string; node: string }[]>();
   // Given ids first: a derived one that meets a given one is the derived node's to change.
-  const given = [...nodes].sort(([, a], [, b]) => Number(typeof b.server_id === 'number') - Number(typeof a.server_id === 'number'));
+  const given = [...nodes].sort(([, a], [, b]) => Number(givenServerId(b) !== undefined) - Number(givenServerId(a) !== undefined));
   for (const [name, n] of given) {
-    const id = typeof n.server_id === 'number' ? n.server_id : typeof raw.name === 'string' ? derivedServerId(raw.name, name) : undefined;
+    const own = givenServerId(n);
+    const id = own ?? (typeof raw.name === 'string' ? derivedServerId(raw.name, name) : undefined);
     const other = serverIds.get(id);
     if (id === undefined) continue;
     if (other) {
-      const why = typeof n.server_id === 'number' ? `server_id ${id} is already used by '${other}'` : `the server_id derived from this node's name (${id}) is already used by '${other}'`;
-      add(['nodes', name, ...(typeof n.server_id === 'number' ? ['server_id'] : [])], why, typeof n.server_id === 'number' ? 'every node needs its own server_id; omit it to have one derived from the node\'s name' : 'give this node a server_id: of its own');
+      const why = own !== undefined ? `server_id ${id} is already used by '${other}'` : `the server_id derived from this node's name (${id}) is already used by '${other}'`;
+      add(['nodes', name, ...(typeof n.server_id === 'number' ? ['server_id'] : [])], why, own !== undefined ? 'every node needs its own server_id; omit it to have one derived from the node\'s name' : 'give this node a server_id: of its own');
     } else serverIds.set(id, name);
   }
   for (const [name, n] of nodes) {

@@ -12,6 +12,8 @@ export function switchoverEdit(text: string, oldPrimary: string, newPrimary: str
     const name = String((pair.key as { value?: unknown })?.value ?? pair.key);
     const node = pair.value as YAMLMap;
     if (!isMap(node)) continue;
+    // A read_only in the node's own settings followed its old role: the role decides it now.
+    if (name === newPrimary || name === oldPrimary) dropReadOnly(node);
     if (name === newPrimary) {
       node.set('role', 'primary');
       node.delete('source');
@@ -25,6 +27,15 @@ export function switchoverEdit(text: string, oldPrimary: string, newPrimary: str
     }
   }
   return doc.toString();
+}
+
+function dropReadOnly(node: YAMLMap): void {
+  const settings = node.get('mysqld');
+  if (!isMap(settings)) return;
+  for (const pair of [...settings.items]) {
+    const key = String((pair.key as { value?: unknown })?.value ?? pair.key);
+    if (/^(loose[-_])?(super[-_])?read[-_]only$/i.test(key)) settings.delete(pair.key);
+  }
 }
 
 /** A line diff (`- ` removed, `+ ` added, changed lines only) by longest common subsequence. */

@@ -12,14 +12,16 @@ import { canonicalOption } from './types';
  * `mysqld:` entry for them would fight replikit (a replica with log_bin off cannot serve
  * replicas; an init_file of the user's drops root's password) or open the server to anyone.
  */
-const MANAGED: Record<string, { owner: string; why: string }> = {
-  server_id: { owner: 'nodes.NODE.server_id', why: 'every node needs its own, which replikit assigns' },
-  log_bin: { owner: 'replikit (every node keeps a binary log: it may serve replicas after a switchover)', why: 'the binary log is how replication works' },
+const MANAGED: Record<string, { owner: string; why: string; agrees?: (value: unknown, node: RawNode) => boolean }> = {
+  // The node's server_id, as nodes.NODE.server_id would give it (a file written for mysqld takes it here).
+  server_id: { owner: 'nodes.NODE.server_id', why: 'it differs from nodes.NODE.server_id', agrees: (v, n) => n.server_id === undefined || Number(v) === n.server_id },
+  // A basename (log-bin: mall-mysql-bin) names the binary log's files: honoured. Only off is refused.
+  log_bin: { owner: 'replikit (every node keeps a binary log: it may serve replicas after a switchover)', why: 'the binary log is how replication works', agrees: (v) => !isOff(v) },
   skip_log_bin: { owner: 'replikit (every node keeps a binary log)', why: 'without a binary log a node cannot be a source' },
   disable_log_bin: { owner: 'replikit (every node keeps a binary log)', why: 'without a binary log a node cannot be a source' },
   init_file: { owner: 'replikit (it sets root\'s password from credentials.root_password at every start)', why: 'a node starting from a seed copy would keep a throw-away root password' },
-  read_only: { owner: 'nodes.NODE.role', why: 'replikit makes replicas read-only and the primary writable' },
-  super_read_only: { owner: 'nodes.NODE.role', why: 'replikit makes replicas read-only and the primary writable' },
+  read_only: { owner: 'nodes.NODE.role', why: 'replikit makes replicas read-only and the primary writable', agrees: (v, n) => isOff(v) === (n.role === 'primary') },
+  super_read_only: { owner: 'nodes.NODE.role', why: 'replikit makes replicas read-only and the primary writable', agrees: (v, n) => isOff(v) === (n.role === 'primary') },
   gtid_mode: { owner: 'replication.mode', why: 'the mode decides it on every node at once' },
   enforce_gtid_consistency: { owner: 'replication.mode', why: 'the mode decides it on every node at once' },
   gtid_strict_mode: { owner: 'replication.mode', why: 'the mode decides it on every node at once' },
@@ -84,13 +86,18 @@ export function hazardProblems(raw: RawTopology, nodes: [string, RawNode][], pos
     if (n.mysqld && typeof n.mysqld === 'object' && !Array.isArray(n.mysqld)) {
       for (const key of Object.keys(n.mysqld)) {
         const managed = MANAGED[canonical(key)];
-        if (!managed) continue;
+        if (!managed || managed.agrees?.((n.mysqld as Record<string, unknown>)[key], n)) continue;
         const owner = managed.owner.replace('NODE', name);
         add(['nodes', name, 'mysqld', key], `${key} is set by replikit: ${managed.why}`, owner === 'nobody' ? 'remove it' : `remove it; the key that decides it is ${owner}`, true);
       }
     }
   }
   return problems;
+}
+
+/** An option value that turns a setting off, as mysqld reads it. */
+function isOff(value: unknown): boolean {
+  return /^(off|0|false|no)$/i.test(String(value));
 }
 
 /** A `loose-` prefix names the same option. */

@@ -7,7 +7,7 @@ import { InputError, Problem, TopologyError } from '../errors';
 import { environmentLookup, interpolate, Lookup } from './interpolate';
 import { Positions } from './positions';
 import { schemaProblems } from './schema';
-import { isObject, RawNode, RawTopology, semanticProblems } from './check';
+import { givenServerId, isObject, RawNode, RawTopology, semanticProblems } from './check';
 import { DEFAULT_FILE, NodeSpec, onSwarm, ReplicationTls, Topology, withImplicitSwarm } from './types';
 
 export { DEFAULT_FILE };
@@ -115,7 +115,7 @@ function resolve(raw: RawTopology, file: string, interpolated: Set<string>): Top
     name,
     role: n.role as NodeSpec['role'],
     ...(n.role === 'replica' ? { source: (n.source as string | undefined) ?? primary } : {}),
-    serverId: (n.server_id as number | undefined) ?? derivedServerId(raw.name as string, name),
+    serverId: givenServerId(n) ?? derivedServerId(raw.name as string, name),
     ...(n.port !== undefined ? { port: n.port as number } : {}),
     bind: n.bind as string,
     image: (n.image as string | undefined) ?? (raw.image as string),

@@ -46,6 +46,32 @@ describe.each(IMAGES)('on %s', (image) => {
     });
   });
 
+  describe("the manual procedure's own my.cnf settings", () => {
+    const name = uniqueName('seedcnf');
+    afterAll(() => cleanup(name));
+
+    it('key for key come up replicating, the binary and relay logs named as the file says', async () => {
+      // docs/manual-procedure.md, steps 2 and 5, as mysqld: settings of each node.
+      const common = '      binlog-ignore-db: mysql\n      binlog_cache_size: 1M\n      binlog_format: mixed\n      expire_logs_days: 7\n      slave_skip_errors: 1062\n';
+      const t = simpleTopology(name, image, { replica1: undefined }, '', {
+        primary: `    mysqld:\n      server_id: 101\n      log-bin: mall-mysql-bin\n${common}`,
+        replica1: `    mysqld:\n      server_id: 102\n      log-bin: mall-mysql-slave1-bin\n${common}      relay_log: mall-mysql-relay-bin\n      log_slave_updates: 1\n      read_only: 1\n`,
+      });
+      await up(t, { progress: 'silent' });
+      const [p, r] = [await hostPort(t, 'primary'), await hostPort(t, 'replica1')];
+      const names = async (port: number) => (await sql(port, 'SELECT @@server_id AS id, @@log_bin_basename AS bin, @@relay_log_basename AS relay, @@binlog_format AS format'))[0];
+      const [onP, onR] = [await names(p), await names(r)];
+      expect([onP.id, String(onP.bin).split('/').pop(), onP.format]).toEqual([101, 'mall-mysql-bin', 'MIXED']);
+      expect([onR.id, String(onR.bin).split('/').pop(), String(onR.relay).split('/').pop()]).toEqual([102, 'mall-mysql-slave1-bin', 'mall-mysql-relay-bin']);
+      expect((await binlogPosition(image, p)).file).toMatch(/^mall-mysql-bin\.\d+$/);
+      await sql(p, 'CREATE DATABASE app');
+      await sql(p, "CREATE TABLE app.t (id INT PRIMARY KEY, v VARCHAR(10))");
+      await sql(p, "INSERT INTO app.t VALUES (1, 'seed')");
+      expect(await eventually(() => sql(r, 'SELECT v FROM app.t'), [{ v: 'seed' }])).toEqual([{ v: 'seed' }]);
+      expect((await status(t, docker)).healthy).toBe(true);
+    });
+  });
+
   describe('one primary and eight replicas', () => {
     const name = uniqueName('many');
     afterAll(() => cleanup(name));

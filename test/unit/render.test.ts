@@ -35,6 +35,14 @@ describe('my.cnf rendering', () => {
     expect(cnf).toMatchObject({ server_id: String(derivedServerId('shop', 'replica1')), relay_log: 'replica1-relay-bin', log_replica_updates: 'ON', read_only: 'ON', max_connections: '200' });
   });
 
+  it("a my.cnf written for mysqld: its binary log basename is used, its expire_logs_days in the server's own setting", () => {
+    const seed = parse(VALID.replace('max_connections: 200', 'log-bin: mall-mysql-slave1-bin\n      expire_logs_days: 7'));
+    const onMysql = mysqld(renderNode(seed, seed.nodes[1], v('9.7.4')).text);
+    expect([onMysql['log-bin'], onMysql.log_bin, onMysql.binlog_expire_logs_seconds, onMysql.expire_logs_days]).toEqual(['mall-mysql-slave1-bin', undefined, '604800', undefined]);
+    const onMariaDb = mysqld(renderNode(seed, seed.nodes[1], v('10.11.6-MariaDB')).text);
+    expect([onMariaDb['log-bin'], onMariaDb.expire_logs_days, onMariaDb.binlog_expire_logs_seconds]).toEqual(['mall-mysql-slave1-bin', '7', undefined]);
+  });
+
   it('spells settings the way the server version needs', () => {
     const legacy = mysqld(renderNode(t, replica, v('8.0.25')).text);
     expect(legacy.log_slave_updates).toBe('ON');

@@ -170,7 +170,7 @@ describe('inputs that would break up or do harm', () => {
   });
 
   it('refuses mysqld settings replikit manages, in any spelling, and names the key that owns each', () => {
-    const yaml = VALID.replace('max_connections: 200', 'server-id: 9\n      loose-skip-log-bin: 1\n      READ_ONLY: 0\n      gtid_mode: "ON"\n      skip-grant-tables: 1\n      init-file: /x.sql');
+    const yaml = VALID.replace('max_connections: 200', 'server-id: 9\n      loose-skip-log-bin: 1\n      READ_ONLY: 0\n      gtid_mode: "ON"\n      skip-grant-tables: 1\n      init-file: /x.sql').replace('    port: 3308', '    port: 3308\n    server_id: 10');
     const problems = problemsOf(yaml);
     expect(problems.map((p) => p.path)).toEqual([
       'nodes.replica1.mysqld.server-id',
@@ -187,6 +187,18 @@ describe('inputs that would break up or do harm', () => {
       'remove it; the key that decides it is replication.mode',
       'remove it',
       expect.stringMatching(/credentials\.root_password/),
+    ]);
+  });
+
+  it('honours what agrees with replikit, as a my.cnf written for mysqld says it: a binary log basename, read_only by role, server_id', () => {
+    const seed = VALID.replace('    role: primary\n', '    role: primary\n    mysqld: { log-bin: mall-mysql-bin, read_only: 0 }\n')
+      .replace('max_connections: 200', 'max_connections: 200\n      server_id: 102\n      log-bin: mall-mysql-slave1-bin\n      relay_log: mall-mysql-relay-bin\n      read_only: 1\n      log_slave_updates: 1\n      expire_logs_days: 7');
+    const t = parse(seed.replace('    server_id: 101\n', ''));
+    expect(t.nodes.map((n) => [n.name, n.serverId])).toEqual([['primary', derivedServerId('shop', 'primary')], ['replica1', 102]]);
+    // Only what turns the binary log off, or disagrees with the role, is refused.
+    expect(problemsOf(seed.replace('log-bin: mall-mysql-bin', 'log-bin: "OFF"').replace('read_only: 1', 'read_only: 0')).map((p) => p.path)).toEqual([
+      'nodes.primary.mysqld.log-bin',
+      'nodes.replica1.mysqld.read_only',
     ]);
   });
 
