@@ -104,6 +104,8 @@ done
 # on tcp://127.0.0.2:2376 with mutual TLS, holding the default test image.
 if [[ " ${suites[*]} " == *" bookworm "* && -z "${DOCKER_HOST:-}" ]]; then
   "$here/second-engine.sh" | grep -v '^DOCKER_HOST='
+  # The remote-engine test captures what crosses to that host: no password may pass in clear.
+  need_pkg tcpdump tcpdump
 fi
 
 # The swarm tests' one-node swarm: this engine as its manager and only worker, on loopback (the

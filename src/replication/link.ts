@@ -73,13 +73,15 @@ export async function waitUntilApplied(s: SqlSession, c: Pick<BinlogCoordinates,
 }
 
 /**
- * Logs in as the account, the way a replica would (over TLS when the account requires it, the
- * certificate not checked: only the password is asked here); only "access denied" counts as a
- * wrong password.
+ * Logs in as the account, the way a replica would, over root's own session's TLS (the server's
+ * certificate checked): the password never crosses in clear. Only an account that requires TLS
+ * on a topology with replication.tls off (no CA to check against) is asked over unchecked TLS.
+ * Only "access denied" counts as a wrong password.
  */
 async function passwordWorks(s: SqlSession, user: string, password: string, tls: boolean): Promise<boolean | 'no-tls'> {
+  const ssl = s.endpoint.ssl ?? (tls ? { rejectUnauthorized: false } : undefined);
   try {
-    await (await SqlSession.open({ ...s.endpoint, user, password, ...(tls ? { ssl: { rejectUnauthorized: false } } : {}) }, 5000)).close();
+    await (await SqlSession.open({ ...s.endpoint, user, password, ...(ssl ? { ssl } : {}) }, 5000)).close();
     return true;
   } catch (e) {
     if ((e as { errno?: number }).errno === 1045) return false;

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -9,7 +9,7 @@ import { down } from '../../src';
 import { DockerEngine } from '../../src/docker/engine';
 import { engineTarget } from '../../src/docker/context';
 import { LABEL } from '../../src/docker/names';
-import { docker as localEngine, ENV, IMAGE, requireEngine, ROOT_PASSWORD, simpleTopology, uniqueName } from './harness';
+import { docker as localEngine, ENV, IMAGE, pause, requireEngine, ROOT_PASSWORD, simpleTopology, uniqueName } from './harness';
 
 /**
  * The second engine of scripts/second-engine.sh stands in for another host: its own dockerd,
@@ -50,6 +50,32 @@ beforeAll(async () => {
     throw new Error(`these tests need the second engine: run scripts/second-engine.sh (scripts/test-env.sh does) (${(e as Error).message})`);
   }
   if (!(await remote.hasImage(IMAGE))) throw new Error(`${IMAGE} is missing on the second engine: run scripts/second-engine.sh`);
+});
+
+describe('what crosses to another host', () => {
+  const name = uniqueName('wire');
+  const t = simpleTopology(name, IMAGE, { replica1: undefined });
+  const password = 'wire-Repl-7Qx9';
+  afterAll(() => replikit(['down', '-f', t.file, '--volumes'], REMOTE_ENV));
+
+  it("replikit's own SQL to the remote host is TLS: a capture of every port there during up holds no password and no statement", async () => {
+    // Everything to and from 127.0.0.2 but the engine's own API (mutual TLS) and its sshd.
+    const capture = spawn('tcpdump', ['-i', 'lo', '-n', '-l', '-A', '-s0', 'host 127.0.0.2 and not port 2376 and not port 2222']);
+    let seen = '';
+    let ready = '';
+    capture.stdout.on('data', (c) => (seen += c));
+    capture.stderr.on('data', (c) => (ready += c));
+    for (let i = 0; i < 100 && !/listening on/.test(ready); i++) await pause(50);
+    expect(ready).toMatch(/listening on lo/);
+    // A password the root session sets (IDENTIFIED BY) and gives each replica (CHANGE … PASSWORD).
+    const r = replikit(['up', '-f', t.file], { ...REMOTE_ENV, MYSQL_REPLICATION_PASSWORD: password });
+    capture.kill('SIGINT');
+    await new Promise((done) => capture.once('exit', done));
+    expect(r.code).toBe(0);
+    // The sessions were captured (thousands of bytes each), and hold nothing readable of them.
+    expect(seen.length).toBeGreaterThan(20_000);
+    for (const clear of [password, ROOT_PASSWORD, 'IDENTIFIED', 'MASTER_PASSWORD', 'SOURCE_PASSWORD', 'SHOW SLAVE STATUS', 'SHOW REPLICA STATUS']) expect([clear, seen.includes(clear)]).toEqual([clear, false]);
+  });
 });
 
 describe('a remote engine over TCP with mutual TLS', () => {
