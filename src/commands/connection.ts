@@ -6,7 +6,7 @@ export interface ConnectionConfig {
   password: string;
   charset: 'utf8mb4';
   /** With replication.tls on: the topology's CA, so a client can check the server's certificate. */
-  ssl?: { ca?: string; rejectUnauthorized?: boolean };
+  ssl?: { ca?: string | string[]; rejectUnauthorized?: boolean };
 }
 
 

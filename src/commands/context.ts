@@ -2,6 +2,7 @@ import { LISTR_LOGGER_STDERR_LEVELS, ListrLogger, ListrLogLevels, ListrRendererV
 import type { DockerEngine } from '../docker/engine';
 import type { TopologyEngines } from '../docker/engines';
 import { containerName, TLS_FILES } from '../docker/names';
+import { keptCa } from '../tls/state';
 import { Endpoint, SqlSession } from '../replication/session';
 import type { NodeSpec, Topology } from '../topology/types';
 
@@ -37,7 +38,8 @@ export function listrOptions(progress: Progress) {
  * Root endpoint of a node's published port on the engine's host. `port` when the caller already
  * has it (from a container listing); otherwise the container is inspected for it. With
  * replication.tls on, the session is TLS, the server's certificate checked against the CA its
- * container holds, read through the engine (whose own channel is local, TLS or ssh): root's
+ * container holds, read through the engine (whose own channel is local, TLS or ssh), and the
+ * topology's CA kept on this machine (a container may hold a CA its server was not started with): root's
  * statements (IDENTIFIED BY, CHANGE … PASSWORD) never cross a network in clear, and only a
  * server holding a key of the topology's CA is talked to. The chain is checked, not the name:
  * the address a session uses (a published port, maybe re-advertised) is not always one the
@@ -45,7 +47,8 @@ export function listrOptions(progress: Progress) {
  */
 export async function rootEndpoint(docker: DockerEngine, t: Topology, node: Pick<NodeSpec, 'name' | 'bind'>, port?: number): Promise<Endpoint> {
   const container = containerName(t, node.name);
-  const [published, ca] = await Promise.all([port ?? docker.hostPort(container), t.replication.tls === 'off' ? undefined : docker.readFile(container, TLS_FILES.ca)]);
+  const [published, held] = await Promise.all([port ?? docker.hostPort(container), t.replication.tls === 'off' ? undefined : docker.readFile(container, TLS_FILES.ca)]);
+  const ca = held === undefined ? [] : [...new Set([held, keptCa(t.name) ?? held])];
   return {
     node: node.name,
     host: docker.reachAddress(node.bind),
@@ -53,7 +56,7 @@ export async function rootEndpoint(docker: DockerEngine, t: Topology, node: Pick
     user: 'root',
     password: t.credentials.rootPassword,
     charset: 'utf8mb4',
-    ...(ca ? { ssl: { ca, rejectUnauthorized: true } } : {}),
+    ...(ca.length ? { ssl: { ca, rejectUnauthorized: true } } : {}),
   };
 }
 

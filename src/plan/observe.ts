@@ -9,6 +9,7 @@ import { MYCNF_PATH, renderNode } from '../render/mycnf';
 import { Dialect, dialectFor, guessImageVersion } from '../flavors';
 import type { ImageFacts } from '../flavors/detect-image';
 import type { TopologyTls } from '../tls/certificates';
+import { certificateNames } from '../tls/names';
 import { replicaStatus, replicationAccount } from '../replication/link';
 import { initAlreadyRan } from '../replication/init-sql';
 import type { SqlSession } from '../replication/session';
@@ -62,13 +63,15 @@ export async function observe(engines: TopologyEngines, t: Topology, images: str
   ]);
   const configs = new Map<string, string>();
   const certificates = new Map<string, string>();
+  const certificateNamesHeld = new Map<string, string[]>();
   await Promise.all(
     containers.map(async (c) => {
       if (c.state === 'created' || !files) return;
       const docker = (await engines.holding(c.name))!;
-      const held = await docker.readFiles(c.name, [MYCNF_PATH, TLS_FILES.ca], c.state === 'running');
+      const held = await docker.readFiles(c.name, [MYCNF_PATH, TLS_FILES.ca, TLS_FILES.cert], c.state === 'running');
       if (held.has(MYCNF_PATH)) configs.set(c.name, held.get(MYCNF_PATH)!);
       if (held.has(TLS_FILES.ca)) certificates.set(c.name, held.get(TLS_FILES.ca)!);
+      if (held.has(TLS_FILES.cert)) certificateNamesHeld.set(c.name, certificateNames(held.get(TLS_FILES.cert)));
     }),
   );
   return {
@@ -79,6 +82,7 @@ export async function observe(engines: TopologyEngines, t: Topology, images: str
     images: present.filter((i): i is string => i !== undefined),
     configs,
     certificates,
+    certificateNames: certificateNamesHeld,
     servers,
     misplaced,
   };

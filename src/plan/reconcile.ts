@@ -7,6 +7,7 @@ import { startOnlyChange, variableName } from '../flavors/dialect';
 import type { NodeSpec, ReplicationTls, Topology } from '../topology/types';
 import type { AccountState } from '../replication/link';
 import { configChanges, describeChange, ownedElsewhere } from './config-diff';
+import { certificateNames } from '../tls/names';
 import { sourceAddress, sourceNode } from '../replication/address';
 import { Operation, Plan } from './operations';
 
@@ -37,6 +38,8 @@ export interface Observed {
   configs: Map<string, string>;
   /** The TLS CA certificate each existing container holds, by container name. */
   certificates: Map<string, string>;
+  /** The names and addresses the node certificate each existing container holds is valid for (tls/names.ts). */
+  certificateNames?: Map<string, string[]>;
   /** What each server answered, by node; a node that was not asked (not running) is absent. */
   servers: Map<string, ObservedServer>;
   /** Containers of nodes the file now places on another engine, with the engine they are on. */
@@ -133,8 +136,11 @@ function containerOrFileOperations({ spec, plan, volume, config, dialect }: Desi
   }
   const ca = plan.files.find((f) => f.path === TLS_FILES.ca)?.content;
   const held = observed.certificates.get(name);
-  if (ca !== undefined && held !== ca && !ops.some((o) => o.kind === 'write-config' || o.kind === 'restart-container')) {
-    const why = held === undefined ? 'it has no TLS certificate yet' : "its CA is not the topology's";
+  // Names as well as the CA: a node that gained an address (advertise:, an engine's host) must be verifiable at it.
+  const needed = certificateNames(plan.files.find((f) => f.path === TLS_FILES.cert)?.content);
+  const missing = needed.filter((n) => !(observed.certificateNames?.get(name) ?? needed).includes(n));
+  if (ca !== undefined && (held !== ca || missing.length) && !ops.some((o) => o.kind === 'write-config' || o.kind === 'restart-container')) {
+    const why = held === undefined ? 'it has no TLS certificate yet' : held !== ca ? "its CA is not the topology's" : `its certificate does not name ${missing.join(', ')}`;
     ops.push(running ? { kind: 'renew-certificates', node, cause: why } : { kind: 'write-config', node, name, cause: why });
   }
   // A container its restart policy keeps restarting (a server that exits, e.g. on a bad setting)

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkedTopologyName } from '../topology/name';
@@ -11,4 +12,13 @@ export function tlsStateDir(topology: string): string {
   checkedTopologyName(topology);
   const base = process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
   return path.join(base, 'replikit', topology);
+}
+
+/** The topology's CA certificate (PEM) as kept on this machine, if it is. */
+export function keptCa(topology: string): string | undefined {
+  try {
+    return fs.readFileSync(path.join(tlsStateDir(topology), 'ca.pem'), 'utf8');
+  } catch {
+    return undefined;
+  }
 }

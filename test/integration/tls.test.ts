@@ -59,6 +59,25 @@ describe.each(IMAGES)('replication over TLS by default, on %s', (image) => {
     expect((await verify(t)).ok).toBe(true);
   });
 
+  it('a node that gains an address (advertise:) gets certificates naming it, in place; then nothing to do', async () => {
+    const fs = await import('node:fs');
+    fs.writeFileSync(t.file, fs.readFileSync(t.file, 'utf8').replace('    role: primary\n', '    role: primary\n    advertise: 127.0.0.7:3399\n'));
+    const moved = (await import('../../src')).loadTopology(t.file, { env: (await import('./harness')).ENV });
+    // Every node's certificate names every address a client may use: each is renewed.
+    expect((await plan(moved)).toString().split('\n').sort()).toEqual([
+      'renew-certificates primary: its certificate does not name IP Address:127.0.0.7',
+      'renew-certificates replica1: its certificate does not name IP Address:127.0.0.7',
+    ]);
+    const before = (await docker.inspect(`${name}-primary`))!.State.StartedAt;
+    await up(moved, { progress: 'silent' });
+    const cert = (await docker.readFile(`${name}-primary`, '/run/secrets/replikit-cert.pem'))!;
+    expect(new (await import('node:crypto')).X509Certificate(cert).subjectAltName).toContain('IP Address:127.0.0.7');
+    expect((await docker.inspect(`${name}-primary`))!.State.StartedAt).toBe(before);
+    expect((await plan(moved)).toString()).toBe('nothing to do: containers and replication match the topology');
+    expect((await verify(moved)).ok).toBe(true);
+    fs.writeFileSync(t.file, fs.readFileSync(t.file, 'utf8').replace('    advertise: 127.0.0.7:3399\n', ''));
+  });
+
   it('replication.tls: off takes TLS away from the link and the account, in place', async () => {
     const yaml = (await import('node:fs')).readFileSync(t.file, 'utf8').replace('nodes:\n', 'replication:\n  tls: off\nnodes:\n');
     (await import('node:fs')).writeFileSync(t.file, yaml);

@@ -4,6 +4,11 @@ import { configChanges } from '../../src/plan/config-diff';
 import { DISRUPTION } from '../../src/plan/operations';
 import type { ReplicaStatus } from '../../src/flavors/dialect';
 import { parse, VALID } from './helpers';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { topologyTls } from '../../src/tls/certificates';
+import { certificateNames } from '../../src/tls/names';
 
 const t = parse(VALID);
 const desired = desiredState(t);
@@ -305,6 +310,27 @@ describe('reconcile: replication', () => {
     const held = convergedFor(withCa, { primary: primaryServer, replica1: replicaServer() });
     held.certificates = new Map([['shop-primary', 'CA'], ['shop-replica1', 'OTHER CA']]);
     expect(lines(withCa, held)).toEqual(["renew-certificates replica1: its CA is not the topology's"]);
+  });
+
+  it('a held certificate that lacks a name the node now needs (an advertise: host, an engine host) is renewed', async () => {
+    const state = fs.mkdtempSync(path.join(os.tmpdir(), 'rk-plan-tls-'));
+    process.env.XDG_STATE_HOME = state;
+    try {
+      const [before, after] = [(await topologyTls(t, []))!, (await topologyTls(t, ['192.0.2.9']))!];
+      const withTls = (tls: typeof before) => desiredState(t, new Map(), tls);
+      const held = convergedFor(withTls(before), { primary: primaryServer, replica1: replicaServer() });
+      held.certificates = new Map(desired.nodes.map((n) => [n.plan.name, before.ca]));
+      held.certificateNames = new Map(desired.nodes.map((n) => [n.plan.name, certificateNames(before.nodes.get(n.spec.name)!.cert)]));
+      // Same names, new keys and dates: nothing to do.
+      expect(reconcile(withTls(before), held).empty).toBe(true);
+      expect(lines(withTls(after), held)).toEqual([
+        'renew-certificates primary: its certificate does not name IP Address:192.0.2.9',
+        'renew-certificates replica1: its certificate does not name IP Address:192.0.2.9',
+      ]);
+    } finally {
+      delete process.env.XDG_STATE_HOME;
+      fs.rmSync(state, { recursive: true, force: true });
+    }
   });
 
   it('documents the disruption of every kind of operation', () => {
