@@ -154,8 +154,8 @@ function containerOrFileOperations({ spec, plan, volume, config, dialect }: Desi
 /**
  * A node the file moved to another engine gets a new container and data volume there (the
  * container operations above), and joins as a new node; its old container is removed, its old
- * volume kept. A primary would start with no data, and by file and offset its replicas could
- * not go on in the new node's binary log: both are refused, with the way round.
+ * volume kept. A primary would start with no data, and its replicas could not go on in the new
+ * node's binary log (by file and offset, or by GTID: error 1236): both are refused, with the way round.
  */
 function movedOperations(desired: Desired, observed: Observed, refused: string[]): Operation[] {
   const t = desired.topology;
@@ -164,11 +164,12 @@ function movedOperations(desired: Desired, observed: Observed, refused: string[]
     const spec = desired.nodes.find((d) => d.spec.name === m.node)!.spec;
     const to = spec.engine ? `engine ${spec.engine}` : "the environment's engine";
     const below = t.nodes.filter((n) => n.source === spec.name).map((n) => n.name);
-    const byPosition = desired.nodes.some((d) => below.includes(d.spec.name) && d.dialect.linkMode(t.replication.mode) === 'position');
     if (spec.role === 'primary') {
       refused.push(`${spec.name}: runs on ${m.engine}; moved to ${to} as the primary it would start with no data (switch over to a replica there first: replikit switchover NODE --write, then move this one as a replica)`);
-    } else if (byPosition) {
-      refused.push(`${spec.name}: runs on ${m.engine}; moved to ${to} it starts a new binary log, in which ${below.join(', ')} cannot go on by file and offset (point them at another source first, or replication.mode: gtid)`);
+    } else if (below.length) {
+      // Its new data is a snapshot loaded without binary logging: neither by file and offset nor
+      // by GTID (error 1236) could its replicas go on from its new binary log.
+      refused.push(`${spec.name}: runs on ${m.engine}; moved to ${to} it starts anew from a snapshot, with a binary log that holds nothing ${below.join(', ')} still need (point them at another source first with source:, move it, then point them back)`);
     } else {
       ops.push({ kind: 'remove-moved', node: spec.name, name: m.name, engine: m.engine, cause: `moved to ${to}: its container on ${m.engine} is removed (its data volume there is kept)` });
     }

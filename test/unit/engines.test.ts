@@ -107,8 +107,10 @@ describe('a topology over several engines: addresses and the plan', () => {
       'primary: runs on tcp://192.0.2.9:2376; moved to engine a as the primary it would start with no data (switch over to a replica there first: replikit switchover NODE --write, then move this one as a replica)',
     ]);
     const chain = desiredState(parse(SPREAD.replace('nodes:\n', 'nodes:\n  replica2:\n    role: replica\n    source: replica1\n    engine: box\n    advertise: 192.0.2.5:3309\n    port: 3309\n')));
-    expect(reconcile(chain, { ...movedAway('replica1'), servers: new Map() }).refused).toEqual([
-      'replica1: runs on tcp://192.0.2.9:2376; moved to engine box it starts a new binary log, in which replica2 cannot go on by file and offset (point them at another source first, or replication.mode: gtid)',
-    ]);
+    const refusal = 'replica1: runs on tcp://192.0.2.9:2376; moved to engine box it starts anew from a snapshot, with a binary log that holds nothing replica2 still need (point them at another source first with source:, move it, then point them back)';
+    expect(reconcile(chain, { ...movedAway('replica1'), servers: new Map() }).refused).toEqual([refusal]);
+    // By GTID as well: the new binary log lacks what replica2 still needs (error 1236, for good).
+    const gtidChain = desiredState(parse(SPREAD.replace('mode: position', 'mode: gtid').replace('nodes:\n', 'nodes:\n  replica2:\n    role: replica\n    source: replica1\n    engine: box\n    advertise: 192.0.2.5:3309\n    port: 3309\n')));
+    expect(reconcile(gtidChain, { ...movedAway('replica1'), servers: new Map() }).refused).toEqual([refusal]);
   });
 });
