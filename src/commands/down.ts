@@ -3,6 +3,7 @@ import type { DockerEngine } from '../docker/engine';
 import { TopologyEngines } from '../docker/engines';
 import { placementOf, TopologyRef } from './node-container';
 import { lockName } from '../docker/lock';
+import { caKeeperName } from '../docker/ca-keeper';
 import { tlsStateDir } from '../tls/state';
 
 export interface DownResult {
@@ -39,7 +40,7 @@ export async function down(target: DownTarget, options: { volumes?: boolean; doc
       await docker.removeSeedHelpersOf(v); // left running by an up killed while copying the seed
       await docker.removeVolume(v);
     }
-    if (options.volumes) await docker.remove(lockName(topologyName));
+    if (options.volumes) await Promise.all([docker.remove(lockName(topologyName)), docker.remove(caKeeperName(topologyName))]);
     result.containers.push(...containers);
     result.networks.push(...networks);
     result.volumes.push(...volumes);

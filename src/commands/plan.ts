@@ -6,6 +6,7 @@ import { Plan, reconcile } from '../plan/reconcile';
 import { resolveTopology, TopologySource } from '../topology/inline';
 import { openRunning } from './context';
 import { topologyTls } from '../tls/certificates';
+import { caKeeperOf } from '../docker/ca-keeper';
 
 export interface PlanOptions {
   /** The environment's engine (nodes without engine: run there); default: as the docker CLI picks it. */
@@ -33,7 +34,7 @@ export async function plan(topology: TopologySource, options: PlanOptions = {}):
   try {
     // The topology's CA as up would use it (one not made yet: made in memory, not kept), so a
     // node holding another shows as renew-certificates here too.
-    const tls = await topologyTls(t, engines.hostAddresses(), { keepNewCa: false });
+    const tls = await topologyTls(t, engines.hostAddresses(), { keepNewCa: false, keeper: caKeeperOf(engines, t) });
     const observed = await observe(engines, t, images, sessions);
     const desired = desiredState(withRecordedServerIds(t, observed), facts, tls, await engines.remoteAddresses());
     return reconcile(desired, observed, { removeOrphans: options.removeOrphans });

@@ -4,6 +4,7 @@ import type { TopologyEngines } from '../docker/engines';
 import { containerName, volumeName } from '../docker/names';
 import { DataDirSeed } from '../docker/seed';
 import { TopologyLock } from '../docker/lock';
+import { caKeeperOf } from '../docker/ca-keeper';
 import { ImageFacts, imageFacts } from '../flavors/detect-image';
 import { topologyTls, TopologyTls } from '../tls/certificates';
 import { profileCnf } from '../render/mycnf';
@@ -214,7 +215,7 @@ async function preflight(c: UpCtx): Promise<void> {
  * that already run are asked too: a change `up` refuses stops it before anything is touched.
  */
 async function planAll(c: UpCtx, task: Task): Promise<void> {
-  c.tls = await topologyTls(c.t, c.engines.hostAddresses());
+  c.tls = await topologyTls(c.t, c.engines.hostAddresses(), { keeper: caKeeperOf(c.engines, c.t) });
   c.sessions = await openRunning(c.engines, c.t);
   c.observed = await observe(c.engines, c.t, c.desired.images, c.sessions);
   // Ids as the nodes' data records them: what is rendered from here on keeps them.

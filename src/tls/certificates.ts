@@ -33,9 +33,9 @@ const YEAR_MS = 365 * 24 * 3600 * 1000;
  * container name and network alias (what replicas connect to) and the host addresses clients use
  * are in its subject alternative names, so both can verify it. Undefined with replication.tls: off.
  */
-export async function topologyTls(t: Topology, hostAddresses: string[], o: { keepNewCa?: boolean } = {}): Promise<TopologyTls | undefined> {
+export async function topologyTls(t: Topology, hostAddresses: string[], o: { keepNewCa?: boolean; keeper?: CaKeeper } = {}): Promise<TopologyTls | undefined> {
   if (t.replication.tls === 'off') return undefined;
-  const ca = await loadOrCreateCa(t.name, o.keepNewCa ?? true);
+  const ca = await loadOrCreateCa(t.name, o.keepNewCa ?? true, o.keeper);
   const nodes = new Map<string, NodeTls>();
   for (const n of t.nodes) {
     const ips = [...new Set(['127.0.0.1', '::1', ...hostAddresses, n.bind].filter((a) => isIP(a) && a !== '0.0.0.0' && a !== '::'))];
@@ -51,30 +51,56 @@ interface Ca {
   key: CryptoKey;
 }
 
-/** `keep`: write a CA made here to the state folder; `plan` makes one in memory only, to compare with. */
-async function loadOrCreateCa(topology: string, keep: boolean): Promise<Ca> {
+/** The CA as PEM text: its certificate and its private key (PKCS #8). */
+export interface CaPem {
+  cert: string;
+  key: string;
+}
+
+/**
+ * Where a topology's CA is kept beside this machine's state folder: with the topology on its
+ * engine (docker/ca-keeper.ts), so that `up` from any machine converges to the same CA.
+ */
+export interface CaKeeper {
+  read(): Promise<CaPem | undefined>;
+  write(ca: CaPem): Promise<void>;
+}
+
+/**
+ * The topology's CA: the one kept with the topology (`keeper`), else the one in this machine's
+ * state folder (then kept with the topology too), else a new one. `keep`: write what was found
+ * or made to both places; `plan` makes one in memory only, to compare with.
+ */
+async function loadOrCreateCa(topology: string, keep: boolean, keeper?: CaKeeper): Promise<Ca> {
   const dir = tlsStateDir(topology);
   const certFile = path.join(dir, 'ca.pem');
   const keyFile = path.join(dir, 'ca-key.pem');
-  if (fs.existsSync(certFile) && fs.existsSync(keyFile)) {
-    const key = await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(fs.readFileSync(keyFile, 'utf8')), ALG, false, ['sign']);
-    return { cert: new x509.X509Certificate(fs.readFileSync(certFile, 'utf8')), key: key as CryptoKey };
+  const local = fs.existsSync(certFile) && fs.existsSync(keyFile) ? { cert: fs.readFileSync(certFile, 'utf8'), key: fs.readFileSync(keyFile, 'utf8') } : undefined;
+  const shared = await keeper?.read();
+  let found = shared ?? local;
+  if (!found) {
+    const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: serial(),
+      name: `CN=replikit CA for ${topology}`,
+      notBefore: new Date(Date.now() - 3600_000),
+      notAfter: new Date(Date.now() + 10 * YEAR_MS),
+      keys,
+      signingAlgorithm: ALG,
+      extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
+    });
+    found = { cert: cert.toString('pem'), key: pem(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY') };
   }
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: `CN=replikit CA for ${topology}`,
-    notBefore: new Date(Date.now() - 3600_000),
-    notAfter: new Date(Date.now() + 10 * YEAR_MS),
-    keys,
-    signingAlgorithm: ALG,
-    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
-  });
-  if (!keep) return { cert, key: keys.privateKey };
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  fs.writeFileSync(keyFile, pem(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY'), { mode: 0o600 });
-  fs.writeFileSync(certFile, cert.toString('pem'), { mode: 0o644 });
-  return { cert, key: keys.privateKey };
+  if (keep) {
+    if (keeper && !shared) await keeper.write(found);
+    if (local?.cert !== found.cert || local?.key !== found.key) {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      fs.writeFileSync(keyFile, found.key, { mode: 0o600 });
+      fs.writeFileSync(certFile, found.cert, { mode: 0o644 });
+    }
+  }
+  const key = await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(found.key), ALG, false, ['sign']);
+  return { cert: new x509.X509Certificate(found.cert), key: key as CryptoKey };
 }
 
 async function issue(ca: Ca, commonName: string, names: string[], ips: string[]): Promise<NodeTls> {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { down, up } from '../../src';
 import { prune } from '../../src/commands/prune';
 import { lockName } from '../../src/docker/lock';
+import { caKeeperName } from '../../src/docker/ca-keeper';
 import { tlsStateDir } from '../../src/tls/state';
 import { LABEL } from '../../src/docker/names';
 import { docker, IMAGE, leftovers, requireEngine, simpleTopology, uniqueName, cleanup } from './harness';
@@ -16,11 +17,13 @@ describe('nothing left behind', () => {
     const t = simpleTopology(name, IMAGE, { replica1: undefined });
     await up(t, { progress: 'silent' });
     expect(fs.existsSync(tlsStateDir(name))).toBe(true);
+    expect(await docker.inspect(caKeeperName(name))).toBeDefined();
     // As a killed up leaves it.
     expect(await docker.createMarker(lockName(name), IMAGE, { 'io.replikit.lock': name })).toMatch(/^[0-9a-f]{64}$/);
     const removed = await down(name, { volumes: true });
     expect(removed.removedFiles).toEqual([tlsStateDir(name)]);
     expect(await docker.inspect(lockName(name))).toBeUndefined();
+    expect(await docker.inspect(caKeeperName(name))).toBeUndefined();
     expect(fs.existsSync(tlsStateDir(name))).toBe(false);
     expect(await leftovers(name)).toEqual({ containers: [], networks: [], volumes: [] });
   });

@@ -91,6 +91,41 @@ describe.each(IMAGES)('replication over TLS by default, on %s', (image) => {
   });
 });
 
+describe('a second machine against the same engine', () => {
+  const name = uniqueName('twohome');
+  afterAll(() => cleanup(name));
+
+  it('finds the topology CA with the topology: plan and up from there change nothing, and both keep one CA', async () => {
+    const os = await import('node:os');
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const homes = [fs.mkdtempSync(path.join(os.tmpdir(), 'rk-home-a-')), fs.mkdtempSync(path.join(os.tmpdir(), 'rk-home-b-'))];
+    const before = process.env.XDG_STATE_HOME;
+    const as = async <T>(home: string, work: () => Promise<T>) => {
+      process.env.XDG_STATE_HOME = home;
+      try {
+        return await work();
+      } finally {
+        if (before === undefined) delete process.env.XDG_STATE_HOME;
+        else process.env.XDG_STATE_HOME = before;
+      }
+    };
+    try {
+      const t = simpleTopology(name, IMAGES[0], { replica1: undefined });
+      await as(homes[0], () => up(t, { progress: 'silent' }));
+      // Another user or machine: its own state folder holds no CA of this topology.
+      expect((await as(homes[1], () => plan(t))).toString()).toBe('nothing to do: containers and replication match the topology');
+      expect((await as(homes[1], () => up(t, { progress: 'silent' }))).changed).toBe(false);
+      const kept = homes.map((h) => fs.readFileSync(path.join(h, 'replikit', name, 'ca.pem'), 'utf8'));
+      expect(kept[1]).toBe(kept[0]);
+      // And back on the first: nothing flips.
+      expect((await as(homes[0], () => plan(t))).toString()).toBe('nothing to do: containers and replication match the topology');
+    } finally {
+      for (const h of homes) fs.rmSync(h, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('an upgrade rehearsal: a MariaDB 10.11 primary and an 11.8 replica', () => {
   const name = uniqueName('mix');
   afterAll(() => cleanup(name));
