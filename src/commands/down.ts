@@ -30,7 +30,7 @@ export async function down(target: DownTarget, options: { volumes?: boolean; doc
   await engines.ping();
   const result: DownResult = { containers: [], networks: [], volumes: [] };
   // Everything labelled on each engine, whether or not the file still places a node there.
-  for (const docker of engines.inUse()) {
+  for (const docker of await engines.answering()) {
     const containers = (await docker.containers(topologyName)).map((c) => c.name);
     await Promise.all(containers.map((c) => docker.remove(c)));
     const networks = await docker.networks(topologyName);

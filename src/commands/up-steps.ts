@@ -162,17 +162,20 @@ export const UP_STEPS: Step[] = [
   {
     // Each node is waited for as soon as it starts: one server's start-up overlaps the next one's start.
     title: 'Start the nodes and wait until each accepts SQL connections',
-    task: (c, task) =>
-      task.newListr(
+    task: (c, task) => {
+      const inTurn = restartsInTurn(c);
+      return task.newListr(
         c.t.nodes.map((n) => ({
           title: n.name,
-          task: async (_: UpCtx, sub: Task) => {
-            for (const op of c.plan.operations.filter(onNodes(['start-container', 'restart-container'], [n.name]))) await c.run(op);
-            await connectNode(c, n, sub);
-          },
+          task: (_: UpCtx, sub: Task) =>
+            inTurn(n.name, async () => {
+              for (const op of c.plan.operations.filter(onNodes(['start-container', 'restart-container'], [n.name]))) await c.run(op);
+              await connectNode(c, n, sub);
+            }),
         })),
         { concurrent: true },
-      ),
+      );
+    },
   },
   { title: 'Plan replication: ask every server', task: planServers },
   operations('Apply changed settings and certificates at run time', ['set-settings', 'renew-certificates']),
@@ -199,6 +202,39 @@ export const UP_STEPS: Step[] = [
     task: verifyHeartbeat,
   },
 ];
+
+/**
+ * Running nodes this plan restarts go one at a time, each back and answering before the next:
+ * replicas first, deepest first, the primary last; so a change to every node never takes the
+ * whole topology down at once. Nodes started from stopped or new ones go at once.
+ */
+function restartsInTurn(c: UpCtx): (node: string, work: () => Promise<void>) => Promise<void> {
+  const restarted = new Set(c.plan.of('restart-container').map((o) => o.node));
+  const order = levels(c.t.nodes)
+    .reverse()
+    .flat()
+    .map((n) => n.name)
+    .filter((n) => restarted.has(n));
+  // One gate a node, made before any task starts: tasks start in file order, turns go in this one.
+  const gates = new Map(
+    order.map((n) => {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      return [n, { promise, resolve }] as const;
+    }),
+  );
+  return async (node, work) => {
+    const at = order.indexOf(node);
+    if (at < 0) return work();
+    // A turn starts once the one before has ended, well or not (a failure fails the step anyway).
+    if (at > 0) await gates.get(order[at - 1])!.promise;
+    try {
+      await work();
+    } finally {
+      gates.get(node)!.resolve();
+    }
+  };
+}
 
 /** Everything that would make the run fail half-way, found before anything is created. */
 async function preflight(c: UpCtx): Promise<void> {

@@ -22,7 +22,8 @@ export class TopologyEngines {
     private readonly t: Placement,
     readonly main: DockerEngine = new DockerEngine(),
   ) {
-    for (const name of new Set(t.nodes.flatMap((n) => (n.engine ? [n.engine] : [])))) {
+    // Every engine the file names, used by a node or not: a node moved or deleted off one may still run there.
+    for (const name of new Set([...Object.keys(t.engines), ...t.nodes.flatMap((n) => (n.engine ? [n.engine] : []))])) {
       const swarm = swarmEndpoint(t.engines[name]);
       if (swarm !== undefined) {
         // `swarm` alone: the environment's engine, which is then a swarm manager.
@@ -39,6 +40,20 @@ export class TopologyEngines {
   of(node: string): DockerEngine {
     const name = nodeByName(this.t, node)?.engine;
     return name ? this.named.get(name)! : this.main;
+  }
+
+  /**
+   * The engines in use, and those that run no node of the file but answer (the environment's,
+   * and any under engines:): where containers and volumes of nodes moved or deleted stay. One
+   * that does not answer within a few seconds is left out: it holds no node of the file.
+   */
+  async answering(): Promise<DockerEngine[]> {
+    const inUse = this.inUse();
+    // One daemon is asked once: a swarm on the environment's engine is that engine (its tasks are its containers).
+    const seen = new Set(inUse.map((e) => e.describe()));
+    const others = [...new Set([this.main, ...this.named.values()])].filter((e) => !seen.has(e.describe()) && seen.add(e.describe()));
+    const answers = await Promise.all(others.map((e) => Promise.race([e.ping().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(r, 3000, false).unref())])));
+    return [...inUse, ...others.filter((_, i) => answers[i])];
   }
 
   /** Every engine some node runs on, each once, the environment's first when a node is there. */
@@ -96,15 +111,19 @@ export class TopologyEngines {
     return (await this.everyContainer()).filter(({ c, e }) => nodeByName(this.t, c.node) && this.of(c.node) !== e).map(({ c, e }) => ({ ...c, engine: e.describe() }));
   }
 
-  /** The topology's labelled containers on every engine in use, with the engine each is on. */
+  /** The topology's labelled containers on every engine that answers, with the engine each is on. */
   private async everyContainer(): Promise<{ c: ObservedContainer; e: DockerEngine }[]> {
-    const lists = await Promise.all(this.inUse().map(async (e) => (await e.containers(this.t.name)).map((c) => ({ c, e }))));
+    this.looked = await this.answering();
+    const lists = await Promise.all(this.looked.map(async (e) => (await e.containers(this.t.name)).map((c) => ({ c, e }))));
     return lists.flat();
   }
 
-  /** The engine in use that `describe()` names. */
+  /** The engines the last look found answering. */
+  private looked: DockerEngine[] = [];
+
+  /** The engine (looked at, or in use) that `describe()` names. */
   describedAs(describe: string): DockerEngine | undefined {
-    return this.inUse().find((e) => e.describe() === describe);
+    return [...this.inUse(), ...this.looked].find((e) => e.describe() === describe);
   }
 
   /** The data volumes of the nodes, each from its node's engine. */
@@ -118,7 +137,7 @@ export class TopologyEngines {
   async holding(container: string): Promise<DockerEngine | undefined> {
     const node = this.t.nodes.find((n) => containerName(this.t, n.name) === container);
     if (node) return this.of(node.name);
-    for (const e of this.inUse()) if (await e.inspect(container)) return e;
+    for (const e of await this.answering()) if (await e.inspect(container)) return e;
     return undefined;
   }
 }

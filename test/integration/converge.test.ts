@@ -148,6 +148,20 @@ describe.each(IMAGES)('changes to a running topology, on %s', (image) => {
     expect((await sql(await hostPort(t, 'primary'), 'SELECT @@GLOBAL.max_connections AS m'))[0].m).toBe(60);
   });
 
+  it('a static setting changed on every node: one node restarts at a time, replicas first, the primary last', async () => {
+    const startedAt = async () => Object.fromEntries(await Promise.all(NODES.map(async (n) => [n, Date.parse((await docker.inspect(`${name}-${n}`))!.State.StartedAt)] as const)));
+    const withStack = (y: string) => NODES.reduce((text, n) => text.replace(`  ${n}:\n    role: ${n === 'primary' ? 'primary' : 'replica'}\n`, `  ${n}:\n    role: ${n === 'primary' ? 'primary' : 'replica'}\n    mysqld:\n      thread_stack: 512K\n`), y);
+    edit(withStack);
+    expect((await planned()).map((l) => l.replace(/:.*/, ''))).toEqual(NODES.map((n) => `restart-container ${n}`));
+    await upUnderWriter();
+    const at = await startedAt();
+    // Each started after the one before it was back: never two down at once.
+    expect(at.replica1).toBeLessThan(at.replica2);
+    expect(at.replica2).toBeLessThan(at.primary);
+    edit((y) => y.replaceAll('    mysqld:\n      thread_stack: 512K\n', ''));
+    await upUnderWriter();
+  });
+
   it('a value the server refuses: up fails naming node and value, my.cnf is left as it was, plan still shows the change', async () => {
     const mycnf = async () => (await docker.readFiles(`${name}-replica2`, [MYCNF_PATH], true)).get(MYCNF_PATH);
     const before = await mycnf();

@@ -243,6 +243,8 @@ describe('one topology over two engines', () => {
       `readdress-source primary: replica1 is reached at ${ip}:3306, not ${BRIDGE}:${p2}`,
       `readdress-source replica2: replica1 is reached at ${ip}:3306, not ${BRIDGE}:${p2}`,
       `renew-certificates replica1: its certificate must name ${ip}, where its replicas now reach it`,
+      // Every node's certificate names every address a client may use (the primary's, rewritten for its new role, does already).
+      `renew-certificates replica2: its certificate does not name IP Address:${ip}`,
     ]);
     expect([await link(p1), await link(p3)]).toEqual([
       [ip, 3306, 'Yes', 'Yes'],
@@ -274,6 +276,33 @@ describe('one topology over two engines', () => {
     const removed = await down(JSON.parse(up.out), { volumes: true });
     expect(removed.containers.sort()).toEqual([`${name}-primary`, `${name}-replica1`, `${name}-replica2`]);
     expect([await names(localEngine, name), await names(remote, name)]).toEqual([[], []]);
+  });
+
+  it('a node deleted from the file off an engine no other node uses: plan and up still see it there, --remove-orphans and down --volumes remove it', async () => {
+    const other = uniqueName('left');
+    const [p1, p2] = [await freePort(BRIDGE), await freePort(BRIDGE)];
+    const otherFile = spreadTopology(other, {
+      primary: { role: 'primary', port: p1 },
+      replica1: { role: 'replica', port: p2, engine: 'box' },
+    });
+    try {
+      expect(replikit(['up', '-f', otherFile], {}).code).toBe(0);
+      // replica1 leaves the file; engines: still names box, where nothing of the file runs now.
+      const doc = parseDocument(fs.readFileSync(otherFile, 'utf8'));
+      doc.deleteIn(['nodes', 'replica1']);
+      fs.writeFileSync(otherFile, doc.toString());
+      const planned = replikit(['plan', '-f', otherFile], {});
+      expect(planned.out).toContain(`orphan ${other}-replica1: not in the topology file, left alone (up --remove-orphans removes it)`);
+      const removed = replikit(['up', '-f', otherFile, '--remove-orphans', '--json'], {});
+      expect(JSON.parse(removed.out).changes).toContain(`remove-orphan ${other}-replica1: its node is no longer in the topology file`);
+      expect(await names(remote, other)).toEqual([]);
+      // Its data volume stays there until down --volumes, which looks at every engine the file names.
+      expect(await remote.volumes(other)).toEqual([`${other}-replica1-data`]);
+      expect(replikit(['down', '-f', otherFile, '--volumes'], {}).code).toBe(0);
+      expect(await remote.volumes(other)).toEqual([]);
+    } finally {
+      replikit(['down', '-f', otherFile, '--volumes'], {});
+    }
   });
 
   it('an advertise: address the other engine cannot reach stops up before anything is created', async () => {
