@@ -9,7 +9,7 @@ import { ImageFacts, imageFacts } from '../flavors/detect-image';
 import { topologyTls, TopologyTls } from '../tls/certificates';
 import { profileCnf } from '../render/mycnf';
 import { waitForSql } from '../replication/wait-for-sql';
-import { desiredState, nodeDialect, observe, observeServers, withRecordedServerIds } from '../plan/observe';
+import { beforeGtidSwitch, desiredState, nodeDialect, observe, observeServers, withRecordedServerIds } from '../plan/observe';
 import { Desired, Observed, Plan, reconcile } from '../plan/reconcile';
 import { describe, isContainerOperation, Operation, OperationKind } from '../plan/operations';
 import { execute, ExecContext } from '../plan/execute';
@@ -60,6 +60,8 @@ export class UpCtx implements ExecContext {
   lock?: TopologyLock;
   /** What each image runs and as whom, asked of the image itself. */
   imageFacts = new Map<string, ImageFacts>();
+  /** With a switch to GTIDs planned: the state after it, whose files set-mode writes once it has run. */
+  afterGtidSwitch?: Desired;
   /** The look planAll took under the lock. */
   observed?: Observed;
   /** The topology's CA and node certificates; undefined with replication.tls: off. */
@@ -256,9 +258,17 @@ async function planAll(c: UpCtx, task: Task): Promise<void> {
   c.observed = await observe(c.engines, c.t, c.desired.images, c.sessions);
   // Ids as the nodes' data records them: what is rendered from here on keeps them.
   c.t = withRecordedServerIds(c.t, c.observed);
-  c.desired = desiredState(c.t, c.imageFacts, c.tls, await c.engines.remoteAddresses());
-  const plan = reconcile(c.desired, c.observed, { removeOrphans: c.options.removeOrphans });
+  const remote = await c.engines.remoteAddresses();
+  c.desired = desiredState(c.t, c.imageFacts, c.tls, remote);
+  let plan = reconcile(c.desired, c.observed, { removeOrphans: c.options.removeOrphans });
   refuse(plan);
+  if (plan.has('set-mode')) {
+    // The GTID lines reach the files only once the switch has run (set-mode writes them): a node
+    // starting before it with gtid_mode=ON in its my.cnf cannot replicate from a source without.
+    c.afterGtidSwitch = c.desired;
+    c.desired = desiredState(beforeGtidSwitch(c.t), c.imageFacts, c.tls, remote);
+    plan = reconcile(c.desired, c.observed, { removeOrphans: c.options.removeOrphans });
+  }
   // Servers this plan restarts are asked again once they are back.
   for (const node of [...plan.nodesStarted(), ...plan.of('restart-container').map((o) => o.node)]) {
     await c.sessions.get(node)?.close();
@@ -272,7 +282,7 @@ async function planAll(c: UpCtx, task: Task): Promise<void> {
 
 /** Every server answers now: their replication, accounts and settings are planned from what they say. */
 async function planServers(c: UpCtx, task: Task): Promise<void> {
-  const plan = reconcile(c.desired, await observeAgain(c));
+  const plan = reconcile(c.afterGtidSwitch ?? c.desired, await observeAgain(c));
   refuse(plan);
   c.plan = new Plan(plan.operations.filter((o) => !isContainerOperation(o)));
   task.title = c.plan.empty ? 'Plan replication: every server is up to date' : `Plan replication: ${c.plan.operations.length} operation(s)`;

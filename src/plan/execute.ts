@@ -28,6 +28,8 @@ export interface ExecContext {
   signal?: AbortSignal;
   /** How long a snapshot stream may send nothing before a join fails. */
   snapshotStallMs?: number;
+  /** With a switch to GTIDs planned: the state after it (plan/observe.ts beforeGtidSwitch). */
+  afterGtidSwitch?: Desired;
 }
 
 type Executor<K extends OperationKind> = (c: ExecContext, op: Extract<Operation, { kind: K }>, progress: (text: string) => void) => Promise<string | void>;
@@ -107,7 +109,13 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
     const nodes = levels(current)
       .flat()
       .map((n) => ({ name: n.name, session: session(c, n.name), source: n.source ? session(c, n.source) : undefined }));
-    return enableGtid(nodes, APPLY_TIMEOUT_S, c.signal);
+    const detail = await enableGtid(nodes, APPLY_TIMEOUT_S, c.signal);
+    // Only now may the files say what the servers do: the next start keeps GTIDs on.
+    if (c.afterGtidSwitch) {
+      c.desired = c.afterGtidSwitch;
+      await Promise.all(c.t.nodes.map((n) => writeConfig(c, n.name)));
+    }
+    return detail;
   },
   'connect-replica': async (c, op, progress) => {
     const detail = await joinReplica({ replica: end(c, op.node), source: end(c, op.source), link: linkOf(c, op.node, op.source), progress, stallMs: c.snapshotStallMs });

@@ -44,6 +44,11 @@ export function desiredState(t: Topology, facts: ImageFactsByImage = new Map(), 
   };
 }
 
+/** The topology as its files must read until a switch to GTIDs has run: set-mode writes the GTID lines after it. */
+export function beforeGtidSwitch(t: Topology): Topology {
+  return { ...t, replication: { ...t.replication, mode: 'position' } };
+}
+
 /**
  * One look at the engines: only resources carrying the topology's label, image presence and the
  * my.cnf in each container. The network counts as there when every engine in use has it, an

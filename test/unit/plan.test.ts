@@ -1,7 +1,7 @@
-import { desiredState, withRecordedServerIds } from '../../src/plan/observe';
+import { beforeGtidSwitch, desiredState, withRecordedServerIds } from '../../src/plan/observe';
 import { reconcile, Observed, ObservedServer, Desired } from '../../src/plan/reconcile';
 import { configChanges } from '../../src/plan/config-diff';
-import { DISRUPTION } from '../../src/plan/operations';
+import { describe as describeOp, DISRUPTION, isContainerOperation } from '../../src/plan/operations';
 import type { ReplicaStatus } from '../../src/flavors/dialect';
 import { parse, VALID } from './helpers';
 import * as fs from 'node:fs';
@@ -267,6 +267,19 @@ describe('reconcile: replication', () => {
     ]);
     const back = reconcile(desired, convergedFor(desired, { primary: primaryServer, replica1: replicaServer('primary', { gtid: true }) }));
     expect(back.refused[0]).toMatch(/^replica1: replicate by GTID; replication.mode gtid → position is not done/);
+  });
+
+  it('position → gtid with a restart in the same run: until the switch has run, the files get no GTID line', () => {
+    const gtid = parse(VALID.replace('mode: position', 'mode: gtid').replace('max_connections: 200', 'max_connections: 200\n      thread_stack: 512K'));
+    const now = convergedFor(desired, { primary: primaryServer, replica1: replicaServer() });
+    const full = lines(desiredState(gtid), now);
+    expect(full.find((l) => l.startsWith('restart-container replica1'))).toMatch(/gtid_mode \(unset\) → ON.*thread_stack/);
+    expect(full).toContain('set-mode topology: replica1 position by file and offset');
+    // What up runs before the switch: replica1 restarts with thread_stack alone, no file says gtid_mode yet.
+    const before = desiredState(beforeGtidSwitch(gtid));
+    expect(reconcile(before, now).operations.filter(isContainerOperation).map(describeOp)).toEqual(['restart-container replica1: thread_stack (unset) → 512K (thread_stack cannot change at run time)']);
+    expect(before.nodes.map((n) => n.config.includes('gtid_mode'))).toEqual([false, false]);
+    expect(desiredState(gtid).nodes.map((n) => n.config.includes('gtid_mode'))).toEqual([true, true]);
   });
 
   it('after switchover --write: my.cnf follows each role, no container is recreated, no restart', () => {
