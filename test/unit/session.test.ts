@@ -1,4 +1,4 @@
-import { SqlSession } from '../../src/replication/session';
+import { QUERY_TIMEOUT_MS, SqlSession } from '../../src/replication/session';
 import { MariaDbDialect } from '../../src/flavors/mariadb';
 import { parseServerVersion } from '../../src/flavors';
 
@@ -20,5 +20,25 @@ describe('SQL errors', () => {
   it('keep the server message of statements without secrets', async () => {
     const s = failingSession("Table 'app.t' doesn't exist");
     await expect(s.run('SELECT * FROM app.t')).rejects.toThrow("replica1: SELECT * FROM failed: Table 'app.t' doesn't exist");
+  });
+});
+
+describe('bounds', () => {
+  it('every statement carries a timeout, so a server that stops answering fails the run instead of hanging it', async () => {
+    const asked: unknown[] = [];
+    const conn = { query: async (o: unknown) => (asked.push(o), [[{ x: 1 }]]), end: async () => undefined };
+    const Ctor = SqlSession as unknown as new (...a: unknown[]) => SqlSession;
+    const s = new Ctor('primary', conn, new MariaDbDialect(parseServerVersion('10.11.6-MariaDB')), {});
+    await s.rows('SELECT 1');
+    await s.first('SELECT ?', [2]);
+    await s.run('SET GLOBAL read_only=ON', 'SET GLOBAL read_only=OFF');
+    expect(asked).toEqual([
+      { sql: 'SELECT 1', values: undefined, timeout: QUERY_TIMEOUT_MS },
+      { sql: 'SELECT ?', values: [2], timeout: QUERY_TIMEOUT_MS },
+      { sql: 'SET GLOBAL read_only=ON', values: undefined, timeout: QUERY_TIMEOUT_MS },
+      { sql: 'SET GLOBAL read_only=OFF', values: undefined, timeout: QUERY_TIMEOUT_MS },
+    ]);
+    // Longer than any wait replikit asks a server for (catch-up and switchover bounds are minutes).
+    expect(QUERY_TIMEOUT_MS).toBeGreaterThanOrEqual(5 * 60 * 1000);
   });
 });
