@@ -38,8 +38,9 @@ export function containerPlan(
 ): ContainerPlan {
   const name = containerName(t, node.name);
   // Covers what a running container cannot change without being recreated. my.cnf is not in
-  // it: a changed my.cnf is written into the container and applied (plan/config-diff.ts).
-  const configHash = hashOf([node.image, node.bind, node.port ?? 'any', dialect.flavor.envPrefix].join('\n'));
+  // it: a changed my.cnf is written into the container and applied (plan/config-diff.ts). A
+  // swarm service's placement is (only when it has one: the hash of every other node stays).
+  const configHash = hashOf([node.image, node.bind, node.port ?? 'any', dialect.flavor.envPrefix, ...(node.placement.length ? [node.placement.join(',')] : [])].join('\n'));
   return {
     node: node.name,
     name,

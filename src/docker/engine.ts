@@ -60,6 +60,11 @@ export class DockerEngine {
     return this.target.describe;
   }
 
+  /** The daemon behind this engine: a swarm manager's is the plain engine it runs on (its tasks are that engine's containers). */
+  daemon(): string {
+    return this.target.describe;
+  }
+
   /** The host where published ports are reachable: the engine's host for tcp:// and ssh://. */
   publishedHost(): string {
     return this.target.host;

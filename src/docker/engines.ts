@@ -50,8 +50,8 @@ export class TopologyEngines {
   async answering(): Promise<DockerEngine[]> {
     const inUse = this.inUse();
     // One daemon is asked once: a swarm on the environment's engine is that engine (its tasks are its containers).
-    const seen = new Set(inUse.map((e) => e.describe()));
-    const others = [...new Set([this.main, ...this.named.values()])].filter((e) => !seen.has(e.describe()) && seen.add(e.describe()));
+    const seen = new Set(inUse.map((e) => e.daemon()));
+    const others = [...new Set([this.main, ...this.named.values()])].filter((e) => !seen.has(e.daemon()) && seen.add(e.daemon()));
     const answers = await Promise.all(others.map((e) => Promise.race([e.ping().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(r, 3000, false).unref())])));
     return [...inUse, ...others.filter((_, i) => answers[i])];
   }

@@ -36,6 +36,13 @@ export function swarmEndpoint(value: string): string | undefined {
 export class SwarmEngine extends DockerEngine {
   constructor(docker: Docker | undefined, target: EngineTarget) {
     super(docker, { ...target, describe: `swarm on ${target.describe}` });
+    this.manager = target.describe;
+  }
+
+  private readonly manager: string;
+
+  override daemon(): string {
+    return this.manager;
   }
 
   override async ping(): Promise<void> {

@@ -121,7 +121,7 @@ function containerOrFileOperations({ spec, plan, volume, config, dialect }: Desi
   // Created but never started: an earlier up stopped between creating it and putting its files in.
   if (current.state === 'created') return [...ops, { kind: 'recreate-container', node, name, cause: 'created but never started (an earlier up was interrupted)' }, start];
   if (current.configHash !== plan.configHash) {
-    return [...ops, { kind: 'recreate-container', node, name, cause: `image, address or port changed (container hash ${current.configHash || 'none'} → ${plan.configHash})` }, start];
+    return [...ops, { kind: 'recreate-container', node, name, cause: `image, address, port or placement changed (container hash ${current.configHash || 'none'} → ${plan.configHash})` }, start];
   }
   const running = current.state === 'running';
   const before = observed.configs.get(name);

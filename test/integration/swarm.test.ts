@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { down, status, switchover, up } from '../../src';
+import { down, plan, status, switchover, up } from '../../src';
 import type { Topology } from '../../src';
 import { loadTopology } from '../../src/topology/load';
 import { LABEL } from '../../src/docker/names';
@@ -254,5 +254,31 @@ describe('a changed setting on a swarm node with a fixed port', () => {
     const filters = { label: [`io.replikit.service=${name}-replica1`] };
     expect([(await docker.docker.listSecrets({ filters })).length, (await docker.docker.listConfigs({ filters })).length]).toEqual([6, 1]);
     expect((await status(changed)).healthy).toBe(true);
+  });
+});
+
+describe('a changed placement: on a swarm node', () => {
+  const name = uniqueName('swarm-place');
+  const lines = (placement: string) => ({ primary: '    engine: swarm\n', replica1: `    engine: swarm\n${placement}` });
+  const t = simpleTopology(name, IMAGE, { replica1: undefined }, '', lines(''));
+  afterAll(() => down(t, { volumes: true }).catch(() => undefined));
+
+  it('is applied: the service is made again with the new constraint, on its kept volume', async () => {
+    const first = await up(t);
+    const p = first.nodes.find((n) => n.name === 'primary')!.port;
+    await sql(p, 'CREATE DATABASE placed');
+    await sql(p, 'CREATE TABLE placed.t (id INT PRIMARY KEY)');
+    await sql(p, 'INSERT INTO placed.t VALUES (1)');
+    const host = (await docker.docker.info()).Name as string;
+    const pinned = simpleTopology(name, IMAGE, { replica1: undefined }, '', lines(`    placement: [node.hostname==${host}]\n`));
+    // It was never looked at before: plan said nothing to do.
+    expect((await plan(pinned)).toString()).toMatch(/^recreate-container replica1: image, address, port or placement changed/);
+    const result = await up(pinned);
+    expect(result.changes.filter((c) => !c.startsWith('start-container')).map((c) => c.split(':')[0])).toEqual(['recreate-container replica1']);
+    const spec = await docker.docker.getService(`${name}-replica1`).inspect();
+    expect(spec.Spec.TaskTemplate.Placement.Constraints).toEqual([`node.hostname==${host}`]);
+    const r = result.nodes.find((n) => n.name === 'replica1')!.port;
+    expect(await sql(r, 'SELECT id FROM placed.t')).toEqual([{ id: 1 }]);
+    expect((await plan(pinned)).toString()).toBe('nothing to do: containers and replication match the topology');
   });
 });

@@ -94,7 +94,7 @@ describe('reconcile: containers', () => {
     observed.configs.set('shop-primary', desired.nodes[0].config.replace('max_connections', 'max_connections'));
     expect(lines(moved, observed)).toEqual([
       'start-container primary: container is exited',
-      `recreate-container replica1: image, address or port changed (container hash ${desired.nodes[1].plan.configHash} → ${moved.nodes[1].plan.configHash})`,
+      `recreate-container replica1: image, address, port or placement changed (container hash ${desired.nodes[1].plan.configHash} → ${moved.nodes[1].plan.configHash})`,
       'start-container replica1: its container is new',
       'pending replica1: its server is not running; replication is planned once it answers',
     ]);
