@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { isLoopback } from '../topology/address';
 import type { DockerOptions } from 'dockerode';
 import { InputError } from '../errors';
-import { knownHostsVerifier } from './known-hosts';
+import { knownHost } from './known-hosts';
 import { sshAgent } from './ssh-transport';
 
 /** Which engine to talk to, and how: resolved once, the way the docker CLI and compose resolve it. */
@@ -107,8 +107,17 @@ function urlOptions(url: string, env: NodeJS.ProcessEnv): DockerOptions {
   if (u.protocol === 'ssh:') {
     const port = Number(u.port || 22);
     const knownHosts = [path.join(env.HOME || os.homedir(), '.ssh', 'known_hosts'), '/etc/ssh/ssh_known_hosts'];
-    const hostVerifier = knownHostsVerifier(u.hostname, port, knownHosts);
-    const agent = sshAgent({ host: u.hostname, port, username: u.username || undefined, agent: env.SSH_AUTH_SOCK, hostVerifier });
+    const known = knownHost(u.hostname, port, knownHosts);
+    // As OpenSSH: the local user when the URL names none; the host asked for a key type known_hosts holds.
+    const username = decodeURIComponent(u.username) || env.USER || os.userInfo().username;
+    const agent = sshAgent({
+      host: u.hostname,
+      port,
+      username,
+      agent: env.SSH_AUTH_SOCK,
+      hostVerifier: known.verify,
+      ...(known.algorithms.length ? { algorithms: { serverHostKey: known.algorithms as never } } : {}),
+    });
     // Plain HTTP through the agent's channels; "docker" is only the Host header dockerd gets.
     return { protocol: 'http', host: 'docker', port: 80, agent } as DockerOptions; // docker-modem reads agent; its types leave it out
   }

@@ -362,6 +362,9 @@ describe('the remote engine over ssh://', () => {
     expect(await names(remote, name)).toEqual([`${name}-primary`, `${name}-replica1`]);
     const status = replikit(['status', '-f', t.file, '--json'], env);
     expect(JSON.parse(status.out).healthy).toBe(true);
+    // Without a user in the URL, as OpenSSH: the local one.
+    const asLocalUser = replikit(['status', '-f', t.file, '--json'], { DOCKER_HOST: 'ssh://127.0.0.2:2222', ...agent, USER: 'root' });
+    expect([asLocalUser.code, asLocalUser.err, JSON.parse(asLocalUser.out || '{}').healthy]).toEqual([0, '', true]);
     expect(replikit(['down', '-f', t.file], env).code).toBe(0);
     expect(await names(remote, name)).toEqual([]);
   });

@@ -4,7 +4,8 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { engineTarget, publishAddress, reachAddress } from '../../src/docker/context';
-import { knownHostsVerifier } from '../../src/docker/known-hosts';
+import { knownHost } from '../../src/docker/known-hosts';
+const knownHostsVerifier = (host: string, port: number, files: string[]) => knownHost(host, port, files).verify;
 
 /** A docker CLI config folder with one context, as `docker context create` writes it. */
 function configWith(context: string, host: string, tls: boolean, current = true): string {
@@ -99,5 +100,19 @@ describe('the ssh host key, from known_hosts', () => {
     // Port 22 is written without brackets; another port is another entry.
     expect([knownHostsVerifier('127.0.0.2', 22, [file])(key), knownHostsVerifier('box.example', 22, [file])(key), knownHostsVerifier('build', 22, [file])(other)]).toEqual([false, true, true]);
     expect([knownHostsVerifier('192.0.2.9', 22, [file])(other), knownHostsVerifier('192.0.2.10', 22, ['/nonexistent', file])(other)]).toEqual([false, true]);
+  });
+
+  it('refuses a revoked key wherever else it is trusted, and asks the host for the key types it knows', () => {
+    const revokedFile = path.join(path.dirname(file), 'revoked_hosts');
+    fs.writeFileSync(revokedFile, [`build,*.example ecdsa-sha2-nistp256 ${key.toString('base64')}`, `old.example ssh-rsa ${other.toString('base64')}`, `@revoked * ssh-ed25519 ${other.toString('base64')}`].join('\n'));
+    // Trusted for build (plain) and for box.example (pattern); other is revoked for every host.
+    expect([knownHostsVerifier('build', 22, [revokedFile])(key), knownHostsVerifier('box.example', 22, [revokedFile])(key), knownHostsVerifier('old.example', 22, [revokedFile])(other)]).toEqual([true, true, false]);
+    // Across files too: revoked here, trusted there.
+    expect(knownHostsVerifier('192.0.2.10', 22, [file, revokedFile])(other)).toBe(false);
+    expect(knownHost('build', 22, [revokedFile]).algorithms).toEqual(['ecdsa-sha2-nistp256']);
+    // old.example's own (RSA) key is revoked: only the key the pattern gives it is asked for.
+    expect(knownHost('old.example', 22, [revokedFile]).algorithms).toEqual(['ecdsa-sha2-nistp256']);
+    expect(knownHost('127.0.0.2', 2222, [file]).algorithms).toEqual(['ssh-ed25519']);
+    expect(knownHost('nobody.invalid', 22, [file]).algorithms).toEqual([]);
   });
 });
