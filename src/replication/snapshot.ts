@@ -133,8 +133,14 @@ async function dumpAndLoad(
   }
   await released;
 
-  const coordinates = from.session.dialect.parseDumpCoordinates(header);
-  if (!coordinates) throw new NodeError(from.session.node, 'the snapshot recorded no binary log coordinates', 'binary logging must be on (log_bin)');
+  const parsed = from.session.dialect.parseDumpCoordinates(header);
+  if (!parsed) throw new NodeError(from.session.node, 'the snapshot recorded no binary log coordinates', 'binary logging must be on (log_bin)');
+  // mariadb-dump prints its GTID position at the end of the dump, past the header read above (a
+  // dump over 64 KiB lost it, and a link by GTID then began at the start of the binary log): the
+  // source says it for the snapshot's coordinates instead, exactly.
+  const query = parsed.gtid === undefined ? from.session.dialect.gtidAtSourcePosition(parsed) : undefined;
+  const gtid = query ? (await from.session.first(query))?.gtid : undefined;
+  const coordinates = gtid ? { ...parsed, gtid: String(gtid) } : parsed;
   return { coordinates, schemas, bytes };
 }
 
