@@ -182,10 +182,10 @@ function movedOperations(desired: Desired, observed: Observed, refused: string[]
  * another's id skips that node's events as its own. A changed id in the file is refused.
  */
 function serverIdChanges(desired: Desired, observed: Observed): string[] {
-  return desired.nodes.flatMap(({ spec }) => {
+  return desired.nodes.flatMap(({ spec, volume }) => {
     const recorded = observed.serverIds.get(spec.name);
     if (recorded === undefined || recorded === spec.serverId) return [];
-    return [`${spec.name}: server_id ${recorded} → ${spec.serverId}: a node keeps the server_id its data was made with (set server_id: ${recorded} again, or remove the node's data to start it anew: replikit down --volumes, or docker volume rm ${spec.name}'s volume)`];
+    return [`${spec.name}: server_id ${recorded} → ${spec.serverId}: a node keeps the server_id its data was made with (set server_id: ${recorded} again, or start the node anew without its data: remove the node from the file, up --remove-orphans, docker volume rm ${volume}, then put it back)`];
   });
 }
 

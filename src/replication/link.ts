@@ -24,7 +24,7 @@ export function sourceLink(t: Topology, replica: string, source: string, dialect
 }
 
 /**
- * A stopped replica positioned by file and offset, positioned by GTID where it stands (its
+ * A replica positioned by file and offset, stopped, positioned by GTID where it stands (its
  * source's GTID position at the coordinates it applied up to), and started again.
  */
 export async function positionByGtidHere(replica: SqlSession, source: SqlSession): Promise<void> {

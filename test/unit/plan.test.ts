@@ -150,7 +150,7 @@ describe('reconcile: server ids', () => {
   it('a given server_id that differs from the one its data was made with is refused, with the way out', () => {
     const observed = { ...converged, serverIds: new Map([['primary', 7], ['replica1', replica.serverId]]) };
     const plan = reconcile(desiredState(withRecordedServerIds(t, observed)), observed);
-    expect(plan.refused).toEqual([expect.stringMatching(/^primary: server_id 7 → 101: a node keeps the server_id its data was made with \(set server_id: 7 again, or remove/)]);
+    expect(plan.refused).toEqual([expect.stringMatching(/^primary: server_id 7 → 101: a node keeps the server_id its data was made with \(set server_id: 7 again, or start the node anew without its data: .*docker volume rm shop-primary-data, then put it back\)$/)]);
     expect(primary.serverId).toBe(101);
   });
 });
