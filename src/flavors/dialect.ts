@@ -1,6 +1,7 @@
 import { escape } from 'mysql2';
 import { TLS_FILES } from '../docker/names';
 import type { ReplicationMode, ReplicationTls } from '../topology/types';
+import { optionKey } from '../topology/types';
 
 /**
  * A flavour is a server family (MariaDB, MySQL) with everything replikit needs to know about it:
@@ -220,7 +221,7 @@ export function startOnlyChange(name: string, from: string | undefined, to: stri
 
 /** A setting's name without the `loose-` prefix and in one spelling: what SET GLOBAL takes. */
 export function variableName(name: string): string {
-  return name.replace(/-/g, '_').toLowerCase().replace(/^loose_/, '');
+  return optionKey(name);
 }
 
 /** SET GLOBAL for a changed my.cnf setting; a removed one goes back to the server's default. */

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hostPort, isLoopback } from './address';
-import { isSwarmValue, SWARM } from './types';
+import { isSwarmValue, optionKey, SWARM } from './types';
 import type { Problem } from '../errors';
 import type { Positions } from './positions';
 import { hazardProblems } from './hazards';
@@ -11,7 +11,7 @@ import { derivedServerId } from './server-id';
 export function givenServerId(n: RawNode): number | undefined {
   if (typeof n.server_id === 'number') return n.server_id;
   const settings = n.mysqld && typeof n.mysqld === 'object' ? Object.entries(n.mysqld as Record<string, unknown>) : [];
-  const found = settings.find(([k]) => /^(loose[-_])?server[-_]id$/i.test(k))?.[1];
+  const found = settings.find(([k]) => optionKey(k) === 'server_id')?.[1];
   return found !== undefined && /^\d+$/.test(String(found)) ? Number(found) : undefined;
 }
 

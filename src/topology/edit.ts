@@ -1,8 +1,11 @@
 import { isMap, parseDocument, YAMLMap } from 'yaml';
+import { optionKey } from './types';
 
 /**
  * The topology file after a switchover: NEW is the primary (without the delay: it had as a
- * replica), OLD replicates from it, and any node that named OLD as its source names NEW. Comments and layout are kept. Pure: text in, text out.
+ * replica), OLD replicates from it, and any node that named OLD as its source names NEW; a
+ * read_only either one's own settings gave it for its old role goes. Comments and layout are
+ * kept. Pure: text in, text out.
  */
 export function switchoverEdit(text: string, oldPrimary: string, newPrimary: string): string {
   const doc = parseDocument(text);
@@ -29,12 +32,13 @@ export function switchoverEdit(text: string, oldPrimary: string, newPrimary: str
   return doc.toString();
 }
 
+/** Removes read_only and super_read_only, in any spelling, from a node's own mysqld: settings. */
 function dropReadOnly(node: YAMLMap): void {
   const settings = node.get('mysqld');
   if (!isMap(settings)) return;
   for (const pair of [...settings.items]) {
     const key = String((pair.key as { value?: unknown })?.value ?? pair.key);
-    if (/^(loose[-_])?(super[-_])?read[-_]only$/i.test(key)) settings.delete(pair.key);
+    if (['read_only', 'super_read_only'].includes(optionKey(key))) settings.delete(pair.key);
   }
 }
 

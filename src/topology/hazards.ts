@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import type { Problem } from '../errors';
 import type { RawNode, RawTopology } from './check';
 import type { Positions } from './positions';
-import { canonicalOption } from './types';
+import { optionKey } from './types';
 
 /**
  * mysqld settings replikit writes itself, and the topology key that owns each one: a node's own
@@ -85,7 +85,7 @@ export function hazardProblems(raw: RawTopology, nodes: [string, RawNode][], pos
     }
     if (n.mysqld && typeof n.mysqld === 'object' && !Array.isArray(n.mysqld)) {
       for (const key of Object.keys(n.mysqld)) {
-        const managed = MANAGED[canonical(key)];
+        const managed = MANAGED[optionKey(key)];
         if (!managed || managed.agrees?.((n.mysqld as Record<string, unknown>)[key], n)) continue;
         const owner = managed.owner.replace('NODE', name);
         add(['nodes', name, 'mysqld', key], `${key} is set by replikit: ${managed.why}`, owner === 'nobody' ? 'remove it' : `remove it; the key that decides it is ${owner}`, true);
@@ -100,10 +100,6 @@ function isOff(value: unknown): boolean {
   return /^(off|0|false|no)$/i.test(String(value));
 }
 
-/** A `loose-` prefix names the same option. */
-function canonical(key: string): string {
-  return canonicalOption(key).replace(/^loose_/, '');
-}
 
 /**
  * Addresses of this host's interfaces. Node lists only interfaces that are up and carry a link;

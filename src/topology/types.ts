@@ -14,6 +14,11 @@ export function canonicalOption(name: string): string {
   return name.replace(/-/g, '_').toLowerCase();
 }
 
+/** The option an option-file key sets: one spelling, and `loose-` (ignore if unknown) names the same option. */
+export function optionKey(name: string): string {
+  return canonicalOption(name).replace(/^loose_/, '');
+}
+
 export interface NodeSpec {
   name: string;
   role: Role;
