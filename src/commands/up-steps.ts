@@ -17,12 +17,31 @@ import type { SqlSession } from '../replication/session';
 import { ConnectionConfig, connectionUri } from './connection';
 import { levels, NodeSpec, primaryOf, Topology } from '../topology/types';
 import { waitForHeartbeat, writeHeartbeat } from '../verify/heartbeat';
-import { openRunning, rootEndpoint } from './context';
+import { openRunning, Progress, rootEndpoint } from './context';
 import type { Created } from './rollback';
-import type { UpOptions } from './up';
 import { gatherPreflight } from '../preflight/gather';
 import { preflightProblems } from '../preflight/problems';
 import { PreflightError, ReplikitError } from '../errors';
+
+/** What `up` (commands/up.ts) takes besides the topology; the steps below read it. */
+export interface UpOptions {
+  /** Progress output; the library prints nothing unless asked ('auto': live tree on a TTY, lines otherwise). */
+  progress?: Progress;
+  signal?: AbortSignal;
+  /** The environment's engine (nodes without engine: run there); default: as the docker CLI picks it. */
+  docker?: DockerEngine;
+  /** How long a node may take to accept SQL connections. */
+  startTimeoutMs?: number;
+  /**
+   * When `up` fails, keep what this run created for inspection. By default it removes the
+   * containers, network and volumes it created (never anything that existed before it ran).
+   */
+  keepOnFailure?: boolean;
+  /** Remove containers of this topology whose node is no longer in the file (compose's --remove-orphans). */
+  removeOrphans?: boolean;
+  /** How long a new replica's snapshot stream may send nothing before `up` gives up (default 120 000 ms). */
+  snapshotStallMs?: number;
+}
 
 export interface NodeReport {
   name: string;

@@ -1,31 +1,11 @@
 import { Listr, ListrRendererValue } from 'listr2';
-import type { DockerEngine } from '../docker/engine';
 import { TopologyEngines } from '../docker/engines';
 import { resolveTopology, TopologySource } from '../topology/inline';
-import { listrOptions, Progress } from './context';
+import { listrOptions } from './context';
 import { afterFailure } from './rollback';
-import { NodeReport, report, UpCtx, UP_STEPS } from './up-steps';
+import { NodeReport, report, UpCtx, UpOptions, UP_STEPS } from './up-steps';
 
-export type { NodeReport } from './up-steps';
-
-export interface UpOptions {
-  /** Progress output; the library prints nothing unless asked ('auto': live tree on a TTY, lines otherwise). */
-  progress?: Progress;
-  signal?: AbortSignal;
-  /** The environment's engine (nodes without engine: run there); default: as the docker CLI picks it. */
-  docker?: DockerEngine;
-  /** How long a node may take to accept SQL connections. */
-  startTimeoutMs?: number;
-  /**
-   * When `up` fails, keep what this run created for inspection. By default it removes the
-   * containers, network and volumes it created (never anything that existed before it ran).
-   */
-  keepOnFailure?: boolean;
-  /** Remove containers of this topology whose node is no longer in the file (compose's --remove-orphans). */
-  removeOrphans?: boolean;
-  /** How long a new replica's snapshot stream may send nothing before `up` gives up (default 120 000 ms). */
-  snapshotStallMs?: number;
-}
+export type { NodeReport, UpOptions } from './up-steps';
 
 export interface UpResult {
   topology: string;

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import { engineTarget, namedEngineTarget } from '../docker/context';
 import { isIP } from 'node:net';
 import type { Problem } from '../errors';
-import type { RawNode, RawTopology } from './check';
+import type { RawNode, RawTopology } from './raw';
 import type { Positions } from './positions';
 import { optionKey } from './types';
 

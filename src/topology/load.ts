@@ -7,7 +7,8 @@ import { InputError, Problem, TopologyError } from '../errors';
 import { environmentLookup, interpolate, Lookup } from './interpolate';
 import { Positions } from './positions';
 import { schemaProblems } from './schema';
-import { givenServerId, isObject, RawNode, RawTopology, semanticProblems } from './check';
+import { isObject, semanticProblems } from './check';
+import { givenServerId, RawNode, RawTopology } from './raw';
 import { DEFAULT_FILE, NodeSpec, onSwarm, ReplicationTls, Topology, withImplicitSwarm } from './types';
 
 export { DEFAULT_FILE };
