@@ -17,6 +17,8 @@ export type Misplaced = ObservedContainer & { engine: string };
  */
 export class TopologyEngines {
   private readonly named = new Map<string, DockerEngine>();
+  /** The engines the last look found answering: a move's old container is removed from one of them. */
+  private looked: DockerEngine[] = [];
 
   constructor(
     private readonly t: Placement,
@@ -95,20 +97,23 @@ export class TopologyEngines {
   }
 
   /**
-   * The topology's containers: each node's from its own engine, and orphans (containers of nodes
-   * no longer in the file) from any. A node's container left on an engine the file no longer
-   * places it on is not its container: the node gets one on its engine.
+   * One look at the topology's labelled containers on every engine that answers: each node's
+   * from its own engine and orphans (containers of nodes no longer in the file) from any, and
+   * apart, those of nodes in the file found on an engine it no longer places them on (the node
+   * was moved; `engine` is where they are): not the node's container, which it gets anew.
    */
-  async containers(): Promise<ObservedContainer[]> {
-    return (await this.everyContainer()).filter(({ c, e }) => !nodeByName(this.t, c.node) || this.of(c.node) === e).map(({ c }) => c);
+  async look(): Promise<{ containers: ObservedContainer[]; misplaced: Misplaced[] }> {
+    const all = await this.everyContainer();
+    const own = ({ c, e }: { c: ObservedContainer; e: DockerEngine }) => !nodeByName(this.t, c.node) || this.of(c.node) === e;
+    return {
+      containers: all.filter(own).map(({ c }) => c),
+      misplaced: all.filter((x) => !own(x)).map(({ c, e }) => ({ ...c, engine: e.describe() })),
+    };
   }
 
-  /**
-   * Containers of nodes in the file found on an engine in use that the file no longer places
-   * them on (the node was moved): `engine` is where they are.
-   */
-  async misplaced(): Promise<Misplaced[]> {
-    return (await this.everyContainer()).filter(({ c, e }) => nodeByName(this.t, c.node) && this.of(c.node) !== e).map(({ c, e }) => ({ ...c, engine: e.describe() }));
+  /** The topology's containers: each node's from its own engine, and orphans from any (see look). */
+  async containers(): Promise<ObservedContainer[]> {
+    return (await this.look()).containers;
   }
 
   /** The topology's labelled containers on every engine that answers, with the engine each is on. */
@@ -117,9 +122,6 @@ export class TopologyEngines {
     const lists = await Promise.all(this.looked.map(async (e) => (await e.containers(this.t.name)).map((c) => ({ c, e }))));
     return lists.flat();
   }
-
-  /** The engines the last look found answering. */
-  private looked: DockerEngine[] = [];
 
   /** The engine (looked at, or in use) that `describe()` names. */
   describedAs(describe: string): DockerEngine | undefined {

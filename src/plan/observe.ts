@@ -58,9 +58,8 @@ export function beforeGtidSwitch(t: Topology): Topology {
  */
 export async function observe(engines: TopologyEngines, t: Topology, images: string[], sessions: ReadonlyMap<string, SqlSession> = new Map(), { files = true } = {}): Promise<Observed> {
   const inUse = engines.inUse();
-  const [containers, misplaced, networks, volumes, present, servers] = await Promise.all([
-    engines.containers(),
-    engines.misplaced(),
+  const [{ containers, misplaced }, networks, volumes, present, servers] = await Promise.all([
+    engines.look(),
     Promise.all(inUse.map((e) => e.networks(t.name))),
     engines.volumes(),
     Promise.all(images.map(async (i) => ((await Promise.all(engines.forImage(i).map((e) => e.hasImage(i)))).every(Boolean) ? i : undefined))),
