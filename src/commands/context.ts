@@ -48,7 +48,8 @@ export function listrOptions(progress: Progress) {
 export async function rootEndpoint(docker: DockerEngine, t: Topology, node: Pick<NodeSpec, 'name' | 'bind'>, port?: number): Promise<Endpoint> {
   const container = containerName(t, node.name);
   const [published, held] = await Promise.all([port ?? docker.hostPort(container), t.replication.tls === 'off' ? undefined : docker.readFile(container, TLS_FILES.ca)]);
-  const ca = held === undefined ? [] : [...new Set([held, keptCa(t.name) ?? held])];
+  const kept = held === undefined ? undefined : keptCa(t.name);
+  const ca = held === undefined ? [] : kept === undefined || kept === held ? [held] : [held, kept];
   return {
     node: node.name,
     host: docker.reachAddress(node.bind),

@@ -7,10 +7,10 @@ import { rootAccountStatements } from '../flavors/dialect';
 import { ArchiveFile } from './archive';
 import { CLIENT_OPTION_FILE, containerName, LABEL, MYSQL_UID, networkName, nodeLabels, ROOT_INIT_FILE, ROOT_PASSWORD_FILE, TLS_FILES, volumeName } from './names';
 
-/** Everything needed to create one node's container: the options and the files put into it. */
-
 /** How long a node's server may take to shut down cleanly before the engine kills it, seconds. */
 export const STOP_TIMEOUT_S = 60;
+
+/** Everything needed to create one node's container: the options and the files put into it. */
 export interface ContainerPlan {
   node: string;
   name: string;

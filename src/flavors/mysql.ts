@@ -183,7 +183,6 @@ export class MySql57Dialect implements Dialect {
     // every my.cnf fetches the rest again after a crash): both modes are crash-safe as they are.
     return mode;
   }
-
   waitForCoordinates(c: BinlogCoordinates, timeoutSeconds: number): WaitQuery {
     if (c.gtid === undefined) return positionWait(this.positionWaitFunction(), c, timeoutSeconds);
     // WAIT_FOR_EXECUTED_GTID_SET: 0 when reached, 1 on timeout.

@@ -27,8 +27,7 @@ export function sourceLink(t: Topology, replica: string, source: string, dialect
  * A replica positioned by file and offset, stopped, positioned by GTID where it stands (its
  * source's GTID position at the coordinates it applied up to), and started again.
  */
-export async function positionByGtidHere(replica: SqlSession, source: SqlSession): Promise<void> {
-  const s = replica;
+export async function positionByGtidHere(s: SqlSession, source: SqlSession): Promise<void> {
   await s.run(s.dialect.stopReplica());
   const r = await replicaStatus(s);
   const query = r && s.dialect.gtidAtSourcePosition({ file: r.relaySourceLogFile, position: r.execSourceLogPos });
