@@ -70,7 +70,9 @@ forward() {
 start() {
   if answers; then log "engine answers on unix://$sock and tcp://$address:$port"; return; fi
   ip link show "$bridge" >/dev/null 2>&1 || ip link add "$bridge" type bridge
-  ip addr show dev "$bridge" | grep -q "${bridge_cidr%/*}/" || ip addr add "$bridge_cidr" dev "$bridge"
+  # Not `ip addr show | grep -q`: under pipefail, grep's early exit can fail the pipe with SIGPIPE
+  # and the address is added twice ("Address already assigned"), which ended a CI run.
+  [[ "$(ip -o addr show dev "$bridge")" == *" ${bridge_cidr} "* ]] || ip addr add "$bridge_cidr" dev "$bridge"
   ip link set "$bridge" up
   if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then rm -f "$pidfile"; fi
   log "starting dockerd ($name)"
