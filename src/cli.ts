@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, ReplikitError, TopologyError } from './errors';
 import type { UpResult } from './commands/up';
-import type { Progress } from './commands/context';
+import type { Progress } from './run/listr-renderer';
 import { DEFAULT_FILE } from './topology/types';
 
 // Commands load their modules when they run: `replikit --help` never loads dockerode, mysql2 or listr2.
@@ -74,7 +74,7 @@ async function showPlan(o: { file: string; removeOrphans?: boolean; detailedExit
   const { plan } = await import('./commands/plan');
   const p = await plan(t, { removeOrphans: o.removeOrphans });
   if (o.json) print({ topology: t.name, ...p.toJSON() });
-  say(o, p.toString());
+  say(o, p.toText());
   // A plan that up would refuse is an error: up would stop on it.
   if (p.refused.length) process.exitCode = EXIT.runtime;
   else if (o.detailedExitcode && !p.empty) process.exitCode = EXIT.input;

@@ -1,38 +1,9 @@
-import { LISTR_LOGGER_STDERR_LEVELS, ListrLogger, ListrLogLevels, ListrRendererValue, PRESET_TIMESTAMP } from 'listr2';
 import type { DockerEngine } from '../docker/engine';
 import type { TopologyEngines } from '../docker/engines';
 import { containerName, TLS_FILES } from '../docker/names';
 import { keptCa } from '../tls/state';
 import { Endpoint, SqlSession } from '../replication/session';
 import type { NodeSpec, Topology } from '../topology/types';
-
-/** How progress is shown: a live tree in a terminal, timestamped lines otherwise, nothing for --json. */
-export type Progress = 'auto' | 'plain' | 'silent';
-
-/**
- * Plain lines say what finished (with its result in the title), what failed, and progress: a
- * line for every step that starts as well would double the log without saying more.
- */
-class FinishedStepsLogger extends ListrLogger<ListrLogLevels> {
-  constructor() {
-    super({ useIcons: true, toStderr: LISTR_LOGGER_STDERR_LEVELS });
-  }
-  override log(level: ListrLogLevels, message: string | any[], options?: Parameters<ListrLogger['log']>[2]): void {
-    if (level !== ListrLogLevels.STARTED) super.log(level, message, options);
-  }
-}
-
-export function listrOptions(progress: Progress) {
-  const plain = progress === 'plain' || !process.stdout.isTTY || Boolean(process.env.CI);
-  return {
-    renderer: (progress === 'silent' ? 'silent' : plain ? 'simple' : 'default') as ListrRendererValue,
-    rendererOptions: { timestamp: PRESET_TIMESTAMP, collapseSubtasks: false, ...(plain ? { logger: new FinishedStepsLogger() } : {}) },
-    exitOnError: true,
-    // listr2 would exit the process with 127 on Ctrl-C; the CLI aborts the run and cleans up instead.
-    registerSignalListeners: false,
-    collectErrors: false as const,
-  };
-}
 
 /**
  * Root endpoint of a node's published port on the engine's host. `port` when the caller already

@@ -132,6 +132,18 @@ export interface Dialect {
    */
   blockDdl(waitSeconds: number): string[];
   unblockDdl(): string[];
+  /**
+   * Holds back every write on this server, privileged accounts' included, until unlockWrites in
+   * the same session: waits for writes in flight, at most `waitSeconds` for a statement that holds
+   * a table (a switchover's stop point).
+   */
+  lockWrites(waitSeconds: number): string[];
+  unlockWrites(): string[];
+  /**
+   * A query for the statements that would hold lockWrites back, the longest first (columns id,
+   * user, seconds, verb): only each statement's first word, since its text can hold secrets.
+   */
+  busyStatements(): string;
   /** Makes the server read its TLS certificate, key and CA files again, without a restart. */
   reloadTls(): string;
   /** How long a stopped replica waits before applying what its source wrote (MASTER_DELAY / SOURCE_DELAY). */
@@ -374,3 +386,12 @@ export function parseChangeComment(header: string): { file: string; position: nu
   const m = /(?:MASTER|SOURCE)_LOG_FILE='([^']+)',\s*(?:MASTER|SOURCE)_LOG_POS=(\d+)/.exec(header);
   return m ? { file: m[1], position: Number(m[2]) } : undefined;
 }
+
+/** The global read lock, as both flavours take it (lockWrites, MySQL's blockDdl). */
+export function globalReadLock(waitSeconds: number): string[] {
+  return [`SET SESSION lock_wait_timeout = ${waitSeconds}`, 'FLUSH TABLES WITH READ LOCK'];
+}
+
+/** The processlist query both flavours answer the same (busyStatements). */
+export const BUSY_STATEMENTS =
+  "SELECT ID AS id, USER AS user, TIME AS seconds, SUBSTRING_INDEX(TRIM(INFO), ' ', 1) AS verb FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND COMMAND <> 'Sleep' AND INFO IS NOT NULL ORDER BY TIME DESC LIMIT 3";

@@ -1,6 +1,6 @@
 import type { BinlogCoordinates, ChangeSourceOptions, Dialect, Flavor, ReplicaStatus, ServerVersion, WaitQuery } from './dialect';
 import type { ReplicationMode, ReplicationTls } from '../topology/types';
-import { connectionOptions, credentialsChange, DYNAMIC_SETTINGS, expireLogsDays, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
+import { BUSY_STATEMENTS, connectionOptions, credentialsChange, DYNAMIC_SETTINGS, expireLogsDays, globalReadLock, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
 
 /**
  * MariaDB, everything replikit knows about it in one place: the official image's contract
@@ -87,6 +87,16 @@ export class MariaDbDialect implements Dialect {
   }
   unblockDdl(): string[] {
     return ['BACKUP STAGE END'];
+  }
+
+  lockWrites(waitSeconds: number): string[] {
+    return globalReadLock(waitSeconds);
+  }
+  unlockWrites(): string[] {
+    return ['UNLOCK TABLES'];
+  }
+  busyStatements(): string {
+    return BUSY_STATEMENTS;
   }
 
   reloadTls(): string {

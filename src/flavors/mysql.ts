@@ -1,6 +1,6 @@
 import type { BinlogCoordinates, ChangeSourceOptions, Dialect, Flavor, ReplicaStatus, ServerVersion, WaitQuery } from './dialect';
 import type { ReplicationMode, ReplicationTls } from '../topology/types';
-import { atLeast, connectionOptions, credentialsChange, DYNAMIC_SETTINGS, expireLogsDays, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
+import { atLeast, BUSY_STATEMENTS, connectionOptions, credentialsChange, DYNAMIC_SETTINGS, expireLogsDays, globalReadLock, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
 
 /**
  * Oracle MySQL, everything replikit knows about it in one place: the official image's contract,
@@ -89,10 +89,20 @@ export class MySql57Dialect implements Dialect {
     // ms). MySQL's backup lock would let writes through, but a DDL statement waiting on it holds
     // the global intention lock the dump's own FLUSH TABLES WITH READ LOCK then waits for.
     // While the lock waits for a long statement, every write waits behind it: the wait is short.
-    return [`SET SESSION lock_wait_timeout = ${waitSeconds}`, 'FLUSH TABLES WITH READ LOCK'];
+    return globalReadLock(waitSeconds);
   }
   unblockDdl(): string[] {
+    return this.unlockWrites();
+  }
+
+  lockWrites(waitSeconds: number): string[] {
+    return globalReadLock(waitSeconds);
+  }
+  unlockWrites(): string[] {
     return ['UNLOCK TABLES'];
+  }
+  busyStatements(): string {
+    return BUSY_STATEMENTS;
   }
 
   reloadTls(): string {

@@ -15,6 +15,7 @@ import { waitForThreads } from '../verify/threads';
 import type { Created } from '../commands/rollback';
 import type { Operation, OperationKind } from './operations';
 import type { Desired } from './reconcile';
+import { WAITS_FOR } from './steps';
 
 /** What every operation may use. Sessions are there once the servers answer (server operations). */
 export interface ExecContext {
@@ -36,6 +37,8 @@ type Executor<K extends OperationKind> = (c: ExecContext, op: Extract<Operation,
 
 /** How long a replica may take to reach a point it is asked to reach during a change. */
 const APPLY_TIMEOUT_S = 120;
+/** How long a replica's threads may take to run once its link changed (they start within milliseconds). */
+const REPLICA_START_TIMEOUT_MS = 60_000;
 
 /**
  * One function per kind of operation: the only code that changes containers or servers for
@@ -89,7 +92,7 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
     // Only what the server took reaches the file it starts from: a refused value would make the
     // next up see nothing to do, and the next start fail.
     await writeConfig(c, op.node);
-    if (replicating) await waitForThreads(s, 60_000, c.signal);
+    if (replicating) await waitForThreads(s, REPLICA_START_TIMEOUT_MS, c.signal);
   },
   'renew-certificates': async (c, op) => {
     await writeConfig(c, op.node);
@@ -117,42 +120,24 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
     }
     return detail;
   },
-  'connect-replica': async (c, op, progress) => {
-    const detail = await joinReplica({ replica: end(c, op.node), source: end(c, op.source), link: linkOf(c, op.node, op.source), progress, stallMs: c.snapshotStallMs });
-    await waitForThreads(session(c, op.node), 60_000, c.signal);
-    return detail;
-  },
+  'connect-replica': (c, op, progress) =>
+    joinReplica({ replica: end(c, op.node), source: end(c, op.source), link: linkOf(c, op.node, op.source), progress, stallMs: c.snapshotStallMs }),
   'change-source': async (c, op) => {
-    const s = session(c, op.node);
-    let detail: string | void = undefined;
     const link = linkOf(c, op.node, op.to);
-    if (link.mode === 'gtid') await pointAt(s, link);
-    else detail = await moveByPosition({ replica: end(c, op.node), from: end(c, op.from), to: end(c, op.to), link, timeoutSeconds: APPLY_TIMEOUT_S, sourceOf: (st) => sourceNode(c.t, st) });
-    await waitForThreads(s, 60_000, c.signal);
-    return detail;
+    if (link.mode === 'gtid') return pointAt(session(c, op.node), link);
+    return moveByPosition({ replica: end(c, op.node), from: end(c, op.from), to: end(c, op.to), link, timeoutSeconds: APPLY_TIMEOUT_S, sourceOf: (st) => sourceNode(c.t, st) });
   },
-  'update-credentials': async (c, op) => {
-    await updateCredentials(session(c, op.node), linkOf(c, op.node, op.source));
-    await waitForThreads(session(c, op.node), 60_000, c.signal);
-  },
-  'readdress-source': async (c, op) => {
-    await readdress(session(c, op.node), linkOf(c, op.node, op.source));
-    await waitForThreads(session(c, op.node), 60_000, c.signal);
-  },
-  'position-by-gtid': async (c, op) => {
-    await positionByGtidHere(session(c, op.node), session(c, op.source));
-    await waitForThreads(session(c, op.node), 60_000, c.signal);
-  },
+  'update-credentials': (c, op) => updateCredentials(session(c, op.node), linkOf(c, op.node, op.source)),
+  'readdress-source': (c, op) => readdress(session(c, op.node), linkOf(c, op.node, op.source)),
+  'position-by-gtid': (c, op) => positionByGtidHere(session(c, op.node), session(c, op.source)),
   'start-replica': async (c, op) => {
     const s = session(c, op.node);
     // Stop first: an IO thread stuck retrying keeps its old error until it next connects.
     await s.run(s.dialect.stopReplica(), s.dialect.startReplica());
-    await waitForThreads(s, 60_000, c.signal);
   },
   'set-delay': async (c, op) => {
     const s = session(c, op.node);
     await s.run(s.dialect.stopReplica(), s.dialect.changeDelay(op.seconds), s.dialect.startReplica());
-    await waitForThreads(s, 60_000, c.signal);
   },
   'run-init': (c, op, progress) => runInit(c.engines.of(op.node), containerName(c.t, op.node), session(c, op.node), c.t.init, (file) => progress(`running ${file}`)),
   'set-read-only': async (c, op) => {
@@ -161,8 +146,11 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
   },
 };
 
-export function execute(c: ExecContext, op: Operation, progress: (text: string) => void = () => undefined): Promise<string | void> {
-  return (EXECUTORS[op.kind] as Executor<typeof op.kind>)(c, op as never, progress);
+/** Runs one operation, then waits for what its kind waits for (plan/steps.ts WAITS_FOR). */
+export async function execute(c: ExecContext, op: Operation, progress: (text: string) => void = () => undefined): Promise<string | void> {
+  const detail = await (EXECUTORS[op.kind] as Executor<typeof op.kind>)(c, op as never, progress);
+  if (WAITS_FOR[op.kind] === 'replica-running' && 'node' in op) await waitForThreads(session(c, op.node), REPLICA_START_TIMEOUT_MS, c.signal);
+  return detail;
 }
 
 function account(c: ExecContext, node: string): Promise<void> {

@@ -1,3 +1,5 @@
+import { stepOf, StepSpec, UP_STEPS } from './steps';
+
 /**
  * What `up` does, as data: each operation names its target and why it is needed. Container
  * operations need only the engine; server operations need the node's SQL connection, so they are
@@ -90,6 +92,12 @@ export function describe(o: Operation): string {
   return `${o.kind} ${targetOf(o)}: ${o.cause}`;
 }
 
+/** A step of `up` with the operations of a plan it runs. */
+export interface PlannedStep {
+  step: StepSpec;
+  operations: Operation[];
+}
+
 export class Plan {
   constructor(
     readonly operations: Operation[],
@@ -118,6 +126,20 @@ export class Plan {
     return new Set(this.of('start-container').map((o) => o.node));
   }
 
+  /** The operations under the steps of `up` that run them, in the order it runs them. */
+  bySteps(): PlannedStep[] {
+    return UP_STEPS.map((step) => ({ step, operations: this.operations.filter((o) => step.kinds.includes(o.kind)) })).filter((s) => s.operations.length);
+  }
+
+  /** What `plan` prints: each operation under the title of the step `up` shows it in; then orphans, pending and refused. */
+  toText(): string {
+    if (!this.operations.length && !this.orphans.length && !this.pending.length && !this.refused.length) return this.toString();
+    const lines = this.bySteps().flatMap(({ step, operations }) => [step.title, ...operations.map((o) => `  ${describe(o)}`)]);
+    const rest = this.toString().split('\n').slice(this.operations.length);
+    return [...lines, ...rest].join('\n');
+  }
+
+  /** One operation a line, `kind target: cause`, in run order; then orphans, pending and refused. */
   toString(): string {
     const lines = this.operations.map(describe);
     for (const name of this.orphans) lines.push(`orphan ${name}: not in the topology file, left alone (up --remove-orphans removes it)`);
@@ -129,7 +151,7 @@ export class Plan {
   toJSON() {
     return {
       changes: !this.empty,
-      operations: this.operations.map((o) => ({ ...o, target: targetOf(o), disruption: DISRUPTION[o.kind] })),
+      operations: this.operations.map((o) => ({ ...o, target: targetOf(o), step: stepOf(o.kind).id, disruption: DISRUPTION[o.kind] })),
       orphans: this.orphans,
       pending: this.pending,
       refused: this.refused,

@@ -10,6 +10,7 @@ import { configChanges, describeChange, ownedElsewhere } from './config-diff';
 import { certificateNames } from '../tls/names';
 import { sourceAddress, sourceNode } from '../replication/address';
 import { Operation, Plan } from './operations';
+import { inRunOrder } from './steps';
 
 export { Plan } from './operations';
 export type { Operation } from './operations';
@@ -72,8 +73,8 @@ export interface ReconcileOptions {
 /**
  * Pure: compares what should exist and run with what does, and lists the operations that close
  * the gap, each with its cause. Anything already right gets no operation, which makes `up`
- * idempotent. Containers first, then each server's settings, accounts, mode, sources, init and
- * read-only state, in the order `up` executes them.
+ * idempotent. The plan is in the order `up` runs it (plan/steps.ts): containers first, then each
+ * server's settings, accounts, mode, sources, init and read-only state.
  */
 export function reconcile(desired: Desired, observed: Observed, options: ReconcileOptions = {}): Plan {
   const ops: Operation[] = [];
@@ -96,7 +97,7 @@ export function reconcile(desired: Desired, observed: Observed, options: Reconci
   const all = [...ops, ...serverOperations(desired, observed, fresh, pending, refused)];
   // A node's certificates are renewed once, whichever of its container or its replicas asks first.
   const once = all.filter((o, i) => o.kind !== 'renew-certificates' || all.findIndex((x) => x.kind === 'renew-certificates' && x.node === o.node) === i);
-  return new Plan(once, options.removeOrphans ? [] : strays, pending, refused);
+  return new Plan(inRunOrder(once), options.removeOrphans ? [] : strays, pending, refused);
 }
 
 function containerOperations(d: DesiredNode, observed: Observed): Operation[] {

@@ -125,8 +125,8 @@ describe.each(IMAGES)('changes to a running topology, on %s', (image) => {
     let before = await starts();
     edit((y) => y.replace('  primary:\n    role: primary\n', '  primary:\n    role: primary\n    mysqld:\n      max_connections: 77\n').replace('  replica1:\n    role: replica\n', '  replica1:\n    role: replica\n    mysqld:\n      thread_stack: 512K\n'));
     expect(await planned()).toEqual([
-      'set-settings primary: max_connections 60 → 77',
       'restart-container replica1: thread_stack (unset) → 512K (thread_stack cannot change at run time)',
+      'set-settings primary: max_connections 60 → 77',
     ]);
     await upUnderWriter();
     let after = await starts();
@@ -139,8 +139,8 @@ describe.each(IMAGES)('changes to a running topology, on %s', (image) => {
     before = after;
     edit((y) => y.replace('    mysqld:\n      max_connections: 77\n', '').replace('    mysqld:\n      thread_stack: 512K\n', ''));
     expect(await planned()).toEqual([
-      'set-settings primary: max_connections 77 → 60',
       'restart-container replica1: thread_stack 512K → (unset) (thread_stack cannot change at run time)',
+      'set-settings primary: max_connections 77 → 60',
     ]);
     await upUnderWriter();
     after = await starts();

@@ -62,17 +62,17 @@ const converged = convergedFor(desired, { primary: primaryServer, replica1: repl
 const lines = (d: Desired, o: Observed) => reconcile(d, o).toString().split('\n');
 
 describe('reconcile: containers', () => {
-  it('plans everything, with causes, for an empty engine; new servers get an account, a source and no read-only step', () => {
+  it('plans everything, with causes, in the order up runs it, for an empty engine; new servers get an account, a source and no read-only step', () => {
     const plan = reconcile(desired, { network: false, volumes: [], images: [], containers: [], configs: new Map(), certificates: new Map(), servers: new Map(), serverIds: new Map() });
     expect(plan.toString()).toBe(
       [
         'pull-image mysql:8.0: image not present',
         'create-network shop-net: no existing network',
         'create-volume primary: no existing volume',
-        'create-container primary: no existing container',
-        'start-container primary: its container is new',
         'create-volume replica1: no existing volume',
+        'create-container primary: no existing container',
         'create-container replica1: no existing container',
+        'start-container primary: its container is new',
         'start-container replica1: its container is new',
         'create-replication-user primary: no repl@% account',
         'create-replication-user replica1: no repl@% account',
@@ -93,8 +93,8 @@ describe('reconcile: containers', () => {
     const observed = { ...convergedFor(moved, { primary: primaryServer }), containers: [container('shop-primary', 'primary', moved.nodes[0].plan.configHash, 'exited'), container('shop-replica1', 'replica1', desired.nodes[1].plan.configHash)] };
     observed.configs.set('shop-primary', desired.nodes[0].config.replace('max_connections', 'max_connections'));
     expect(lines(moved, observed)).toEqual([
-      'start-container primary: container is exited',
       `recreate-container replica1: image, address, port or placement changed (container hash ${desired.nodes[1].plan.configHash} → ${moved.nodes[1].plan.configHash})`,
+      'start-container primary: container is exited',
       'start-container replica1: its container is new',
       'pending replica1: its server is not running; replication is planned once it answers',
     ]);

@@ -107,8 +107,8 @@ describe('reconcile: a swarm service takes changed files with a new task', () =>
   it('the same change on a plain container is set at run time; a service with no running task just gets the file', () => {
     expect(reconcile(desiredState(parse(VALID)), converged(desiredState(parse(VALID)), raise)).operations.map((o) => o.kind)).toEqual(['set-settings']);
     expect(reconcile(desiredState(parse(SWARM)), converged(desiredState(parse(SWARM)), raise, 'starting')).operations.map((o) => `${o.kind} ${'node' in o ? o.node : ''}`)).toEqual([
-      'start-container primary',
       'write-config replica1',
+      'start-container primary',
       'start-container replica1',
     ]);
   });
