@@ -1,0 +1,150 @@
+import { execute, ExecContext, EXECUTORS } from '../../src/plan/execute';
+import { desiredState } from '../../src/plan/observe';
+import type { Operation, OperationKind } from '../../src/plan/operations';
+import { DISRUPTION } from '../../src/plan/operations';
+import { stepOf, UP_STEPS, WAITS_FOR } from '../../src/plan/steps';
+import { MYCNF_PATH } from '../../src/render/mycnf';
+import { NodeError } from '../../src/errors';
+import { FakeEngine, fakeEngines, FakeServer, fakeSession } from './fakes';
+import { parse, VALID } from './helpers';
+
+/**
+ * Each executor against a recording engine and recording SQL sessions: what it asks of Docker
+ * and of each server, in order. The integration suites prove the same against real servers.
+ */
+function context(servers: Record<string, FakeServer> = {}) {
+  const t = parse(VALID);
+  const engine = new FakeEngine();
+  const sessions = new Map(Object.entries(servers).map(([node, server]) => [node, fakeSession(node, server)]));
+  const c: ExecContext = { t, engines: fakeEngines(engine), desired: desiredState(t), sessions, created: { containers: [], networks: [], volumes: [] } };
+  return { c, engine };
+}
+
+const op = <K extends OperationKind>(o: Extract<Operation, { kind: K }>) => o as Operation;
+
+describe('the step table', () => {
+  it('runs every kind of operation in exactly one step, and every kind has its executor and its disruption', () => {
+    const kinds = Object.keys(DISRUPTION) as OperationKind[];
+    for (const kind of kinds) expect([kind, UP_STEPS.filter((s) => s.kinds.includes(kind)).length]).toEqual([kind, 1]);
+    expect(Object.keys(EXECUTORS).sort()).toEqual([...kinds].sort());
+    expect(UP_STEPS.flatMap((s) => s.kinds).sort()).toEqual([...kinds].sort());
+  });
+
+  it('puts containers before servers, and accounts before links, links before read-only', () => {
+    const at = (k: OperationKind) => UP_STEPS.indexOf(stepOf(k));
+    expect(at('create-volume')).toBeLessThan(at('create-container'));
+    expect(at('create-container')).toBeLessThan(at('start-container'));
+    expect(at('start-container')).toBeLessThan(at('set-settings'));
+    expect(at('create-replication-user')).toBeLessThan(at('connect-replica'));
+    expect(at('set-mode')).toBeLessThan(at('change-source'));
+    expect(at('connect-replica')).toBeLessThan(at('set-read-only'));
+    expect(stepOf('connect-replica').grouping).toBe('by-depth');
+  });
+});
+
+describe('container executors', () => {
+  it('create-volume labels the volume with its node and server_id, and counts it as created only when it is new', async () => {
+    const { c, engine } = context();
+    await execute(c, op({ kind: 'create-volume', node: 'primary', name: 'shop-primary-data', cause: 'x' }));
+    engine.existing.add('shop-replica1-data');
+    await execute(c, op({ kind: 'create-volume', node: 'replica1', name: 'shop-replica1-data', cause: 'x' }));
+    expect(engine.calls[0]).toMatch(/^ensureVolume shop-primary-data .*"io.replikit.node":"primary".*"io.replikit.server-id":"101"/);
+    expect(c.created.volumes).toEqual(['shop-primary-data']);
+  });
+
+  it('create-container creates from the node plan and records it; recreate removes first', async () => {
+    const { c, engine } = context();
+    await execute(c, op({ kind: 'create-container', node: 'primary', name: 'shop-primary', cause: 'x' }));
+    await execute(c, op({ kind: 'recreate-container', node: 'replica1', name: 'shop-replica1', cause: 'x' }));
+    expect(engine.calls).toEqual(['create shop-primary', 'remove shop-replica1', 'create shop-replica1']);
+    expect(c.created.containers).toEqual(['shop-primary']);
+  });
+
+  it('write-config puts my.cnf (and the TLS files), never the password file; restart-container restarts after it, a swarm service does not', async () => {
+    const { c, engine } = context();
+    expect(c.desired.nodes[0].plan.files.length).toBeGreaterThan(1);
+    await execute(c, op({ kind: 'write-config', node: 'primary', name: 'shop-primary', cause: 'x' }));
+    await execute(c, op({ kind: 'restart-container', node: 'replica1', name: 'shop-replica1', cause: 'x' }));
+    engine.restartsOnFiles = true;
+    await execute(c, op({ kind: 'restart-container', node: 'replica1', name: 'shop-replica1', cause: 'x' }));
+    const files = MYCNF_PATH;
+    expect(engine.calls).toEqual([`putFiles shop-primary ${files}`, `putFiles shop-replica1 ${files}`, 'restart shop-replica1', `putFiles shop-replica1 ${files}`]);
+  });
+
+  it('start, remove-orphan and remove-moved go to the engine holding the container', async () => {
+    const { c, engine } = context();
+    await execute(c, op({ kind: 'start-container', node: 'primary', name: 'shop-primary', cause: 'x' }));
+    await execute(c, op({ kind: 'remove-orphan', name: 'shop-old', cause: 'x' }));
+    await execute(c, op({ kind: 'remove-moved', node: 'replica1', name: 'shop-replica1', engine: 'box', cause: 'x' }));
+    expect(engine.calls).toEqual(['start shop-primary', 'remove shop-old', 'remove shop-replica1']);
+  });
+
+  it('create-network makes it on each engine in use and records where it made it', async () => {
+    const { c, engine } = context();
+    await execute(c, op({ kind: 'create-network', name: 'shop-net', cause: 'x' }));
+    await execute(c, op({ kind: 'create-network', name: 'shop-net', cause: 'x' }));
+    expect(engine.calls).toEqual(['ensureNetwork shop-net', 'ensureNetwork shop-net']);
+    expect(c.created.networks.map((n) => n.name)).toEqual(['shop-net']);
+  });
+});
+
+describe('server executors', () => {
+  it('set-settings on a replica: applier stopped, SET GLOBAL, applier started, then my.cnf, then both threads running', async () => {
+    const replica = new FakeServer().replicating();
+    const { c, engine } = context({ replica1: replica });
+    await execute(c, op({ kind: 'set-settings', node: 'replica1', settings: [{ name: 'max_connections', from: '200', to: '300' }], cause: 'x' }));
+    expect(replica.statements.filter((s) => !/STATUS/.test(s))).toEqual(['STOP REPLICA', 'SET GLOBAL max_connections = 300', 'START REPLICA']);
+    expect(engine.calls).toEqual([expect.stringMatching(/^putFiles shop-replica1 /)]);
+    expect(replica.statements.at(-1)).toMatch(/STATUS/);
+  });
+
+  it('set-settings the server refuses: the error names node and value, my.cnf is not written, the applier runs again', async () => {
+    const replica = new FakeServer().replicating().fail(/^SET GLOBAL/, 'Variable sql_mode cannot be set to NOT_A_MODE');
+    const { c, engine } = context({ replica1: replica });
+    const error = await execute(c, op({ kind: 'set-settings', node: 'replica1', settings: [{ name: 'sql_mode', to: 'NOT_A_MODE' }], cause: 'x' })).catch((e) => e);
+    expect(error).toBeInstanceOf(NodeError);
+    expect(error.message).toMatch(/^replica1: the server refused sql_mode = NOT_A_MODE/);
+    expect(engine.calls).toEqual([]);
+    expect(replica.statements.filter((s) => !/STATUS/.test(s))).toEqual(['STOP REPLICA', "SET GLOBAL sql_mode = 'NOT_A_MODE'", 'START REPLICA']);
+  });
+
+  it('renew-certificates writes the files, then the server reloads them', async () => {
+    const primary = new FakeServer();
+    const { c, engine } = context({ primary });
+    await execute(c, op({ kind: 'renew-certificates', node: 'primary', cause: 'x' }));
+    expect(engine.calls).toEqual([expect.stringMatching(/^putFiles shop-primary /)]);
+    expect(primary.statements).toEqual(['ALTER INSTANCE RELOAD TLS']);
+  });
+
+  it('the replication account is made without binary logging, requiring TLS', async () => {
+    const primary = new FakeServer();
+    const { c } = context({ primary });
+    await execute(c, op({ kind: 'create-replication-user', node: 'primary', cause: 'x' }));
+    expect(primary.statements[0]).toMatch(/super_read_only|sql_log_bin=0/);
+    expect(primary.statements).toContain('SET SESSION sql_log_bin=0');
+    expect(primary.statements.find((s) => s.startsWith('CREATE USER'))).toMatch(/^CREATE USER IF NOT EXISTS 'repl'@'%' IDENTIFIED BY 'replpw' REQUIRE SSL/);
+    expect(primary.statements.at(-1)).toBe('SET SESSION sql_log_bin=1');
+  });
+
+  it('an operation that changes a link waits for both threads, and fails with the server\'s own error', async () => {
+    expect(Object.keys(WAITS_FOR).sort()).toEqual(['change-source', 'connect-replica', 'position-by-gtid', 'readdress-source', 'set-delay', 'start-replica', 'update-credentials']);
+    const replica = new FakeServer().replicating();
+    const { c } = context({ replica1: replica });
+    await execute(c, op({ kind: 'set-delay', node: 'replica1', seconds: 30, cause: 'x' }));
+    expect(replica.statements.slice(0, 3)).toEqual(['STOP REPLICA', 'CHANGE REPLICATION SOURCE TO SOURCE_DELAY=30', 'START REPLICA']);
+    expect(replica.statements[3]).toMatch(/STATUS/);
+
+    replica.replicating({ Slave_SQL_Running: 'No', Last_SQL_Errno: 1062, Last_SQL_Error: "Duplicate entry '1' for key 'PRIMARY'" });
+    await expect(execute(c, op({ kind: 'start-replica', node: 'replica1', cause: 'x' }))).rejects.toThrow(/^replica1: replication SQL thread stopped: Duplicate entry '1'/);
+  });
+
+  it('set-read-only: read-only for every account on a replica, writable on the primary', async () => {
+    const primary = new FakeServer();
+    const replica = new FakeServer();
+    const { c } = context({ primary, replica1: replica });
+    await execute(c, op({ kind: 'set-read-only', node: 'replica1', readOnly: true, cause: 'x' }));
+    await execute(c, op({ kind: 'set-read-only', node: 'primary', readOnly: false, cause: 'x' }));
+    expect(replica.statements).toEqual(['SET GLOBAL read_only=ON', 'SET GLOBAL super_read_only=ON']);
+    expect(primary.statements).toEqual(['SET GLOBAL super_read_only=OFF', 'SET GLOBAL read_only=OFF']);
+  });
+});
