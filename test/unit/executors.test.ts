@@ -20,6 +20,7 @@ function context(servers: Record<string, FakeServer> = {}) {
   return { c, engine };
 }
 
+const sql = (server: FakeServer) => server.statements.filter((s) => !/^SHOW (REPLICA|SLAVE) STATUS/.test(s));
 const op = <K extends OperationKind>(o: Extract<Operation, { kind: K }>) => o as Operation;
 
 describe('the step table', () => {
@@ -136,6 +137,48 @@ describe('server executors', () => {
 
     replica.replicating({ Slave_SQL_Running: 'No', Last_SQL_Errno: 1062, Last_SQL_Error: "Duplicate entry '1' for key 'PRIMARY'" });
     await expect(execute(c, op({ kind: 'start-replica', node: 'replica1', cause: 'x' }))).rejects.toThrow(/^replica1: replication SQL thread stopped: Duplicate entry '1'/);
+  });
+
+  it('update-credentials and readdress-source keep the position; change-source by GTID points anew; each then waits for the threads', async () => {
+    const replica = new FakeServer().replicating({ Relay_Master_Log_File: 'primary-bin.000004', Exec_Master_Log_Pos: 777 });
+    const { c } = context({ replica1: replica });
+    await execute(c, op({ kind: 'update-credentials', node: 'replica1', source: 'primary', cause: 'x' }));
+    expect(sql(replica)).toEqual(['STOP REPLICA', "CHANGE REPLICATION SOURCE TO SOURCE_USER='repl', SOURCE_PASSWORD='replpw', SOURCE_SSL=1, SOURCE_SSL_CA='/run/secrets/replikit-ca.pem', SOURCE_SSL_VERIFY_SERVER_CERT=1", 'START REPLICA']);
+    expect(replica.statements.at(-1)).toMatch(/STATUS/);
+
+    replica.statements.length = 0;
+    await execute(c, op({ kind: 'readdress-source', node: 'replica1', source: 'primary', cause: 'x' }));
+    expect(sql(replica)).toEqual(['STOP REPLICA', 'STOP REPLICA', expect.stringMatching(/^CHANGE REPLICATION SOURCE TO SOURCE_HOST='shop-primary', .*SOURCE_LOG_FILE='primary-bin.000004', SOURCE_LOG_POS=777/), 'START REPLICA']);
+
+    replica.statements.length = 0;
+    const gtid = { ...c, t: { ...c.t, replication: { ...c.t.replication, mode: 'gtid' as const } } };
+    await execute(gtid, op({ kind: 'change-source', node: 'replica1', from: 'replica2', to: 'primary', cause: 'x' }));
+    expect(sql(replica)).toEqual(['STOP REPLICA', expect.stringMatching(/^CHANGE REPLICATION SOURCE TO SOURCE_HOST='shop-primary', .*SOURCE_AUTO_POSITION=1/), 'START REPLICA']);
+  });
+
+  it('position-by-gtid (MariaDB): the replica goes on by GTID from where it stands, as its source names that point', async () => {
+    const replica = new FakeServer().replicating({ Relay_Master_Log_File: 'primary-bin.000004', Exec_Master_Log_Pos: 777, Using_Gtid: 'No' });
+    const primary = new FakeServer().answer(/BINLOG_GTID_POS/, [{ gtid: '0-101-42' }]);
+    const { c } = context();
+    c.sessions.set('replica1', fakeSession('replica1', replica, '10.11.6-MariaDB'));
+    c.sessions.set('primary', fakeSession('primary', primary, '10.11.6-MariaDB'));
+    await execute(c, op({ kind: 'position-by-gtid', node: 'replica1', source: 'primary', cause: 'x' }));
+    expect(primary.statements).toEqual(["SELECT BINLOG_GTID_POS('primary-bin.000004', 777) AS gtid"]);
+    expect(sql(replica)).toEqual(['STOP SLAVE', "SET GLOBAL gtid_slave_pos = '0-101-42'", 'CHANGE MASTER TO MASTER_USE_GTID=slave_pos', 'START SLAVE']);
+  });
+
+  it('pull-image pulls on each engine that lacks the image, and only there', async () => {
+    const { c, engine } = context();
+    await execute(c, op({ kind: 'pull-image', image: 'mysql:8.0', cause: 'x' }));
+    await execute(c, op({ kind: 'pull-image', image: 'mysql:8.0', cause: 'x' }));
+    expect(engine.calls).toEqual(['pull mysql:8.0']);
+  });
+
+  it('set-replication-password sets the account again, as create-replication-user does', async () => {
+    const primary = new FakeServer();
+    const { c } = context({ primary });
+    await execute(c, op({ kind: 'set-replication-password', node: 'primary', cause: 'x' }));
+    expect(primary.statements.find((s) => s.startsWith('ALTER USER'))).toMatch(/^ALTER USER 'repl'@'%' IDENTIFIED BY 'replpw' REQUIRE SSL/);
   });
 
   it('set-read-only: read-only for every account on a replica, writable on the primary', async () => {
