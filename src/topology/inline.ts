@@ -4,24 +4,13 @@ import { stringify } from 'yaml';
 import { environmentLookup } from './interpolate';
 import { loadTopology, parseTopology } from './load';
 import type { Topology } from './types';
+import type { TopologyFile } from './schema-types.generated';
 
-/** A topology written in code: the same keys as the YAML file; `name` and passwords may be left out. */
-export interface TopologyInput {
-  version?: 1;
-  /** Left out: a unique name is made up, so parallel CI jobs never share containers. */
-  name?: string;
-  image?: string;
-  profile?: 'dev' | 'production';
-  /** Passwords left out are generated; `${VAR}` values are read from the environment as in a file. */
-  credentials?: { root_password?: string; replication_user?: string; replication_password?: string };
-  replication?: { mode?: 'position' | 'gtid'; binlog_format?: 'ROW' | 'MIXED' | 'STATEMENT'; ignore_databases?: string[]; skip_errors?: number[]; parallel_workers?: number; charset?: 'utf8mb4' };
-  /** SQL files, relative to the working folder. */
-  init?: string[];
-  nodes: Record<
-    string,
-    { role: 'primary' | 'replica'; source?: string; server_id?: number; port?: number; bind?: string; image?: string; mysqld?: Record<string, string | number | boolean> }
-  >;
-}
+/**
+ * A topology written in code: every key the YAML file takes (its type is generated from the
+ * schema), and `version`, `name` and passwords may be left out.
+ */
+export type TopologyInput = Omit<TopologyFile, 'version' | 'name'> & { version?: 1; name?: string };
 
 /** A topology given as a file path, a loaded Topology, or an object in code. */
 export type TopologySource = string | Topology | TopologyInput;

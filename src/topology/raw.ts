@@ -1,30 +1,16 @@
+import type { TopologyFile, TopologyNode } from './schema-types.generated';
 import { optionKey } from './types';
 
-/** The raw topology as written (after interpolation), before defaults are filled in. */
-export interface RawTopology {
-  version?: unknown;
-  name?: unknown;
-  image?: unknown;
-  profile?: unknown;
+/** Every key of a shape, each of any value: what a file holds before the schema has checked it. */
+type Unchecked<T> = { [K in keyof T]?: unknown };
+
+/** The raw topology as written (after interpolation), before defaults are filled in; its keys are the schema's. */
+export type RawTopology = Omit<Unchecked<TopologyFile>, 'credentials' | 'replication' | 'nodes'> & {
   credentials?: Record<string, unknown>;
   replication?: Record<string, unknown>;
-  init?: unknown;
-  engines?: unknown;
   nodes?: Record<string, RawNode>;
-}
-export interface RawNode {
-  role?: unknown;
-  source?: unknown;
-  server_id?: unknown;
-  port?: unknown;
-  bind?: unknown;
-  image?: unknown;
-  delay?: unknown;
-  engine?: unknown;
-  placement?: unknown;
-  advertise?: unknown;
-  mysqld?: unknown;
-}
+};
+export type RawNode = Unchecked<TopologyNode>;
 
 /** The server_id a node's entry gives: its server_id:, else a server_id in its mysqld: settings (as a my.cnf for mysqld says it). */
 export function givenServerId(n: RawNode): number | undefined {

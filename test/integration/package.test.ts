@@ -53,5 +53,18 @@ describe('the npm package', () => {
     const run = spawnSync(process.execPath, ['-e', script], { cwd: project, env: { ...process.env, ...ENV }, encoding: 'utf8', timeout: 120_000 });
     expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout)).toEqual({ rows: 1, removed: 2 });
+
+    // Its types, in a user's strict TypeScript project without skipLibCheck: every key a file
+    // takes, and the types the declarations import come with the package.
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '@types/node@20'], { cwd: project, stdio: 'ignore' });
+    fs.writeFileSync(
+      path.join(project, 'check.ts'),
+      `import { up, plan, switchover, TopologyInput } from 'replikit';\n` +
+        `const t: TopologyInput = { engines: { box: 'tcp://192.0.2.5:2376' }, replication: { tls: 'verify' }, nodes: { p: { role: 'primary' }, r: { role: 'replica', engine: 'box', advertise: '192.0.2.5:3308', delay: 30, placement: [] } } };\n` +
+        `export const calls = [up(t), plan(t), switchover('replikit.yaml', 'r')];\n`,
+    );
+    const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '--strict', '--noEmit', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', 'check.ts'], { cwd: project, encoding: 'utf8' });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { SCHEMA_PATH } from '../../src/topology/schema';
 import { parse, VALID } from './helpers';
+import { topologyFromObject, TopologyInput } from '../../src/topology/inline';
 
 /**
  * The JSON Schema is the one definition of the file's shape; the typed topology follows it. A
@@ -40,5 +41,36 @@ describe('the schema compiled ahead of time', () => {
   it('is the current schema: run node scripts/gen-schema-validator.js after editing schema/topology.schema.json', () => {
     const { generate, OUT } = require('../../scripts/gen-schema-validator.js');
     expect(fs.readFileSync(OUT, 'utf8') === generate()).toBe(true);
+  });
+});
+
+describe('the types generated from the schema', () => {
+  it('are current: run node scripts/gen-schema-types.js (npm run build does) after editing schema/topology.schema.json', () => {
+    const { generate, OUT } = require('../../scripts/gen-schema-types.js');
+    expect(fs.readFileSync(OUT, 'utf8') === generate()).toBe(true);
+  });
+
+  it('the library takes every key a file takes: a TopologyInput with each of them validates as the file would', () => {
+    const schema = JSON.parse(fs.readFileSync(SCHEMA_PATH, 'utf8'));
+    // Typed as the library's users type it: a key the type lacks fails to compile here.
+    const input: TopologyInput = {
+      image: 'mysql:8.0',
+      profile: 'dev',
+      credentials: { root_password: 'rootpw', replication_user: 'repl', replication_password: 'replpw' },
+      replication: { mode: 'gtid', binlog_format: 'ROW', ignore_databases: ['mysql'], skip_errors: [], parallel_workers: 2, tls: 'required', charset: 'utf8mb4' },
+      init: [],
+      engines: { box: 'tcp://192.0.2.5:2376' },
+      nodes: {
+        primary: { role: 'primary', server_id: 7, port: 3307, bind: '127.0.0.1', image: 'mysql:8.0', advertise: '192.0.2.4:3307', mysqld: { max_connections: 50 } },
+        replica1: { role: 'replica', source: 'primary', port: 3308, engine: 'box', advertise: '192.0.2.5:3308', delay: '1m', placement: [] },
+      },
+    };
+    const used = (o: object) => Object.keys(o).sort();
+    expect(used({ ...input, version: 1, name: 'x' })).toEqual(Object.keys(schema.properties).sort());
+    expect(used(input.credentials!)).toEqual(Object.keys(schema.properties.credentials.properties).sort());
+    expect(used(input.replication!)).toEqual(Object.keys(schema.properties.replication.properties).sort());
+    expect(used({ ...input.nodes.primary, ...input.nodes.replica1 })).toEqual(Object.keys(schema.definitions.node.properties).sort());
+    const t = topologyFromObject(input, {});
+    expect([t.replication.tls, t.engines, t.nodes[1].engine, t.nodes[1].delaySeconds]).toEqual(['required', { box: 'tcp://192.0.2.5:2376' }, 'box', 60]);
   });
 });
