@@ -1,3 +1,4 @@
+import * as util from 'node:util';
 import * as fs from 'node:fs';
 
 /**
@@ -27,21 +28,12 @@ export function interpolate(text: string, lookup: Lookup): Interpolated {
   return { value, missing };
 }
 
-/** Parses a `.env` file: `KEY=value` lines, `#` comments, optional single or double quotes. */
+/**
+ * Parses a `.env` file as dotenv does, with Node's own parser: `KEY=value` lines, `#` comments,
+ * quotes; inside double quotes only `\n` is expanded, so a backslash in a password stays.
+ */
 export function parseDotenv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-    if (!m) continue;
-    let v = m[2];
-    const quoted = /^(['"])(.*)\1$/.exec(v);
-    if (quoted) v = quoted[1] === '"' ? quoted[2].replace(/\\n/g, '\n').replace(/\\(["\\])/g, '$1') : quoted[2];
-    else v = v.replace(/\s+#.*$/, '');
-    out[m[1]] = v;
-  }
-  return out;
+  return util.parseEnv(text) as Record<string, string>;
 }
 
 /** Environment first, then each `.env` file in order (the first that sets a name wins). */

@@ -17,13 +17,13 @@ describe('${VAR} interpolation', () => {
 
   it('reads .env files, the environment winning over them', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rk-env-'));
-    fs.writeFileSync(path.join(dir, '.env'), '# comment\nA=from-file\nB="quoted \\"x\\""\nexport C=\'single $x\'\nD=plain # trailing\n');
+    fs.writeFileSync(path.join(dir, '.env'), '# comment\nA=from-file\nB=\'quoted "x"\'\nexport C=\'single $x\'\nD=plain # trailing\n');
     const get = environmentLookup({ A: 'from-env' }, [path.join(dir, '.env'), path.join(dir, 'missing.env')]);
     expect([get('A'), get('B'), get('C'), get('D'), get('E')]).toEqual(['from-env', 'quoted "x"', 'single $x', 'plain', undefined]);
   });
 
-  it('parses dotenv lines', () => {
-    expect(parseDotenv('K=v\n\nBAD LINE\nX = y ')).toEqual({ K: 'v', X: 'y' });
+  it('parses dotenv lines as dotenv does: comments, export, quotes; a backslash in a password stays', () => {
+    expect(parseDotenv('K=v\n\n# note\nexport X = y \nQ=\'it is\' # why\nP="a\\\\b\\nc"\nR=a\\b')).toEqual({ K: 'v', X: 'y', Q: 'it is', P: 'a\\\\b\nc', R: 'a\\b' });
   });
 });
 
