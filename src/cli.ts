@@ -151,7 +151,7 @@ function program(): Command {
       if (o.dryRun) return showPlan(o);
       const t = (await topologyModule()).loadTopology(o.file);
       const { up } = await import('./commands/up');
-      const { withoutSecrets } = await import('./commands/connection');
+      const { withoutSecrets } = await import('./replication/connection');
       warn(o, t.warnings);
       // The first interrupt stops at the next step and cleans up; a second one exits at once.
       const controller = interruptible('run replikit up again to finish, or replikit down to remove what exists');

@@ -15,10 +15,11 @@ export type { Topology, NodeSpec, Role, ReplicationMode } from './topology/types
 export { renderNode, renderAll } from './render/mycnf';
 export { up } from './commands/up';
 export type { UpOptions, UpResult, NodeReport } from './commands/up';
-export type { ConnectionConfig } from './commands/connection';
+export type { ConnectionConfig } from './replication/connection';
 export { plan } from './commands/plan';
 export type { PlanOptions } from './commands/plan';
-export { Plan, DISRUPTION } from './plan/operations';
+export { DISRUPTION } from './plan/operations';
+export { Plan } from './plan/plan';
 export type { Operation, OperationKind } from './plan/operations';
 export { status, formatStatus } from './commands/status';
 export type { StatusReport, NodeStatus } from './commands/status';

@@ -1,6 +1,6 @@
 import type { DockerEngine } from '../docker/engine';
 import type { TopologyEngines } from '../docker/engines';
-import { containerName, TLS_FILES } from '../docker/names';
+import { containerName, TLS_FILES } from '../names';
 import { keptCa } from '../tls/state';
 import { Endpoint, SqlSession } from '../replication/session';
 import type { NodeSpec, Topology } from '../topology/types';

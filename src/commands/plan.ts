@@ -1,6 +1,6 @@
 import type { DockerEngine } from '../docker/engine';
 import { TopologyEngines } from '../docker/engines';
-import { imageFacts, ImageFacts } from '../flavors/detect-image';
+import { imageFacts, ImageFacts } from '../docker/detect-image';
 import { desiredState } from '../plan/observe';
 import type { Plan } from '../plan/reconcile';
 import { planTopology } from '../plan/plan-topology';

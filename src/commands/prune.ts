@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { DockerEngine } from '../docker/engine';
-import { LABEL } from '../docker/names';
-import { cacheFile } from '../flavors/detect-image';
+import { LABEL } from '../names';
+import { cacheFile } from '../docker/detect-image';
 
 export interface PruneResult {
   /** Seed data directories (one per image and profile) that were removed. */

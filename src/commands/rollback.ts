@@ -1,16 +1,8 @@
-import type { DockerEngine } from '../docker/engine';
 import type { TopologyEngines } from '../docker/engines';
-import { volumeName } from '../docker/names';
+import { volumeName } from '../names';
 import type { Topology } from '../topology/types';
+import type { Created } from '../plan/execute';
 import { ReplikitError } from '../errors';
-
-/** Resources one `up` run created; nothing that existed before the run is ever listed. */
-export interface Created {
-  containers: string[];
-  /** The network is made on each engine in use; only where this run made it is it removed again. */
-  networks: { name: string; on: DockerEngine }[];
-  volumes: string[];
-}
 
 /**
  * After a failed `up`: remove what this run created (default) or keep it for inspection, and

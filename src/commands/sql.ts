@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { DockerEngine } from '../docker/engine';
 import { rootClientCommand } from '../docker/root-client';
 import { dialectFor } from '../flavors';
-import { imageVersion } from '../flavors/detect-image';
+import { imageVersion } from '../docker/detect-image';
 import { nodeContainer, TopologyRef } from './node-container';
 
 export interface SqlOptions {

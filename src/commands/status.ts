@@ -1,7 +1,7 @@
 import type { DockerEngine } from '../docker/engine';
 import { TopologyEngines } from '../docker/engines';
 import { sourceNode } from '../replication/address';
-import { containerName } from '../docker/names';
+import { containerName } from '../names';
 import { replicaStatus } from '../replication/link';
 import { SqlSession } from '../replication/session';
 import { resolveTopology, TopologySource } from '../topology/inline';

@@ -1,17 +1,18 @@
 import type { DockerEngine } from '../docker/engine';
 import type { TopologyEngines } from '../docker/engines';
 import type { TopologyLock } from '../docker/lock';
-import type { ImageFacts } from '../flavors/detect-image';
+import type { ImageFacts } from '../docker/detect-image';
 import type { TopologyTls } from '../tls/certificates';
 import { desiredState } from '../plan/observe';
 import type { Desired, Observed } from '../plan/reconcile';
-import { describe, Operation, Plan } from '../plan/operations';
+import { describe, Operation } from '../plan/operations';
+import { Plan } from '../plan/plan';
 import { execute, ExecContext } from '../plan/execute';
 import type { SqlSession } from '../replication/session';
 import type { Progress } from '../run/listr-renderer';
-import type { ConnectionConfig } from './connection';
+import type { ConnectionConfig } from '../replication/connection';
 import type { NodeSpec, Topology } from '../topology/types';
-import type { Created } from './rollback';
+import type { Created } from '../plan/execute';
 
 /** What `up` (commands/up.ts) takes besides the topology; its steps read it. */
 export interface UpOptions {

@@ -1,9 +1,9 @@
 import type { DockerEngine } from '../docker/engine';
-import { containerName, volumeName } from '../docker/names';
+import { containerName, volumeName } from '../names';
 import { DataDirSeed } from '../docker/seed';
 import { TopologyLock } from '../docker/lock';
 import { caKeeperOf } from '../docker/ca-keeper';
-import { imageFacts } from '../flavors/detect-image';
+import { imageFacts } from '../docker/detect-image';
 import { topologyTls } from '../tls/certificates';
 import { profileCnf } from '../render/mycnf';
 import { waitForSql } from '../replication/wait-for-sql';

@@ -1,12 +1,12 @@
 import { TopologyEngines } from '../docker/engines';
-import { containerName } from '../docker/names';
+import { containerName } from '../names';
 import { describe, Operation } from '../plan/operations';
 import { StepId, StepSpec, UP_STEPS } from '../plan/steps';
 import { Line, runSteps, Step } from '../run/runner';
 import { progressRenderer } from '../run/listr-renderer';
 import { resolveTopology, TopologySource } from '../topology/inline';
 import { levels } from '../topology/types';
-import { ConnectionConfig, connectionUri } from './connection';
+import { ConnectionConfig, connectionUri } from '../replication/connection';
 import { afterFailure } from './rollback';
 import { NodeReport, UpCtx, UpOptions } from './up-context';
 import { askImages, awaitHeartbeat, connectNode, heartbeatOnce, lock, planContainers, planServers, preflight, restartsInTurn, seed, seedGroups } from './up-phases';

@@ -1,6 +1,6 @@
 import type { DockerEngine } from '../docker/engine';
 import { TopologyEngines } from '../docker/engines';
-import { containerName } from '../docker/names';
+import { containerName } from '../names';
 import { replicaStatus } from '../replication/link';
 import { SqlSession } from '../replication/session';
 import { resolveTopology, TopologySource } from '../topology/inline';

@@ -5,7 +5,7 @@ import { hashOf, MYCNF_PATH } from '../render/mycnf';
 import { Dialect, dialectFor, guessImageVersion } from '../flavors';
 import { rootAccountStatements } from '../flavors/dialect';
 import { ArchiveFile } from './archive';
-import { CLIENT_OPTION_FILE, containerName, LABEL, MYSQL_UID, networkName, nodeLabels, ROOT_INIT_FILE, ROOT_PASSWORD_FILE, TLS_FILES, volumeName } from './names';
+import { CLIENT_OPTION_FILE, containerName, LABEL, MYSQL_UID, networkName, nodeLabels, ROOT_INIT_FILE, ROOT_PASSWORD_FILE, TLS_FILES, volumeName } from '../names';
 
 /** How long a node's server may take to shut down cleanly before the engine kills it, seconds. */
 export const STOP_TIMEOUT_S = 60;
@@ -31,7 +31,7 @@ export function containerPlan(
   node: NodeSpec,
   rendered: RenderedNode,
   dialect: Dialect = dialectFor(guessImageVersion(node.image)),
-  // The server's user in the image (flavors/detect-image.ts); the official images' by default.
+  // The server's user in the image (docker/detect-image.ts); the official images' by default.
   user = { uid: MYSQL_UID, gid: MYSQL_UID },
   /** The topology's CA and this node's certificate and key (tls/certificates.ts), unless replication.tls is off. */
   tls?: { ca: string; cert: string; key: string },

@@ -3,7 +3,7 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { ReplikitError } from '../errors';
 import { ArchiveFile, firstFileOf, tarOf } from './archive';
 import type { ContainerPlan } from './container-spec';
-import { LABEL } from './names';
+import { LABEL } from '../names';
 import { engineTarget, EngineTarget, reachAddress } from './context';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';

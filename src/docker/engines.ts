@@ -2,7 +2,7 @@ import type { Placement } from '../topology/types';
 import { nodeByName } from '../topology/types';
 import { namedEngineTarget } from './context';
 import { DockerEngine, ObservedContainer, ObservedVolume } from './engine';
-import { containerName, volumeName } from './names';
+import { containerName, volumeName } from '../names';
 import { SwarmEngine, swarmEndpoint } from './swarm';
 
 /** A node's container on an engine other than its own: the node was moved. */

@@ -1,5 +1,5 @@
 import type { Dialect } from '../flavors';
-import { CLIENT_OPTION_FILE } from './names';
+import { CLIENT_OPTION_FILE } from '../names';
 
 /**
  * A server client run inside a node's container as root, its password read from the container's

@@ -2,7 +2,7 @@ import { ReplikitError } from '../errors';
 import type { Dialect } from '../flavors';
 import { hashOf, MYCNF_PATH } from '../render/mycnf';
 import { DockerEngine, statusOf } from './engine';
-import { LABEL } from './names';
+import { LABEL } from '../names';
 import { poll } from '../poll';
 
 const COMPLETE = '.replikit-seed-complete';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import type { ArchiveFile } from './archive';
 import { ContainerPlan, STOP_TIMEOUT_S } from './container-spec';
-import { LABEL } from './names';
+import { LABEL } from '../names';
 
 /** Where Docker mounts a task's secrets. */
 const SECRETS_DIR = '/run/secrets';

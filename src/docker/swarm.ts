@@ -5,7 +5,7 @@ import type { ArchiveFile } from './archive';
 import type { ContainerPlan } from './container-spec';
 import { DockerEngine, ObservedContainer, statusOf, wrap } from './engine';
 import type { EngineTarget } from './context';
-import { LABEL } from './names';
+import { LABEL } from '../names';
 import { isSwarmValue, SWARM } from '../topology/types';
 import { configRef, secretRef, serviceSpec, SwarmFileRef, swarmFileRefs } from './service-spec';
 

@@ -1,5 +1,5 @@
 import { escape } from 'mysql2';
-import { TLS_FILES } from '../docker/names';
+import { TLS_FILES } from '../names';
 import type { ReplicationMode, ReplicationTls } from '../topology/types';
 import { optionKey } from '../topology/types';
 

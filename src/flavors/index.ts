@@ -30,7 +30,7 @@ export function parseServerVersion(text: string): ServerVersion {
  * A first guess at the version an image runs, from its name alone: the flavour from the
  * repository name, the version from the tag. A tag without a full version ("8.0", "lts",
  * "latest") is taken as the newest release it can mean. `up` asks the image itself
- * (flavors/detect-image.ts); this guess serves `render` and `validate`, which need no engine.
+ * (docker/detect-image.ts); this guess serves `render` and `validate`, which need no engine.
  */
 export function guessImageVersion(image: string): ServerVersion {
   const [repo, tag = 'latest'] = splitImage(image);

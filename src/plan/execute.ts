@@ -1,5 +1,5 @@
 import type { TopologyEngines } from '../docker/engines';
-import { LABEL, containerName, networkName, TLS_FILES, topologyLabels } from '../docker/names';
+import { LABEL, containerName, networkName, TLS_FILES, topologyLabels } from '../names';
 import { MYCNF_PATH } from '../render/mycnf';
 import { setGlobal } from '../flavors/dialect';
 import { NodeError } from '../errors';
@@ -12,10 +12,18 @@ import { runInit } from '../replication/init-sql';
 import type { SqlSession } from '../replication/session';
 import { levels, nodeByName, Topology } from '../topology/types';
 import { waitForThreads } from '../verify/threads';
-import type { Created } from '../commands/rollback';
+import type { DockerEngine } from '../docker/engine';
 import type { Operation, OperationKind } from './operations';
 import type { Desired } from './reconcile';
 import { WAITS_FOR } from './steps';
+
+/** Resources one `up` run created; nothing that existed before the run is ever listed. */
+export interface Created {
+  containers: string[];
+  /** The network is made on each engine in use; only where this run made it is it removed again. */
+  networks: { name: string; on: DockerEngine }[];
+  volumes: string[];
+}
 
 /** What every operation may use. Sessions are there once the servers answer (server operations). */
 export interface ExecContext {

@@ -1,13 +1,13 @@
 import type { TopologyEngines } from '../docker/engines';
 import { onSwarm, Topology } from '../topology/types';
 import { containerPlan } from '../docker/container-spec';
-import { networkName, TLS_FILES, volumeName } from '../docker/names';
+import { networkName, TLS_FILES, volumeName } from '../names';
 import type { ObservedContainer, ObservedVolume } from '../docker/engine';
 import { derivedServerId, serverIdIn } from '../topology/server-id';
 import { publishAddress } from '../docker/context';
 import { MYCNF_PATH, renderNode } from '../render/mycnf';
 import { Dialect, dialectFor, guessImageVersion } from '../flavors';
-import type { ImageFacts } from '../flavors/detect-image';
+import type { ImageFacts } from '../docker/detect-image';
 import type { TopologyTls } from '../tls/certificates';
 import { certificateNames } from '../tls/names';
 import { replicaStatus, replicationAccount } from '../replication/link';
@@ -15,7 +15,7 @@ import { initAlreadyRan } from '../replication/init-sql';
 import type { SqlSession } from '../replication/session';
 import type { Desired, Observed, ObservedServer } from './reconcile';
 
-/** What each image runs and as whom, as asked of the image (flavors/detect-image.ts). */
+/** What each image runs and as whom, as asked of the image (docker/detect-image.ts). */
 export type ImageFactsByImage = ReadonlyMap<string, ImageFacts>;
 
 /** The dialect a node's my.cnf is written in: its image's, or a guess from the image name. */

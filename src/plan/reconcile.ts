@@ -1,5 +1,5 @@
 import type { ContainerPlan } from '../docker/container-spec';
-import { TLS_FILES } from '../docker/names';
+import { TLS_FILES } from '../names';
 import type { ObservedContainer } from '../docker/engine';
 import type { Misplaced } from '../docker/engines';
 import type { Dialect, ReplicaStatus } from '../flavors/dialect';
@@ -9,10 +9,11 @@ import type { AccountState } from '../replication/link';
 import { configChanges, describeChange, ownedElsewhere } from './config-diff';
 import { certificateNames } from '../tls/names';
 import { sourceAddress, sourceNode } from '../replication/address';
-import { Operation, Plan } from './operations';
+import type { Operation } from './operations';
+import { Plan } from './plan';
 import { inRunOrder } from './steps';
 
-export { Plan } from './operations';
+export { Plan } from './plan';
 export type { Operation } from './operations';
 
 /** What a node's server says about the things the topology controls (plan/observe.ts asks it). */

@@ -1,7 +1,7 @@
 import type { DockerEngine } from '../docker/engine';
 import type { TopologyEngines } from '../docker/engines';
 import { SwarmEngine } from '../docker/swarm';
-import { containerName, LABEL, networkName, volumeName } from '../docker/names';
+import { containerName, LABEL, networkName, volumeName } from '../names';
 import type { Observed } from '../plan/reconcile';
 import type { Topology } from '../topology/types';
 import { portAnswers, portIsFree, processListening } from './ports';

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import * as ini from 'ini';
 import { canonicalOption, NodeSpec, SettingValue, Topology } from '../topology/types';
 import { Dialect, dialectFor, guessImageVersion } from '../flavors';
-import { ROOT_INIT_FILE, TLS_FILES } from '../docker/names';
+import { ROOT_INIT_FILE, TLS_FILES } from '../names';
 
 export const TEMPLATES_DIR = path.join(__dirname, '..', '..', 'templates');
 /** Where the rendered file goes in the container; the official images read conf.d last. */
@@ -23,7 +23,7 @@ export interface RenderedNode {
 /**
  * One node's my.cnf: base template, the profile's, then the role's template, then the topology's replication
  * settings, then the node's own `mysqld:` settings, which win. Pure: same input, same text. The
- * dialect is the image's (flavors/detect-image.ts) when `up` renders, a guess from the image
+ * dialect is the image's (docker/detect-image.ts) when `up` renders, a guess from the image
  * name otherwise.
  */
 export function renderNode(topology: Topology, node: NodeSpec, dialect: Dialect = dialectFor(guessImageVersion(node.image))): RenderedNode {

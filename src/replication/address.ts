@@ -1,4 +1,4 @@
-import { containerName } from '../docker/names';
+import { containerName } from '../names';
 import type { ReplicaStatus } from '../flavors/dialect';
 import { nodeByName, sameEngine, Topology } from '../topology/types';
 

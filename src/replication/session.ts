@@ -1,7 +1,7 @@
 import { createConnection, Connection, RowDataPacket } from 'mysql2/promise';
 import { NodeError, ReplikitError } from '../errors';
 import type { Row } from '../flavors/dialect';
-import type { ConnectionConfig } from '../commands/connection';
+import type { ConnectionConfig } from './connection';
 import { Dialect, dialectFor, parseServerVersion } from '../flavors';
 
 /** How long making a server read-only for root again may take after the work failed. */

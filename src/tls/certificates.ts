@@ -4,7 +4,7 @@ import { randomBytes, webcrypto } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isIP } from 'node:net';
-import { containerName } from '../docker/names';
+import { containerName } from '../names';
 import type { Topology } from '../topology/types';
 import { tlsStateDir } from './state';
 

@@ -1,7 +1,7 @@
 import { NodeError } from '../errors';
 import { readCoordinates, waitUntilApplied } from '../replication/link';
 import { SqlSession } from '../replication/session';
-import type { ConnectionConfig } from '../commands/connection';
+import type { ConnectionConfig } from '../replication/connection';
 import { levels } from '../topology/types';
 
 /** What `up` returns is enough: each node's connection, its source and its delay on purpose. */

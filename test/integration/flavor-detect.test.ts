@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { up } from '../../src';
 import { guessImageVersion } from '../../src/flavors';
-import { imageFacts, imageVersion } from '../../src/flavors/detect-image';
+import { imageFacts, imageVersion } from '../../src/docker/detect-image';
 import { tarOf } from '../../src/docker/archive';
 import { Readable } from 'node:stream';
 import { cleanup, docker, hostPort, IMAGES, readOnlyGlobals, requireEngine, simpleTopology, uniqueName } from './harness';

@@ -5,7 +5,7 @@ import { createConnection, RowDataPacket } from 'mysql2/promise';
 import { DockerEngine } from '../../src/docker/engine';
 import { down } from '../../src/commands/down';
 import { loadTopology } from '../../src/topology/load';
-import { imageVersion } from '../../src/flavors/detect-image';
+import { imageVersion } from '../../src/docker/detect-image';
 import { Dialect, dialectFor } from '../../src/flavors';
 import { normaliseReplicaStatus } from '../../src/flavors/dialect';
 import type { Topology } from '../../src/topology/types';

@@ -4,7 +4,7 @@ import { prune } from '../../src/commands/prune';
 import { lockName } from '../../src/docker/lock';
 import { caKeeperName } from '../../src/docker/ca-keeper';
 import { tlsStateDir } from '../../src/tls/state';
-import { LABEL } from '../../src/docker/names';
+import { LABEL } from '../../src/names';
 import { docker, IMAGE, leftovers, requireEngine, simpleTopology, uniqueName, cleanup } from './harness';
 
 beforeAll(requireEngine);

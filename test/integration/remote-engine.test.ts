@@ -8,7 +8,7 @@ import { parseDocument } from 'yaml';
 import { down } from '../../src';
 import { DockerEngine } from '../../src/docker/engine';
 import { engineTarget } from '../../src/docker/context';
-import { LABEL } from '../../src/docker/names';
+import { LABEL } from '../../src/names';
 import { docker as localEngine, ENV, IMAGE, pause, requireEngine, ROOT_PASSWORD, simpleTopology, uniqueName } from './harness';
 
 /**

@@ -1,5 +1,5 @@
 import { containerPlan } from '../../src/docker/container-spec';
-import { networkName, topologyLabels, volumeName } from '../../src/docker/names';
+import { networkName, topologyLabels, volumeName } from '../../src/names';
 import { waitForSql } from '../../src/replication/wait-for-sql';
 import { profileCnf, renderNode } from '../../src/render/mycnf';
 import { DataDirSeed } from '../../src/docker/seed';

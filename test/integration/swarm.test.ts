@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { down, plan, status, switchover, up } from '../../src';
 import type { Topology } from '../../src';
 import { loadTopology } from '../../src/topology/load';
-import { LABEL } from '../../src/docker/names';
+import { LABEL } from '../../src/names';
 import { MYCNF_PATH } from '../../src/render/mycnf';
 import { caughtUp, checksum, docker, ENV, IMAGE, pause, REPL_PASSWORD, requireEngine, ROOT_PASSWORD, sql, simpleTopology, startWriter, uniqueName, whileWriting } from './harness';
 

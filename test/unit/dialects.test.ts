@@ -1,5 +1,5 @@
 import { dialectFor, FLAVORS, guessImageVersion, parseServerVersion } from '../../src/flavors';
-import { versionFromEnv } from '../../src/flavors/detect-image';
+import { versionFromEnv } from '../../src/docker/detect-image';
 import { ChangeSourceOptions, normaliseReplicaStatus, parseBinlogStatus, setGlobal } from '../../src/flavors/dialect';
 
 /**

@@ -1,5 +1,5 @@
 import { topologyFromObject } from '../../src/topology/inline';
-import { connectionUri, withoutSecrets } from '../../src/commands/connection';
+import { connectionUri, withoutSecrets } from '../../src/replication/connection';
 import { TopologyError } from '../../src/errors';
 
 const nodes = { primary: { role: 'primary' as const }, replica1: { role: 'replica' as const } };

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { DockerEngine } from '../docker/engine';
+import type { DockerEngine } from './engine';
 import { ReplikitError } from '../errors';
-import type { ServerVersion } from './dialect';
-import { FLAVORS, parseServerVersion } from './index';
+import type { ServerVersion } from '../flavors/dialect';
+import { FLAVORS, parseServerVersion } from '../flavors/index';
 
 /** What replikit needs to know of an image before it creates a container of it. */
 export interface ImageFacts {

@@ -1,4 +1,4 @@
-import type { NodeSpec, Topology } from '../topology/types';
+import type { NodeSpec, Topology } from './topology/types';
 
 /** Docker names and labels: everything replikit creates is named after the topology and labelled. */
 export const LABEL = {
