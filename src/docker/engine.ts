@@ -1,28 +1,15 @@
 import Docker from 'dockerode';
-import { PassThrough, Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { ReplikitError } from '../errors';
+import { calling, orMissing, statusOf, wrap } from './api-errors';
 import { ArchiveFile, firstFileOf, tarOf } from './archive';
+import { OneOff, runOnce } from './one-off';
+import { demux, execAttached, execIn, ExecRun, streamLogs } from './streams';
 import type { ContainerPlan } from './container-spec';
 import { LABEL } from '../names';
 import { engineTarget, EngineTarget, reachAddress } from './context';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-
-/** A throw-away container: see DockerEngine.runOnce. */
-export interface OneOff {
-  image: string;
-  script: string;
-  /** A fixed name lets concurrent runs see each other (a seed being built). */
-  name?: string;
-  hostname?: string;
-  mounts?: Docker.MountSettings[];
-  files?: ArchiveFile[];
-  labels?: Record<string, string>;
-  /** The engine's default bridge, for a helper that must reach an address; default: no network at all. */
-  network?: 'bridge';
-  /** Each line the script prints, as it prints it. */
-  onLine?: (line: string) => void;
-}
 
 /** What replikit sees of a container it owns. */
 export interface ObservedContainer {
@@ -107,13 +94,7 @@ export class DockerEngine {
   }
 
   async hasImage(image: string): Promise<boolean> {
-    try {
-      await this.docker.getImage(image).inspect();
-      return true;
-    } catch (e) {
-      if (statusOf(e) === 404) return false;
-      throw wrap(`inspect image ${image}`, e);
-    }
+    return (await orMissing(`inspect image ${image}`, () => this.docker.getImage(image).inspect())) !== undefined;
   }
 
   /** An image's id and the environment its configuration sets (the official images name their version there). */
@@ -123,52 +104,10 @@ export class DockerEngine {
   }
 
   /**
-   * Runs a shell script in a throw-away container of `image` with no network: `files` are put
-   * in before it starts; the container is removed whatever happens. Resolves its exit code and
-   * output (the last 20 lines when it failed).
+   * Runs a shell script in a throw-away container of `image` with no network (docker/one-off.ts).
    */
-  async runOnce(o: OneOff): Promise<{ code: number; output: string }> {
-    const container = await this.call(`create a helper container of ${o.image}`, () =>
-      this.docker.createContainer({
-        ...(o.name ? { name: o.name } : {}),
-        Image: o.image,
-        Entrypoint: ['sh', '-c', o.script],
-        Cmd: [],
-        User: 'root',
-        ...(o.hostname ? { Hostname: o.hostname } : {}),
-        Labels: o.labels ?? {},
-        HostConfig: { Mounts: o.mounts ?? [], NetworkMode: o.network ?? 'none' },
-      }),
-    );
-    try {
-      if (o.files?.length) await this.call(`copy files into a helper of ${o.image}`, async () => container.putArchive(await tarOf(o.files!), { path: '/' }));
-      // Output is read from a stream attached before the start: nothing is missed, and nothing
-      // needs the container after it exits.
-      const stream = await this.call(`attach to a helper of ${o.image}`, () => container.attach({ stream: true, stdout: true, stderr: true }));
-      const output: string[] = [];
-      const lines = new PassThrough();
-      let rest = '';
-      const take = (line: string) => {
-        output.push(line);
-        if (output.length > 200) output.shift();
-        o.onLine?.(line);
-      };
-      lines.on('data', (c: Buffer) => {
-        const parts = (rest + c.toString('utf8')).split('\n');
-        rest = parts.pop() ?? '';
-        parts.forEach(take);
-      });
-      const ended = new Promise<void>((resolve) => stream.on('end', resolve).on('close', resolve).on('error', () => resolve()));
-      this.docker.modem.demuxStream(stream, lines, lines);
-      await this.call(`start a helper of ${o.image}`, () => container.start());
-      const { StatusCode } = (await this.call(`wait for a helper of ${o.image}`, () => container.wait())) as { StatusCode: number };
-      // The stream ends with the container; the bound only guards against an engine that never says so.
-      await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))]);
-      if (rest) take(rest);
-      return { code: StatusCode, output: (StatusCode === 0 ? output : output.slice(-20)).join('\n').trimEnd() };
-    } finally {
-      await container.remove({ force: true, v: true }).catch(() => undefined);
-    }
+  runOnce(o: OneOff): Promise<{ code: number; output: string }> {
+    return runOnce(this.docker, o);
   }
 
   /** Why an image cannot be pulled (the registry's answer), or undefined when it can be. */
@@ -186,14 +125,12 @@ export class DockerEngine {
    * undefined when none exists, '' when it exists without the label.
    */
   async ownerOf(kind: 'container' | 'network' | 'volume', name: string): Promise<string | undefined> {
-    try {
-      if (kind === 'container') return (await this.docker.getContainer(name).inspect()).Config.Labels?.[LABEL.topology] ?? '';
-      if (kind === 'network') return (await this.docker.getNetwork(name).inspect()).Labels?.[LABEL.topology] ?? '';
-      return (await this.docker.getVolume(name).inspect()).Labels?.[LABEL.topology] ?? '';
-    } catch (e) {
-      if (statusOf(e) === 404) return undefined;
-      throw wrap(`inspect ${kind} ${name}`, e);
-    }
+    const labels = await orMissing(`inspect ${kind} ${name}`, async () => {
+      if (kind === 'container') return (await this.docker.getContainer(name).inspect()).Config.Labels ?? {};
+      if (kind === 'network') return (await this.docker.getNetwork(name).inspect()).Labels ?? {};
+      return (await this.docker.getVolume(name).inspect()).Labels ?? {};
+    });
+    return labels && (labels[LABEL.topology] ?? '');
   }
 
   /** Running containers that publish a host port, by name. */
@@ -240,12 +177,7 @@ export class DockerEngine {
   }
 
   async ensureVolume(name: string, labels: Record<string, string>): Promise<boolean> {
-    try {
-      await this.docker.getVolume(name).inspect();
-      return false;
-    } catch (e) {
-      if (statusOf(e) !== 404) throw wrap(`inspect volume ${name}`, e);
-    }
+    if (await orMissing(`inspect volume ${name}`, () => this.docker.getVolume(name).inspect())) return false;
     await this.call(`create volume ${name}`, () => this.docker.createVolume({ Name: name, Labels: labels }));
     return true;
   }
@@ -270,14 +202,8 @@ export class DockerEngine {
 
   /** One file's text from a container, running or not; undefined when it has no such file. */
   async readFile(name: string, path: string): Promise<string | undefined> {
-    let stream: NodeJS.ReadableStream;
-    try {
-      stream = await (await this.containerOf(name)).getArchive({ path });
-    } catch (e) {
-      if (statusOf(e) === 404) return undefined;
-      throw wrap(`read ${path} from ${name}`, e);
-    }
-    return firstFileOf(stream);
+    const stream = await orMissing(`read ${path} from ${name}`, async () => (await this.containerOf(name)).getArchive({ path }));
+    return stream && firstFileOf(stream);
   }
 
   /**
@@ -364,12 +290,8 @@ export class DockerEngine {
   }
 
   async remove(name: string): Promise<void> {
-    try {
-      // v removes anonymous volumes only (an image's VOLUME); named volumes always stay.
-      await this.docker.getContainer(name).remove({ force: true, v: true });
-    } catch (e) {
-      if (statusOf(e) !== 404) throw wrap(`remove container ${name}`, e);
-    }
+    // v removes anonymous volumes only (an image's VOLUME); named volumes always stay.
+    await orMissing(`remove container ${name}`, () => this.docker.getContainer(name).remove({ force: true, v: true }));
   }
 
   /** Containers carrying the topology's label; nothing else is ever looked at or touched. */
@@ -428,12 +350,7 @@ export class DockerEngine {
   }
 
   async inspect(name: string): Promise<Docker.ContainerInspectInfo | undefined> {
-    try {
-      return await (await this.containerOf(name)).inspect();
-    } catch (e) {
-      if (statusOf(e) === 404) return undefined;
-      throw wrap(`inspect container ${name}`, e);
-    }
+    return orMissing(`inspect container ${name}`, async () => (await this.containerOf(name)).inspect());
   }
 
   /** The host port Docker published for 3306 (fixed, or picked when the topology left it out). */
@@ -456,92 +373,20 @@ export class DockerEngine {
 
   /**
    * Runs a command in a container. `stdin`, when given, is streamed to the command; stdout is
-   * returned as a stream. Resolves the exit code when `done` settles.
+   * returned as a stream. Resolves the exit code when `done` settles (docker/streams.ts).
    */
-  async exec(
-    name: string,
-    cmd: string[],
-    stdin?: Readable,
-  ): Promise<{ stdout: Readable; stderr: () => string; done: Promise<number>; cancel: () => void }> {
-    const container = await this.containerOf(name);
-    const exec = await this.call(`exec in ${name}`, () =>
-      container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, AttachStdin: Boolean(stdin) }),
-    );
-    const stream = await this.call(`exec in ${name}`, () => exec.start({ hijack: true, stdin: Boolean(stdin) }));
-    const stdout = new PassThrough();
-    const stderrOut = new PassThrough();
-    let stderrText = '';
-    stderrOut.on('data', (c: Buffer) => (stderrText = (stderrText + c.toString()).slice(-4000)));
-    // Not modem.demuxStream: it writes on whatever the reader's pace, so a dump read faster
-    // than the other side loads it would pile up in this process (815 MiB for a 1 GiB join).
-    stream.pipe(demuxer(stdout, stderrOut));
-    if (stdin) {
-      // pipe() respects backpressure and half-closes the socket at the end, which the command sees as EOF.
-      stdin.pipe(stream);
-      stdin.on('error', (e) => stream.destroy(e));
-    }
-    const done = new Promise<number>((resolve, reject) => {
-      stream.on('end', async () => {
-        stdout.end();
-        try {
-          resolve((await exec.inspect()).ExitCode ?? -1);
-        } catch (e) {
-          reject(e);
-        }
-      });
-      stream.on('error', reject);
-    });
-    // Closing the socket ends the command's input and output: it sees EOF, or dies writing.
-    return { stdout, stderr: () => stderrText, done, cancel: () => stream.destroy() };
+  async exec(name: string, cmd: string[], stdin?: Readable): Promise<ExecRun> {
+    return execIn(await this.containerOf(name), name, cmd, stdin);
   }
 
-  /**
-   * Runs a command in a container attached to this terminal (raw mode, resized with it), as
-   * `docker exec -it` does. Resolves its exit code.
-   */
+  /** Runs a command in a container attached to this terminal, as `docker exec -it` does; resolves its exit code. */
   async execInteractive(name: string, cmd: string[]): Promise<number> {
-    const container = await this.containerOf(name);
-    const exec = await this.call(`exec in ${name}`, () =>
-      container.exec({ Cmd: cmd, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: true, Env: [`TERM=${process.env.TERM ?? 'xterm'}`] }),
-    );
-    const stream = await this.call(`exec in ${name}`, () => exec.start({ hijack: true, stdin: true, Tty: true }));
-    const resize = () => exec.resize({ h: process.stdout.rows ?? 24, w: process.stdout.columns ?? 80 }).catch(() => undefined);
-    const stdin = process.stdin;
-    stdin.setRawMode?.(true);
-    stdin.resume();
-    stdin.pipe(stream);
-    stream.pipe(process.stdout);
-    process.stdout.on('resize', resize);
-    await resize();
-    try {
-      await new Promise<void>((resolve, reject) => {
-        stream.on('end', resolve);
-        stream.on('error', reject);
-      });
-    } finally {
-      process.stdout.off('resize', resize);
-      stdin.unpipe(stream);
-      stdin.setRawMode?.(false);
-      stdin.pause();
-    }
-    return (await exec.inspect()).ExitCode ?? 1;
+    return execAttached(await this.containerOf(name), name, cmd);
   }
 
   /** Streams a container's log to these streams, following it with `follow` until it stops. */
   async streamLogs(name: string, o: { follow: boolean; tail?: number }, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<void> {
-    const container = await this.containerOf(name);
-    const opts = { stdout: true, stderr: true, timestamps: false, ...(o.tail !== undefined ? { tail: o.tail } : {}) };
-    if (!o.follow) {
-      const buf = (await this.call(`read the log of ${name}`, () => container.logs({ ...opts, follow: false }))) as unknown as Buffer;
-      out.write(demux(buf));
-      return;
-    }
-    const stream = await this.call(`follow the log of ${name}`, () => container.logs({ ...opts, follow: true }));
-    this.docker.modem.demuxStream(stream, out, err);
-    await new Promise<void>((resolve, reject) => {
-      stream.on('end', resolve);
-      stream.on('error', reject);
-    });
+    return streamLogs(this.docker.modem, await this.containerOf(name), name, o, out, err);
   }
 
   /**
@@ -552,58 +397,7 @@ export class DockerEngine {
     return this.docker.getContainer(name);
   }
 
-  protected async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      throw wrap(what, e);
-    }
+  protected call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return calling(what, fn);
   }
-}
-
-/** The Engine API's HTTP status of a failed call (404 missing, 409 conflict), if it had one. */
-export function statusOf(e: unknown): number | undefined {
-  return (e as { statusCode?: number } | undefined)?.statusCode;
-}
-
-export function wrap(what: string, e: unknown): ReplikitError {
-  const detail = (e as { json?: { message?: string } }).json?.message ?? (e as Error).message;
-  return new ReplikitError(`Docker: cannot ${what}: ${detail}`, undefined, { cause: e });
-}
-
-/**
- * Splits the Engine API's multiplexed exec stream (8-byte frame headers: stream, size) into
- * stdout and stderr, and asks for more only when stdout has taken what it was given: the
- * backpressure of whoever reads stdout reaches the socket, and so the command in the container.
- */
-function demuxer(stdout: PassThrough, stderr: PassThrough): Writable {
-  let pending: Buffer = Buffer.alloc(0);
-  return new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      let ready = true;
-      while (pending.length >= 8) {
-        const size = pending.readUInt32BE(4);
-        if (pending.length < 8 + size) break;
-        const payload = pending.subarray(8, 8 + size);
-        if (pending[0] === 2) stderr.write(payload);
-        else ready = stdout.write(payload) && ready;
-        pending = pending.subarray(8 + size);
-      }
-      if (ready) done();
-      else stdout.once('drain', () => done());
-    },
-  });
-}
-
-/** Docker multiplexes stdout/stderr in 8-byte-framed chunks when there is no TTY. */
-function demux(buf: Buffer): string {
-  let out = '';
-  let i = 0;
-  while (i + 8 <= buf.length) {
-    const size = buf.readUInt32BE(i + 4);
-    out += buf.subarray(i + 8, i + 8 + size).toString('utf8');
-    i += 8 + size;
-  }
-  return out || buf.toString('utf8');
 }

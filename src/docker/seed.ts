@@ -1,7 +1,8 @@
 import { ReplikitError } from '../errors';
 import type { Dialect } from '../flavors';
 import { hashOf, MYCNF_PATH } from '../render/mycnf';
-import { DockerEngine, statusOf } from './engine';
+import { DockerEngine } from './engine';
+import { statusOf } from './api-errors';
 import { LABEL } from '../names';
 import { poll } from '../poll';
 

@@ -3,7 +3,8 @@ import { ReplikitError } from '../errors';
 import { poll } from '../poll';
 import type { ArchiveFile } from './archive';
 import type { ContainerPlan } from './container-spec';
-import { DockerEngine, ObservedContainer, statusOf, wrap } from './engine';
+import { DockerEngine, ObservedContainer } from './engine';
+import { orMissing, statusOf, wrap } from './api-errors';
 import type { EngineTarget } from './context';
 import { LABEL } from '../names';
 import { isSwarmValue, SWARM } from '../topology/types';
@@ -159,12 +160,8 @@ export class SwarmEngine extends DockerEngine {
 
   override async ownerOf(kind: 'container' | 'network' | 'volume', name: string): Promise<string | undefined> {
     if (kind !== 'container') return super.ownerOf(kind, name);
-    try {
-      return (await this.docker.getService(name).inspect()).Spec?.Labels?.[LABEL.topology] ?? '';
-    } catch (e) {
-      if (statusOf(e) !== 404) throw wrap(`inspect service ${name}`, e);
-    }
-    return super.ownerOf(kind, name);
+    const service = await orMissing(`inspect service ${name}`, () => this.docker.getService(name).inspect());
+    return service ? (service.Spec?.Labels?.[LABEL.topology] ?? '') : super.ownerOf(kind, name);
   }
 
   /**
@@ -285,13 +282,9 @@ export class SwarmEngine extends DockerEngine {
 
   /** Secrets and configs of a service that it no longer uses (a file changed, or the service went). */
   private async removeUnused(service: string): Promise<void> {
-    let inUse: string[] = [];
-    try {
-      const c = containerSpecOf((await this.docker.getService(service).inspect()).Spec);
-      inUse = [...(c.Secrets ?? []).map((r) => r.SecretID ?? ''), ...(c.Configs ?? []).map((r) => r.ConfigID ?? '')];
-    } catch (e) {
-      if (statusOf(e) !== 404) throw wrap(`inspect service ${service}`, e);
-    }
+    const found = await orMissing(`inspect service ${service}`, () => this.docker.getService(service).inspect());
+    const c = found ? containerSpecOf(found.Spec as Docker.ServiceSpec) : undefined;
+    const inUse = c ? [...(c.Secrets ?? []).map((r) => r.SecretID ?? ''), ...(c.Configs ?? []).map((r) => r.ConfigID ?? '')] : [];
     const filters = { label: [`${SWARM_LABEL.service}=${service}`] };
     const [secrets, configs] = await Promise.all([this.call('list secrets', () => this.docker.listSecrets({ filters })), this.call('list configs', () => this.docker.listConfigs({ filters }))]);
     // A task being shut down may still hold one for a moment: what cannot go yet goes at the next change.
