@@ -83,7 +83,7 @@ async function showPlan(o: { file: string; removeOrphans?: boolean; detailedExit
 function program(): Command {
   const cli = new Command('replikit')
     .description('One YAML topology file to running, verified MySQL/MariaDB replication in Docker')
-    .version(require('../package.json').version)
+    .version(packageVersion())
     .exitOverride()
     .showHelpAfterError();
 
@@ -355,4 +355,9 @@ export async function main(argv: string[]): Promise<number> {
 
 if (require.main === module) {
   main(process.argv).then((code) => process.exit(code));
+}
+
+/** The installed package's version (package.json sits beside dist/ and src/ alike). */
+function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
 }

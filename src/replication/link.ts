@@ -1,7 +1,7 @@
 import type { BinlogCoordinates, Dialect, ReplicaStatus } from '../flavors/dialect';
 import { normaliseReplicaStatus, parseBinlogStatus } from '../flavors/dialect';
 import { NodeError } from '../errors';
-import type { Credentials, ReplicationMode, ReplicationTls, Topology } from '../topology/types';
+import type { ReplicationMode, ReplicationTls, Topology } from '../topology/types';
 import { sourceAddress } from './address';
 import { SqlSession } from './session';
 

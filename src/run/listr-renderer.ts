@@ -1,4 +1,4 @@
-import { LISTR_LOGGER_STDERR_LEVELS, Listr, ListrLogger, ListrLogLevels, ListrRendererValue, ListrTask, ListrTaskWrapper, PRESET_TIMESTAMP } from 'listr2';
+import { LISTR_LOGGER_STDERR_LEVELS, Listr, ListrLogger, ListrLogLevels, ListrRendererFactory, ListrRendererValue, ListrTask, ListrTaskWrapper, PRESET_TIMESTAMP } from 'listr2';
 import type { RunEvent, RunEvents, Shape } from './events';
 
 /** How progress is shown: a live tree in a terminal, timestamped lines otherwise, nothing for --json. */
@@ -18,7 +18,7 @@ class FinishedStepsLogger extends ListrLogger<ListrLogLevels> {
   constructor() {
     super({ useIcons: true, toStderr: LISTR_LOGGER_STDERR_LEVELS });
   }
-  override log(level: ListrLogLevels, message: string | any[], options?: Parameters<ListrLogger['log']>[2]): void {
+  override log(level: ListrLogLevels, message: string | unknown[], options?: Parameters<ListrLogger['log']>[2]): void {
     if (level !== ListrLogLevels.STARTED) super.log(level, message, options);
   }
 }
@@ -41,7 +41,7 @@ interface Drawn {
   settled: Promise<void>;
   done(): void;
   fail(error: unknown): void;
-  task?: ListrTaskWrapper<unknown, any, any>;
+  task?: ListrTaskWrapper<unknown, ListrRendererFactory, ListrRendererFactory>;
   title?: string;
   output?: string;
   skipped?: string;
@@ -67,7 +67,7 @@ export function progressRenderer(progress: Progress): Renderer {
     for (const line of shape.lines ?? []) remember(line);
   };
   const leaves = (shape: Shape): Drawn[] => (shape.lines ? shape.lines.flatMap(leaves) : [drawn.get(shape.id)!]);
-  const taskOf = (shape: Shape): ListrTask<unknown, any, any> => ({
+  const taskOf = (shape: Shape): ListrTask<unknown, ListrRendererFactory, ListrRendererFactory> => ({
     title: shape.title,
     task: (_, task) => {
       const d = drawn.get(shape.id)!;

@@ -189,6 +189,6 @@ function readable(file: string): boolean {
   }
 }
 
-export function isObject(v: unknown): v is Record<string, any> {
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -54,7 +54,10 @@ export function lineDiff(before: string, after: string): string {
   let i = 0;
   let j = 0;
   while (i < a.length && j < b.length) {
-    if (a[i] === b[j]) i++, j++;
+    if (a[i] === b[j]) {
+      i++;
+      j++;
+    }
     else if (lcs[i + 1][j] >= lcs[i][j + 1]) out.push(`- ${a[i++]}`);
     else out.push(`+ ${b[j++]}`);
   }

@@ -16,6 +16,8 @@ type Schema = { properties?: Record<string, unknown>; enum?: unknown[]; pattern?
  * coerceTypes: a `${VAR}` is text, and `port: ${PORT}` becomes the integer the schema asks for,
  * or a positioned error). Compiling it at every run cost about 150 ms.
  */
+// ajv's standalone code is CommonJS (module.exports = validate), with no types of its own.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const validate: ValidateFunction = require('./schema-validate.generated');
 
 /** Shape and type problems, each positioned and phrased for a person. Fills in the schema's defaults. */
@@ -27,7 +29,9 @@ export function schemaProblems(data: unknown, positions: Positions): Problem[] {
     const p = toProblem(e, positions);
     if (!p) continue;
     const key = `${p.path}|${p.message}`;
-    if (!seen.has(key)) problems.push(p), seen.add(key);
+    if (seen.has(key)) continue;
+    problems.push(p);
+    seen.add(key);
   }
   return problems;
 }

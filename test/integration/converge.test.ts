@@ -239,7 +239,7 @@ describe.each(IMAGES)('changes to a running topology, on %s', (image) => {
     const ids = Object.fromEntries(await Promise.all(stay.map(async (n) => [n, await idOf(n)])));
     const before = await starts(stay);
     // By file order replica1 would now take the first id, the one the old primary stamped on its events.
-    edit((y) => y.replace(/  primary:\n(    .*\n)*/, ''));
+    edit((y) => y.replace(/ {2}primary:\n( {4}.*\n)*/, ''));
     expect(t.nodes.map((n) => n.name)).toEqual(stay);
     expect(await planned()).toEqual([`orphan ${name}-primary: not in the topology file, left alone (up --remove-orphans removes it)`]);
     expect(await upUnderWriter({ removeOrphans: true })).toEqual([`remove-orphan ${name}-primary: its node is no longer in the topology file`]);
@@ -249,7 +249,7 @@ describe.each(IMAGES)('changes to a running topology, on %s', (image) => {
   });
 
   it('a node removed from the file: plan and up report it and leave it; up --remove-orphans removes its container, not its data', async () => {
-    edit((y) => y.replace(/  replica2:\n    role: replica\n(    source: \w+\n)?/, ''));
+    edit((y) => y.replace(/ {2}replica2:\n {4}role: replica\n( {4}source: \w+\n)?/, ''));
     expect(await planned()).toEqual([`orphan ${name}-replica2: not in the topology file, left alone (up --remove-orphans removes it)`]);
     const kept = await up(t, { progress: 'silent' });
     expect(kept.warnings).toContain(`container ${name}-replica2 belongs to no node in the file; left alone (up --remove-orphans removes it)`);

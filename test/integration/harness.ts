@@ -30,7 +30,7 @@ export async function requireEngine(): Promise<void> {
   try {
     await docker.ping();
   } catch (e) {
-    throw new Error(`integration tests need a Docker engine and the test images: run scripts/test-env.sh first (${(e as Error).message})`);
+    throw new Error(`integration tests need a Docker engine and the test images: run scripts/test-env.sh first (${(e as Error).message})`, { cause: e });
   }
   for (const image of IMAGES) {
     if (!(await docker.hasImage(image))) throw new Error(`test image ${image} is missing: run scripts/test-env.sh`);
@@ -73,6 +73,7 @@ ${nodeLines.primary ?? ''}${nodes}`);
 }
 
 /** Root SQL against a node's published port. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows are whatever the query selects; tests index them freely
 export async function sql<T = Record<string, any>>(port: number, query: string, values?: unknown[]): Promise<T[]> {
   const conn = await createConnection({ host: '127.0.0.1', port, user: 'root', password: ROOT_PASSWORD, charset: 'utf8mb4' });
   try {

@@ -47,7 +47,7 @@ beforeAll(async () => {
   try {
     await remote.ping();
   } catch (e) {
-    throw new Error(`these tests need the second engine: run scripts/second-engine.sh (scripts/test-env.sh does) (${(e as Error).message})`);
+    throw new Error(`these tests need the second engine: run scripts/second-engine.sh (scripts/test-env.sh does) (${(e as Error).message})`, { cause: e });
   }
   if (!(await remote.hasImage(IMAGE))) throw new Error(`${IMAGE} is missing on the second engine: run scripts/second-engine.sh`);
 });

@@ -45,6 +45,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 function apply(doc: Record<string, unknown>, m: Mutation): void {
   const all = paths(doc).filter((p) => p.length > 0);
   const target = all[m.pick % all.length];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a path into any YAML document
   const parent = target.slice(0, -1).reduce<any>((o, k) => o[k], doc);
   const key = target[target.length - 1];
   if (m.kind === 'delete') delete parent[key];
@@ -57,9 +58,9 @@ function check(text: string): void {
   try {
     t = parseTopology(text, FILE, lookup);
   } catch (e) {
-    if (!(e instanceof TopologyError)) throw new Error(`not a positioned refusal: ${(e as Error).stack}\n--- file ---\n${text}`);
+    if (!(e instanceof TopologyError)) throw new Error(`not a positioned refusal: ${(e as Error).stack}\n--- file ---\n${text}`, { cause: e });
     for (const p of e.problems) {
-      if (p.file !== FILE || !(p.line >= 1) || !(p.column >= 1) || !p.message) throw new Error(`problem without a position: ${JSON.stringify(p)}\n--- file ---\n${text}`);
+      if (p.file !== FILE || !(p.line >= 1) || !(p.column >= 1) || !p.message) throw new Error(`problem without a position: ${JSON.stringify(p)}\n--- file ---\n${text}`, { cause: e });
     }
     return;
   }

@@ -18,7 +18,10 @@ describe('server ids', () => {
     expect(new Set(Object.values(after)).size).toBe(3);
     // The id depends on the topology too: two topologies' nodes of one name differ.
     expect(derivedServerId('s', 'r1')).not.toBe(derivedServerId('t', 'r1'));
-    for (const id of Object.values(after)) expect(id).toBeGreaterThanOrEqual(1), expect(id).toBeLessThanOrEqual(4294967295);
+    for (const id of Object.values(after)) {
+      expect(id).toBeGreaterThanOrEqual(1);
+      expect(id).toBeLessThanOrEqual(4294967295);
+    }
   });
 
   it('refuses a given id equal to one derived for another node, at the derived node', () => {
@@ -149,7 +152,7 @@ describe('validation errors', () => {
   });
 
   it('requires the passwords and an image', () => {
-    const text = VALID.replace(/credentials:\n(  .*\n)+/, '').replace('image: mysql:8.0\n', '');
+    const text = VALID.replace(/credentials:\n( {2}.*\n)+/, '').replace('image: mysql:8.0\n', '');
     const messages = problemsOf(text).map((p) => p.message);
     expect(messages).toEqual(expect.arrayContaining(['credentials.root_password is required', 'credentials.replication_password is required', 'no image for this node']));
   });
