@@ -145,7 +145,7 @@ function program(): Command {
     .option('--plain', 'timestamped progress lines instead of the live tree')
     .option('-q, --quiet', 'print nothing but errors')
     .option('--keep-on-failure', 'when up fails, keep the containers and volumes this run created for inspection (default: remove them)')
-    .option('--remove-orphans', "remove containers of this topology whose node is no longer in the file (their volumes stay)")
+    .option('--remove-orphans', 'remove containers of this topology whose node is no longer in the file (their volumes stay)')
     .option('--dry-run', 'print the plan and change nothing (replikit plan)')
     .action(async (o: { file: string; keepOnFailure?: boolean; removeOrphans?: boolean; dryRun?: boolean } & OutputFlags) => {
       if (o.dryRun) return showPlan(o);
@@ -155,7 +155,12 @@ function program(): Command {
       warn(o, t.warnings);
       // The first interrupt stops at the next step and cleans up; a second one exits at once.
       const controller = interruptible('run replikit up again to finish, or replikit down to remove what exists');
-      const result = await up(t, { progress: progressOf(o), signal: controller.signal, keepOnFailure: o.keepOnFailure, removeOrphans: o.removeOrphans });
+      const result = await up(t, {
+        progress: progressOf(o),
+        signal: controller.signal,
+        keepOnFailure: o.keepOnFailure,
+        removeOrphans: o.removeOrphans,
+      });
       if (o.json) print(withoutSecrets(result));
       say(o, summary(result));
     });
@@ -201,7 +206,11 @@ function program(): Command {
       };
       const r = await verify(o.file, { maxLagSeconds: o.maxLag, progress });
       if (o.json) print(r);
-      for (const x of r.replicas) say(o, `${x.node} ← ${x.source}: IO ${x.io}, SQL ${x.sql}, ${x.secondsBehind ?? '?'} s behind, ${x.equalTables}/${x.tables} tables equal`);
+      for (const x of r.replicas)
+        say(
+          o,
+          `${x.node} ← ${x.source}: IO ${x.io}, SQL ${x.sql}, ${x.secondsBehind ?? '?'} s behind, ${x.equalTables}/${x.tables} tables equal`,
+        );
       if (!o.json) for (const p of r.problems) console.error(`problem: ${p}`);
       say(o, r.ok ? `${r.topology}: verified` : `${r.topology}: NOT verified (${r.problems.length} problem(s))`);
       if (!r.ok) process.exitCode = EXIT.runtime;
@@ -257,7 +266,9 @@ function program(): Command {
 
   cli
     .command('sql')
-    .description("the server's own client in NODE's container, as root, without typing the password: interactive on a terminal, batch otherwise")
+    .description(
+      "the server's own client in NODE's container, as root, without typing the password: interactive on a terminal, batch otherwise",
+    )
     .argument('<node>', 'node name')
     .addOption(fileOption())
     .option('-e, --execute <query>', 'run one query and exit (it goes to the client on stdin, never on a command line)')
@@ -314,7 +325,9 @@ function program(): Command {
 }
 
 function summary(r: UpResult): string {
-  const lines = [r.changed ? `${r.topology}: up and replicating (${r.changes.length} change(s))` : `${r.topology}: already up to date, nothing changed`];
+  const lines = [
+    r.changed ? `${r.topology}: up and replicating (${r.changes.length} change(s))` : `${r.topology}: already up to date, nothing changed`,
+  ];
   for (const n of r.nodes) {
     const lag = n.heartbeatLagMs !== undefined ? `, heartbeat in ${n.heartbeatLagMs} ms` : '';
     const src = n.source ? ` ← ${n.source}` : '';

@@ -16,9 +16,17 @@ import type { NodeSpec, Topology } from '../topology/types';
  * the address a session uses (a published port, maybe re-advertised) is not always one the
  * certificate names; replicas check names.
  */
-export async function rootEndpoint(docker: DockerEngine, t: Topology, node: Pick<NodeSpec, 'name' | 'bind'>, port?: number): Promise<Endpoint> {
+export async function rootEndpoint(
+  docker: DockerEngine,
+  t: Topology,
+  node: Pick<NodeSpec, 'name' | 'bind'>,
+  port?: number,
+): Promise<Endpoint> {
   const container = containerName(t, node.name);
-  const [published, held] = await Promise.all([port ?? docker.hostPort(container), t.replication.tls === 'off' ? undefined : docker.readFile(container, TLS_FILES.ca)]);
+  const [published, held] = await Promise.all([
+    port ?? docker.hostPort(container),
+    t.replication.tls === 'off' ? undefined : docker.readFile(container, TLS_FILES.ca),
+  ]);
   const kept = held === undefined ? undefined : keptCa(t.name);
   const ca = held === undefined ? [] : kept === undefined || kept === held ? [held] : [held, kept];
   return {

@@ -21,7 +21,11 @@ export function placementOf(ref: TopologyRef): Placement {
 }
 
 /** The running container of one node of a topology, by its label, and its engine; a clear error otherwise. */
-export async function nodeContainer(ref: TopologyRef, node: string, main?: DockerEngine): Promise<ObservedContainer & { engine: DockerEngine }> {
+export async function nodeContainer(
+  ref: TopologyRef,
+  node: string,
+  main?: DockerEngine,
+): Promise<ObservedContainer & { engine: DockerEngine }> {
   const placement = placementOf(ref);
   const engines = new TopologyEngines(placement, main);
   await engines.ping();

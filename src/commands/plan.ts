@@ -65,7 +65,13 @@ const PLAN_STEPS: readonly Step<PlanCtx>[] = [
  */
 export async function plan(topology: TopologySource, options: PlanOptions = {}): Promise<Plan> {
   const t = resolveTopology(topology);
-  const c: PlanCtx = { t, engines: new TopologyEngines(t, options.docker), removeOrphans: options.removeOrphans, facts: new Map(), sessions: new Map() };
+  const c: PlanCtx = {
+    t,
+    engines: new TopologyEngines(t, options.docker),
+    removeOrphans: options.removeOrphans,
+    facts: new Map(),
+    sessions: new Map(),
+  };
   const renderer = progressRenderer(options.progress ?? 'silent');
   try {
     await runSteps(PLAN_STEPS, c, { events: renderer.events });

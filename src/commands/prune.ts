@@ -20,7 +20,13 @@ export async function prune(docker = new DockerEngine()): Promise<PruneResult> {
   const volumes: string[] = [];
   for (const v of await docker.volumesLabelled(LABEL.seed)) {
     // In use (a copy or a build running): the engine refuses, and the seed stays.
-    if (await docker.removeVolume(v).then(() => true, () => false)) volumes.push(v);
+    if (
+      await docker.removeVolume(v).then(
+        () => true,
+        () => false,
+      )
+    )
+      volumes.push(v);
   }
   const cache = cacheFile();
   const files = fs.existsSync(cache) ? [cache] : [];

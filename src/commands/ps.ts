@@ -19,17 +19,28 @@ export async function ps(topology: TopologyRef, docker?: DockerEngine, roles: Re
   const engines = new TopologyEngines(placement, docker);
   await engines.ping();
   const rows = await Promise.all(
-    engines.inUse().map(async (e) =>
-      (await e.containers(placement.name))
-        .filter((c) => c.node !== '')
-        .map((c) => ({ node: c.node, role: roles[c.node] ?? '-', container: c.name, state: c.state, ...(c.hostPort ? { address: `${e.publishedHost()}:${c.hostPort}` } : {}) })),
-    ),
+    engines
+      .inUse()
+      .map(async (e) =>
+        (await e.containers(placement.name))
+          .filter((c) => c.node !== '')
+          .map((c) => ({
+            node: c.node,
+            role: roles[c.node] ?? '-',
+            container: c.name,
+            state: c.state,
+            ...(c.hostPort ? { address: `${e.publishedHost()}:${c.hostPort}` } : {}),
+          })),
+      ),
   );
   return rows.flat().sort((a, b) => a.node.localeCompare(b.node));
 }
 
 export function formatPs(rows: PsRow[]): string {
-  const table = [['NODE', 'ROLE', 'STATE', 'ADDRESS', 'CONTAINER'], ...rows.map((r) => [r.node, r.role, r.state, r.address ?? '-', r.container])];
+  const table = [
+    ['NODE', 'ROLE', 'STATE', 'ADDRESS', 'CONTAINER'],
+    ...rows.map((r) => [r.node, r.role, r.state, r.address ?? '-', r.container]),
+  ];
   const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
   return table.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
 }

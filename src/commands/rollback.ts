@@ -8,7 +8,11 @@ import { ReplikitError } from '../errors';
  * After a failed `up`: remove what this run created (default) or keep it for inspection, and
  * say which in the error, so the user knows what state they are left with and what to run next.
  */
-export async function afterFailure(c: { t: Topology; engines: TopologyEngines; created: Created }, error: unknown, keep: boolean): Promise<unknown> {
+export async function afterFailure(
+  c: { t: Topology; engines: TopologyEngines; created: Created },
+  error: unknown,
+  keep: boolean,
+): Promise<unknown> {
   const made = [...new Set([...c.created.containers, ...c.created.networks.map((n) => n.name), ...c.created.volumes])];
   const volumeEngine = (v: string) => c.engines.of(c.t.nodes.find((n) => volumeName(c.t, n.name) === v)?.name ?? '');
   if (!made.length || !(error instanceof Error)) return error;

@@ -49,7 +49,14 @@ export async function status(topology: TopologySource, docker?: DockerEngine): P
     t.nodes.map(async (n): Promise<NodeStatus> => {
       const container = containerName(t, n.name);
       const c = observed.get(container);
-      const base: NodeStatus = { node: n.name, role: n.role, depth: depth.get(n.name)!, container, state: c?.state ?? 'missing', ...(c?.swarmNode ? { swarmNode: c.swarmNode } : {}) };
+      const base: NodeStatus = {
+        node: n.name,
+        role: n.role,
+        depth: depth.get(n.name)!,
+        container,
+        state: c?.state ?? 'missing',
+        ...(c?.swarmNode ? { swarmNode: c.swarmNode } : {}),
+      };
       if (c?.state !== 'running' || !c.hostPort) return base;
       let session: SqlSession | undefined;
       try {
@@ -87,7 +94,19 @@ export async function status(topology: TopologySource, docker?: DockerEngine): P
 export function formatStatus(r: StatusReport): string {
   // On a swarm, where each node's task runs.
   const swarm = r.nodes.some((n) => n.swarmNode);
-  const header = ['NODE', 'ROLE', 'STATE', ...(swarm ? ['SWARM NODE'] : []), 'ADDRESS', 'VERSION', 'SOURCE', 'IO', 'SQL', 'BEHIND', 'LAST ERROR'];
+  const header = [
+    'NODE',
+    'ROLE',
+    'STATE',
+    ...(swarm ? ['SWARM NODE'] : []),
+    'ADDRESS',
+    'VERSION',
+    'SOURCE',
+    'IO',
+    'SQL',
+    'BEHIND',
+    'LAST ERROR',
+  ];
   const rows = r.nodes.map((n) => [
     `${n.depth ? `${'  '.repeat(n.depth - 1)}└ ` : ''}${n.node}`,
     n.role,

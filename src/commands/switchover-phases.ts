@@ -60,13 +60,19 @@ export const SWITCHOVER_PHASES: readonly Step<SwitchCtx>[] = [
 export async function lockAndConnect(c: SwitchCtx): Promise<void> {
   await c.engines.ping();
   c.lock = await TopologyLock.acquire(c.engines.of(c.t.nodes[0].name), c.t.name, c.t.nodes[0].image);
-  await Promise.all(c.t.nodes.map(async (n) => c.sessions.set(n.name, await SqlSession.open(await rootEndpoint(c.engines.of(n.name), c.t, n)))));
+  await Promise.all(
+    c.t.nodes.map(async (n) => c.sessions.set(n.name, await SqlSession.open(await rootEndpoint(c.engines.of(n.name), c.t, n)))),
+  );
   // Writes stop only when every node to move replicates as the file says: the wait for the stop
   // point reads the old primary's coordinates on each of them.
   for (const n of [c.newP, ...c.moving]) {
     const status = await replicaStatus(session(c, n.name));
     if (!status || sourceNode(c.t, status) !== c.oldP.name) {
-      throw new NodeError(n.name, `replicates from ${status?.sourceHost || 'nowhere'}, but the file says ${c.oldP.name}`, 'run replikit up first (replikit plan shows what differs), then switch over');
+      throw new NodeError(
+        n.name,
+        `replicates from ${status?.sourceHost || 'nowhere'}, but the file says ${c.oldP.name}`,
+        'run replikit up first (replikit plan shows what differs), then switch over',
+      );
     }
   }
   await waitForThreads(session(c, c.newP.name), 10_000);
@@ -116,7 +122,12 @@ export async function waitApplied(c: SwitchCtx, n: NodeSpec, out: LineOut): Prom
     timeoutMs: bound * 1000,
     intervalMs: 50,
     signal: c.signal,
-    onTimeout: () => new NodeError(n.name, `did not apply ${at.file}:${at.position} within ${bound} s`, `nothing was switched and ${c.oldP.name} takes writes again; check replikit status`),
+    onTimeout: () =>
+      new NodeError(
+        n.name,
+        `did not apply ${at.file}:${at.position} within ${bound} s`,
+        `nothing was switched and ${c.oldP.name} takes writes again; check replikit status`,
+      ),
   });
   out.title(`${n.name}: applied up to ${at.file}:${at.position}`);
 }

@@ -42,14 +42,21 @@ export interface SwitchoverResult {
  * heartbeat (the phases are in switchover-phases.ts). Nothing committed on the old primary is
  * lost: every repointed node starts on the new primary at exactly the point where the old one stopped.
  */
-export async function switchover(topology: Topology | string, newPrimary: string, options: SwitchoverOptions = {}): Promise<SwitchoverResult> {
+export async function switchover(
+  topology: Topology | string,
+  newPrimary: string,
+  options: SwitchoverOptions = {},
+): Promise<SwitchoverResult> {
   const t = typeof topology === 'string' ? loadTopology(topology) : topology;
   const oldP = primaryOf(t);
   const newP = t.nodes.find((n) => n.name === newPrimary);
   if (!newP) throw new InputError(`no node named '${newPrimary}' in ${t.file}`, `nodes are: ${t.nodes.map((n) => n.name).join(', ')}`);
   if (newP.role === 'primary') throw new InputError(`'${newPrimary}' is already the primary`);
   if (newP.source !== oldP.name) {
-    throw new InputError(`'${newPrimary}' replicates from '${newP.source}', not from the primary`, `switch over to a direct replica of '${oldP.name}'`);
+    throw new InputError(
+      `'${newPrimary}' replicates from '${newP.source}', not from the primary`,
+      `switch over to a direct replica of '${oldP.name}'`,
+    );
   }
   const ctx: SwitchCtx = {
     t,

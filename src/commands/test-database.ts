@@ -13,7 +13,9 @@ export function defaultTestTopology(image = process.env.REPLIKIT_IMAGE ?? 'maria
 
 /** What the Jest and Vitest global setups start: REPLIKIT_TOPOLOGY's file or the default topology, verified. */
 export function startTestDatabase(): Promise<UpResult> {
-  return up(process.env.REPLIKIT_TOPOLOGY ?? defaultTestTopology(), { progress: process.env.REPLIKIT_PROGRESS === 'plain' ? 'plain' : 'silent' });
+  return up(process.env.REPLIKIT_TOPOLOGY ?? defaultTestTopology(), {
+    progress: process.env.REPLIKIT_PROGRESS === 'plain' ? 'plain' : 'silent',
+  });
 }
 
 /** Removes it again with its data, unless REPLIKIT_KEEP=1 keeps it to look at. */

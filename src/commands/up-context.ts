@@ -110,4 +110,3 @@ export class UpCtx implements ExecContext {
     await this.lock?.release();
   }
 }
-

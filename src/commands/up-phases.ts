@@ -38,7 +38,9 @@ export async function preflight(c: UpCtx): Promise<void> {
 
 export async function askImages(c: UpCtx, out: LineOut): Promise<void> {
   await Promise.all(c.desired.images.map(async (image) => c.imageFacts.set(image, await imageFacts(c.engines.forImage(image)[0], image))));
-  out.title(`Images: ${[...c.imageFacts].map(([image, { version: v }]) => `${image} runs ${v.flavor} ${v.major}.${v.minor}.${v.patch}`).join('; ')}`);
+  out.title(
+    `Images: ${[...c.imageFacts].map(([image, { version: v }]) => `${image} runs ${v.flavor} ${v.major}.${v.minor}.${v.patch}`).join('; ')}`,
+  );
 }
 
 export async function lock(c: UpCtx): Promise<void> {
@@ -52,7 +54,12 @@ export async function lock(c: UpCtx): Promise<void> {
 export async function planContainers(c: UpCtx, out: LineOut): Promise<void> {
   c.tls = await topologyTls(c.t, c.engines.hostAddresses(), { keeper: caKeeperOf(c.engines, c.t) });
   c.sessions = await openRunning(c.engines, c.t);
-  const planned = await planTopology(c.engines, c.t, { facts: c.imageFacts, tls: c.tls, sessions: c.sessions, removeOrphans: c.options.removeOrphans });
+  const planned = await planTopology(c.engines, c.t, {
+    facts: c.imageFacts,
+    tls: c.tls,
+    sessions: c.sessions,
+    removeOrphans: c.options.removeOrphans,
+  });
   ({ t: c.t, observed: c.observed, desired: c.desired } = planned);
   let plan = planned.plan;
   refuse(plan);
@@ -71,7 +78,8 @@ export async function planContainers(c: UpCtx, out: LineOut): Promise<void> {
   c.plan = new Plan(plan.operations.filter(isContainerOperation), plan.orphans);
   // Each operation shows as its own step, with its cause: the plan is not printed twice.
   out.title(c.plan.empty ? 'Plan: containers are up to date' : `Plan: ${c.plan.operations.length} container operation(s)`);
-  for (const o of plan.orphans) c.warnings.push(`container ${o} belongs to no node in the file; left alone (up --remove-orphans removes it)`);
+  for (const o of plan.orphans)
+    c.warnings.push(`container ${o} belongs to no node in the file; left alone (up --remove-orphans removes it)`);
 }
 
 /** Every server answers now: their replication, accounts and settings are planned from what they say. */
@@ -95,7 +103,10 @@ async function observeAgain(c: UpCtx): Promise<Observed> {
 
 function refuse(plan: Plan): void {
   if (plan.refused.length) {
-    throw new ReplikitError(`up will not make ${plan.refused.length === 1 ? 'this change' : 'these changes'}:\n  ${plan.refused.join('\n  ')}`, 'nothing was changed; replikit plan shows the whole plan');
+    throw new ReplikitError(
+      `up will not make ${plan.refused.length === 1 ? 'this change' : 'these changes'}:\n  ${plan.refused.join('\n  ')}`,
+      'nothing was changed; replikit plan shows the whole plan',
+    );
   }
 }
 
@@ -116,7 +127,8 @@ export function seedGroups(c: UpCtx): SeedGroup[] {
   const started = c.plan.nodesStarted();
   for (const n of c.t.nodes.filter((x) => started.has(x.name))) {
     const engine = c.engines.of(n.name);
-    const group = groups.find((g) => g.engine === engine && g.image === n.image) ?? groups[groups.push({ engine, image: n.image, volumes: [] }) - 1];
+    const group =
+      groups.find((g) => g.engine === engine && g.image === n.image) ?? groups[groups.push({ engine, image: n.image, volumes: [] }) - 1];
     group.volumes.push(volumeName(c.t, n.name));
   }
   return groups;
@@ -170,7 +182,8 @@ export async function connectNode(c: UpCtx, n: NodeSpec, out: LineOut): Promise<
     (await waitForSql(c.engines.of(n.name), containerName(c.t, n.name), endpoint, {
       timeoutMs: c.options.startTimeoutMs ?? 180_000,
       signal: c.signal,
-      onWaiting: (elapsed, error, logLine) => out.output(`${n.name}: waiting for the server: ${(elapsed / 1000).toFixed(1)} s (${logLine ? `its log: ${logLine}` : error})`),
+      onWaiting: (elapsed, error, logLine) =>
+        out.output(`${n.name}: waiting for the server: ${(elapsed / 1000).toFixed(1)} s (${logLine ? `its log: ${logLine}` : error})`),
     }));
   c.sessions.set(n.name, session);
   out.title(`${n.name}: ${session.version} on ${endpoint.host}:${endpoint.port}`);

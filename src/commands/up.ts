@@ -9,7 +9,19 @@ import { levels } from '../topology/types';
 import { ConnectionConfig, connectionUri } from '../replication/connection';
 import { afterFailure } from './rollback';
 import { NodeReport, UpCtx, UpOptions } from './up-context';
-import { askImages, awaitHeartbeat, connectNode, heartbeatOnce, lock, planContainers, planServers, preflight, restartsInTurn, seed, seedGroups } from './up-phases';
+import {
+  askImages,
+  awaitHeartbeat,
+  connectNode,
+  heartbeatOnce,
+  lock,
+  planContainers,
+  planServers,
+  preflight,
+  restartsInTurn,
+  seed,
+  seedGroups,
+} from './up-phases';
 
 export type { NodeReport, UpOptions } from './up-context';
 
@@ -83,16 +95,25 @@ const OWN_WORK: { [K in StepId]?: (spec: StepSpec) => Omit<Step<UpCtx>, 'title'>
   }),
   'plan-servers': () => ({ run: planServers }),
   verify: () => ({
-    skip: (c) => (c.changes.length === 0 && c.t.nodes.some((n) => n.role === 'replica') ? 'nothing changed: every replica was asked and replicates, no heartbeat written' : false),
+    skip: (c) =>
+      c.changes.length === 0 && c.t.nodes.some((n) => n.role === 'replica')
+        ? 'nothing changed: every replica was asked and replicates, no heartbeat written'
+        : false,
     lines: (c) => {
       const heartbeat = heartbeatOnce(c);
-      return c.t.nodes.filter((n) => n.role === 'replica').map((n) => ({ title: n.name, run: (out) => awaitHeartbeat(c, n, heartbeat, out) }));
+      return c.t.nodes
+        .filter((n) => n.role === 'replica')
+        .map((n) => ({ title: n.name, run: (out) => awaitHeartbeat(c, n, heartbeat, out) }));
     },
   }),
 };
 
 function upSteps(): Step<UpCtx>[] {
-  return UP_STEPS.map((spec) => ({ title: spec.title, inTurn: spec.grouping === 'by-depth', ...(OWN_WORK[spec.id]?.(spec) ?? { lines: (c: UpCtx) => operationLines(spec, c) }) }));
+  return UP_STEPS.map((spec) => ({
+    title: spec.title,
+    inTurn: spec.grouping === 'by-depth',
+    ...(OWN_WORK[spec.id]?.(spec) ?? { lines: (c: UpCtx) => operationLines(spec, c) }),
+  }));
 }
 
 /** The plan's operations this step runs, each a line; by depth: a group a depth, sources first. */
@@ -102,7 +123,10 @@ function operationLines(spec: StepSpec, c: UpCtx): Line[] {
   if (spec.grouping !== 'by-depth') return ops.map(line);
   return levels(c.t.nodes)
     .slice(1)
-    .map((level, i) => ({ title: `Depth ${i + 1}: ${level.map((n) => n.name).join(', ')}`, lines: ops.filter((o) => level.some((n) => n.name === nodeOf(o))).map(line) }))
+    .map((level, i) => ({
+      title: `Depth ${i + 1}: ${level.map((n) => n.name).join(', ')}`,
+      lines: ops.filter((o) => level.some((n) => n.name === nodeOf(o))).map(line),
+    }))
     .filter((group) => group.lines.length);
 }
 

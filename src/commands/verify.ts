@@ -42,7 +42,10 @@ export async function verify(topology: TopologySource, options: VerifyOptions = 
     await Promise.all(
       t.nodes.map(async (n) => {
         const port = ports.get(n.name);
-        if (!port) return problems.push(`${n.name}: container ${containerName(t, n.name)} is ${ports.has(n.name) ? 'not running' : 'missing'} (replikit up brings it back)`);
+        if (!port)
+          return problems.push(
+            `${n.name}: container ${containerName(t, n.name)} is ${ports.has(n.name) ? 'not running' : 'missing'} (replikit up brings it back)`,
+          );
         try {
           sessions.set(n.name, await SqlSession.open(await rootEndpoint(engines.of(n.name), t, n, port), 5000));
         } catch (e) {
@@ -62,18 +65,37 @@ export async function verify(topology: TopologySource, options: VerifyOptions = 
       const cause = likelyCause(r);
       if (r.ioRunning !== 'Yes' || r.sqlRunning !== 'Yes') {
         const error = r.lastIoError || r.lastSqlError;
-        problems.push(`${n.name}: replication threads IO=${r.ioRunning} SQL=${r.sqlRunning}${error ? `: ${error}` : ''}${cause ? ` (likely cause: ${cause})` : ''}`);
+        problems.push(
+          `${n.name}: replication threads IO=${r.ioRunning} SQL=${r.sqlRunning}${error ? `: ${error}` : ''}${cause ? ` (likely cause: ${cause})` : ''}`,
+        );
       } else if (r.secondsBehind !== null && r.secondsBehind - r.sqlDelay > maxLag) {
         // A delay on purpose is not lag: only what comes on top of it counts.
-        problems.push(`${n.name}: ${r.secondsBehind} s behind ${n.source}${r.sqlDelay ? ` (${r.sqlDelay} s of it on purpose)` : ''}, more than the ${maxLag} s allowed`);
+        problems.push(
+          `${n.name}: ${r.secondsBehind} s behind ${n.source}${r.sqlDelay ? ` (${r.sqlDelay} s of it on purpose)` : ''}, more than the ${maxLag} s allowed`,
+        );
       }
-      const tables = r.sqlRunning === 'Yes' ? await compareTables(source, replica, t.replication.ignoreDatabases, 30 + r.sqlDelay, options.progress && ((table, done, total) => options.progress!(`${n.name}: ${table} ${done}/${total} rows`))) : [];
+      const tables =
+        r.sqlRunning === 'Yes'
+          ? await compareTables(
+              source,
+              replica,
+              t.replication.ignoreDatabases,
+              30 + r.sqlDelay,
+              options.progress && ((table, done, total) => options.progress!(`${n.name}: ${table} ${done}/${total} rows`)),
+            )
+          : [];
       for (const c of tables) {
         if (c.result === 'equal') continue;
         const d = c.difference;
         const more = (c.differences?.length ?? 1) - 1;
-        if (d) problems.push(`${n.name}: table ${c.table} is ${c.result} where ${d.range} (${n.source} has ${d.sourceRows} rows there, ${n.name} ${d.replicaRows})${more ? `, and in ${more} more chunk(s)` : ''}`);
-        else problems.push(`${n.name}: table ${c.table} is ${c.result} (checksum ${c.replicaChecksum ?? 'none'}, ${n.source} has ${c.sourceChecksum ?? 'none'})`);
+        if (d)
+          problems.push(
+            `${n.name}: table ${c.table} is ${c.result} where ${d.range} (${n.source} has ${d.sourceRows} rows there, ${n.name} ${d.replicaRows})${more ? `, and in ${more} more chunk(s)` : ''}`,
+          );
+        else
+          problems.push(
+            `${n.name}: table ${c.table} is ${c.result} (checksum ${c.replicaChecksum ?? 'none'}, ${n.source} has ${c.sourceChecksum ?? 'none'})`,
+          );
       }
       report.tables.push(...tables);
       report.replicas.push({

@@ -5,7 +5,18 @@ import { hashOf, MYCNF_PATH } from '../render/mycnf';
 import { Dialect, dialectFor, guessImageVersion } from '../flavors';
 import { rootAccountStatements } from '../flavors/dialect';
 import { ArchiveFile } from './archive';
-import { CLIENT_OPTION_FILE, containerName, LABEL, MYSQL_UID, networkName, nodeLabels, ROOT_INIT_FILE, ROOT_PASSWORD_FILE, TLS_FILES, volumeName } from '../names';
+import {
+  CLIENT_OPTION_FILE,
+  containerName,
+  LABEL,
+  MYSQL_UID,
+  networkName,
+  nodeLabels,
+  ROOT_INIT_FILE,
+  ROOT_PASSWORD_FILE,
+  TLS_FILES,
+  volumeName,
+} from '../names';
 
 /** How long a node's server may take to shut down cleanly before the engine kills it, seconds. */
 export const STOP_TIMEOUT_S = 60;
@@ -40,7 +51,15 @@ export function containerPlan(
   // Covers what a running container cannot change without being recreated. my.cnf is not in
   // it: a changed my.cnf is written into the container and applied (plan/config-diff.ts). A
   // swarm service's placement is (only when it has one: the hash of every other node stays).
-  const configHash = hashOf([node.image, node.bind, node.port ?? 'any', dialect.flavor.envPrefix, ...(node.placement.length ? [node.placement.join(',')] : [])].join('\n'));
+  const configHash = hashOf(
+    [
+      node.image,
+      node.bind,
+      node.port ?? 'any',
+      dialect.flavor.envPrefix,
+      ...(node.placement.length ? [node.placement.join(',')] : []),
+    ].join('\n'),
+  );
   return {
     node: node.name,
     name,

@@ -25,7 +25,10 @@ export interface EngineTarget {
  * ~/.docker/config.json) with its TLS files, then the local socket. All of it is read here,
  * from the `env` given (dockerode would read DOCKER_HOST from process.env, and knows no contexts).
  */
-export function engineTarget(env: NodeJS.ProcessEnv = process.env, dockerConfigDir = env.DOCKER_CONFIG || path.join(os.homedir(), '.docker')): EngineTarget {
+export function engineTarget(
+  env: NodeJS.ProcessEnv = process.env,
+  dockerConfigDir = env.DOCKER_CONFIG || path.join(os.homedir(), '.docker'),
+): EngineTarget {
   if (env.DOCKER_HOST) return target(env.DOCKER_HOST, env.DOCKER_HOST, hostOptions(env.DOCKER_HOST, env, dockerConfigDir));
   const context = env.DOCKER_CONTEXT || currentContext(dockerConfigDir);
   if (!context || context === 'default') return localSocket();
@@ -36,7 +39,11 @@ export function engineTarget(env: NodeJS.ProcessEnv = process.env, dockerConfigD
  * An engine a topology names under `engines:`: an engine URL (unix://, tcp:// with TLS as for
  * DOCKER_HOST, ssh://) or a docker context name.
  */
-export function namedEngineTarget(value: string, env: NodeJS.ProcessEnv = process.env, dockerConfigDir = env.DOCKER_CONFIG || path.join(os.homedir(), '.docker')): EngineTarget {
+export function namedEngineTarget(
+  value: string,
+  env: NodeJS.ProcessEnv = process.env,
+  dockerConfigDir = env.DOCKER_CONFIG || path.join(os.homedir(), '.docker'),
+): EngineTarget {
   if (value.includes('://')) return target(value, value, hostOptions(value, env, dockerConfigDir));
   if (value === 'default') return localSocket();
   return contextTarget(value, dockerConfigDir, env);
@@ -49,7 +56,10 @@ function contextTarget(context: string, dockerConfigDir: string, env: NodeJS.Pro
   try {
     endpoint = JSON.parse(fs.readFileSync(metaFile, 'utf8'))?.Endpoints?.docker;
   } catch {
-    throw new InputError(`docker context '${context}' does not exist (no ${metaFile})`, 'docker context ls lists them; unset DOCKER_CONTEXT or run docker context use default');
+    throw new InputError(
+      `docker context '${context}' does not exist (no ${metaFile})`,
+      'docker context ls lists them; unset DOCKER_CONTEXT or run docker context use default',
+    );
   }
   if (!endpoint?.Host) throw new InputError(`docker context '${context}' has no docker endpoint`, 'docker context inspect shows it');
   const options: DockerOptions = urlOptions(endpoint.Host, env);
@@ -76,7 +86,8 @@ function target(describe: string, url: string, options: DockerOptions): EngineTa
 function hostOptions(url: string, env: NodeJS.ProcessEnv, dockerConfigDir: string): DockerOptions {
   const options = urlOptions(url, env);
   const verify = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0';
-  if (options.protocol === 'http' && (verify || options.port === 2376)) Object.assign(options, tlsOptions(env.DOCKER_CERT_PATH || dockerConfigDir));
+  if (options.protocol === 'http' && (verify || options.port === 2376))
+    Object.assign(options, tlsOptions(env.DOCKER_CERT_PATH || dockerConfigDir));
   return options;
 }
 

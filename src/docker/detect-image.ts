@@ -35,7 +35,10 @@ export async function imageFacts(engine: DockerEngine, image: string): Promise<I
   const { code, output } = await engine.runOnce({ image, script });
   const user = /^user (\d+) (\d+)$/m.exec(output);
   if (code !== 0 || !user) {
-    throw new ReplikitError(`image ${image} does not look like a MySQL or MariaDB server image: ${output.split('\n').pop()}`, 'check image: in the topology; the image needs a mysql user and mysqld or mariadbd');
+    throw new ReplikitError(
+      `image ${image} does not look like a MySQL or MariaDB server image: ${output.split('\n').pop()}`,
+      'check image: in the topology; the image needs a mysql user and mysqld or mariadbd',
+    );
   }
   const version = versionFromEnv(env) ?? parseServerVersion(output.split('\n').find((l) => /\sVer\s/.test(l)) ?? output);
   return remember(id, { version, user: { uid: Number(user[1]), gid: Number(user[2]) } });

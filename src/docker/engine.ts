@@ -74,7 +74,11 @@ export class DockerEngine {
     try {
       return (await lookup(this.target.host)).address;
     } catch (e) {
-      throw new ReplikitError(`cannot resolve the engine's host ${this.target.host}`, 'check DOCKER_HOST or the docker context, or set bind: on each node to an address of that host', { cause: e });
+      throw new ReplikitError(
+        `cannot resolve the engine's host ${this.target.host}`,
+        'check DOCKER_HOST or the docker context, or set bind: on each node to an address of that host',
+        { cause: e },
+      );
     }
   }
 
@@ -167,7 +171,9 @@ export class DockerEngine {
   async ensureNetwork(name: string, labels: Record<string, string>): Promise<boolean> {
     const found = await this.docker.listNetworks({ filters: { name: [name] } });
     if (found.some((n) => n.Name === name)) return false;
-    await this.call(`create network ${name}`, () => this.docker.createNetwork({ Name: name, ...this.networkDriver(), Labels: labels, CheckDuplicate: true }));
+    await this.call(`create network ${name}`, () =>
+      this.docker.createNetwork({ Name: name, ...this.networkDriver(), Labels: labels, CheckDuplicate: true }),
+    );
     return true;
   }
 
@@ -229,14 +235,15 @@ export class DockerEngine {
    * but the container's user cannot read it (the archive reads as root).
    */
   private async catFiles(name: string, paths: string[]): Promise<Map<string, string> | undefined> {
-    const script = 'for f in "$@"; do if [ -f "$f" ] && [ -r "$f" ]; then printf "%s %s\\n" "$(wc -c < "$f")" "$f"; cat "$f"; elif [ -e "$f" ]; then exit 3; fi; done; exit 0';
+    const script =
+      'for f in "$@"; do if [ -f "$f" ] && [ -r "$f" ]; then printf "%s %s\\n" "$(wc -c < "$f")" "$f"; cat "$f"; elif [ -e "$f" ]; then exit 3; fi; done; exit 0';
     const e = await this.exec(name, ['sh', '-c', script, 'sh', ...paths]);
     const chunks: Buffer[] = [];
     e.stdout.on('data', (c: Buffer) => chunks.push(c));
     if ((await e.done) !== 0) return undefined;
     const all = Buffer.concat(chunks);
     const out = new Map<string, string>();
-    for (let at = 0; at < all.length; ) {
+    for (let at = 0; at < all.length;) {
       const eol = all.indexOf(0x0a, at);
       const m = eol < 0 ? null : /^\s*(\d+) (.+)$/.exec(all.subarray(at, eol).toString('utf8'));
       if (!m || !paths.includes(m[2])) return undefined; // not what the script prints: ask the archive
@@ -335,7 +342,9 @@ export class DockerEngine {
   /** Removes replikit's own short-lived seed containers that still mount a volume (an interrupted copy). */
   async removeSeedHelpersOf(...volumes: string[]): Promise<void> {
     if (!volumes.length) return;
-    const list = await this.call('list containers', () => this.docker.listContainers({ all: true, filters: { volume: volumes, label: [LABEL.seed] } }));
+    const list = await this.call('list containers', () =>
+      this.docker.listContainers({ all: true, filters: { volume: volumes, label: [LABEL.seed] } }),
+    );
     await Promise.all(list.map((c) => this.remove(c.Id)));
   }
 
@@ -385,7 +394,12 @@ export class DockerEngine {
   }
 
   /** Streams a container's log to these streams, following it with `follow` until it stops. */
-  async streamLogs(name: string, o: { follow: boolean; tail?: number }, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<void> {
+  async streamLogs(
+    name: string,
+    o: { follow: boolean; tail?: number },
+    out: NodeJS.WritableStream,
+    err: NodeJS.WritableStream,
+  ): Promise<void> {
     return streamLogs(this.docker.modem, await this.containerOf(name), name, o, out, err);
   }
 

@@ -54,7 +54,17 @@ export class TopologyEngines {
     // One daemon is asked once: a swarm on the environment's engine is that engine (its tasks are its containers).
     const seen = new Set(inUse.map((e) => e.daemon()));
     const others = [...new Set([this.main, ...this.named.values()])].filter((e) => !seen.has(e.daemon()) && seen.add(e.daemon()));
-    const answers = await Promise.all(others.map((e) => Promise.race([e.ping().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(r, 3000, false).unref())])));
+    const answers = await Promise.all(
+      others.map((e) =>
+        Promise.race([
+          e.ping().then(
+            () => true,
+            () => false,
+          ),
+          new Promise<boolean>((r) => setTimeout(r, 3000, false).unref()),
+        ]),
+      ),
+    );
     return [...inUse, ...others.filter((_, i) => answers[i])];
   }
 
@@ -88,7 +98,9 @@ export class TopologyEngines {
 
   /** The hosts clients and replicas reach nodes at: each engine's, and every advertise: host (for the certificates). */
   hostAddresses(): string[] {
-    return [...new Set([...this.inUse().map((e) => e.publishedHost()), ...this.t.nodes.flatMap((n) => (n.advertise ? [n.advertise.host] : []))])];
+    return [
+      ...new Set([...this.inUse().map((e) => e.publishedHost()), ...this.t.nodes.flatMap((n) => (n.advertise ? [n.advertise.host] : []))]),
+    ];
   }
 
   /** Every engine in use answers; the first that does not is named in the error. */

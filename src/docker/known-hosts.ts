@@ -58,6 +58,9 @@ function matches(entry: string, name: string): boolean {
   const hashed = /^\|1\|([^|]+)\|([^|]+)$/.exec(entry);
   if (hashed) return createHmac('sha1', Buffer.from(hashed[1], 'base64')).update(name).digest('base64') === hashed[2];
   if (!/[*?]/.test(entry)) return entry === name;
-  const pattern = entry.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const pattern = entry
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${pattern}$`, 'i').test(name);
 }

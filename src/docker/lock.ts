@@ -112,7 +112,8 @@ function running(pid: number): boolean {
 }
 
 function conflictOr(error: unknown, topology: string, name: string, holder: string | undefined): ReplikitError {
-  if (holder === undefined) return new ReplikitError(`cannot lock topology ${topology}: ${(error as Error).message}`, undefined, { cause: error });
+  if (holder === undefined)
+    return new ReplikitError(`cannot lock topology ${topology}: ${(error as Error).message}`, undefined, { cause: error });
   return new ReplikitError(
     `another replikit up of topology ${topology} is running (${holder})`,
     `wait for it to finish; if none is running any more, remove the lock: docker rm ${name}`,

@@ -38,7 +38,8 @@ export async function runOnce(docker: Docker, o: OneOff): Promise<{ code: number
     }),
   );
   try {
-    if (o.files?.length) await calling(`copy files into a helper of ${o.image}`, async () => container.putArchive(await tarOf(o.files!), { path: '/' }));
+    if (o.files?.length)
+      await calling(`copy files into a helper of ${o.image}`, async () => container.putArchive(await tarOf(o.files!), { path: '/' }));
     // Output is read from a stream attached before the start: nothing is missed, and nothing
     // needs the container after it exits.
     const stream = await calling(`attach to a helper of ${o.image}`, () => container.attach({ stream: true, stdout: true, stderr: true }));
@@ -55,7 +56,12 @@ export async function runOnce(docker: Docker, o: OneOff): Promise<{ code: number
       rest = parts.pop() ?? '';
       parts.forEach(take);
     });
-    const ended = new Promise<void>((resolve) => stream.on('end', resolve).on('close', resolve).on('error', () => resolve()));
+    const ended = new Promise<void>((resolve) =>
+      stream
+        .on('end', resolve)
+        .on('close', resolve)
+        .on('error', () => resolve()),
+    );
     docker.modem.demuxStream(stream, lines, lines);
     await calling(`start a helper of ${o.image}`, () => container.start());
     const { StatusCode } = (await calling(`wait for a helper of ${o.image}`, () => container.wait())) as { StatusCode: number };

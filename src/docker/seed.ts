@@ -22,7 +22,13 @@ export class DataDirSeed {
   constructor(private readonly engine: DockerEngine) {}
 
   /** Copies an initialised data directory into every target volume of `image` that has none yet. */
-  async copyInto(image: string, dialect: Dialect, profileCnf: string, targets: string[], progress: (line: string) => void = () => undefined): Promise<void> {
+  async copyInto(
+    image: string,
+    dialect: Dialect,
+    profileCnf: string,
+    targets: string[],
+    progress: (line: string) => void = () => undefined,
+  ): Promise<void> {
     const seed = await this.volumeFor(image, profileCnf);
     // A copy left running by a killed up would race this one.
     await this.engine.removeSeedHelpersOf(...targets);
@@ -35,7 +41,10 @@ export class DataDirSeed {
       const code = await this.copy(image, dialect, seed, targets, progress);
       if (code === 0) return;
       if (code !== 3 || attempt === 2) {
-        throw new ReplikitError(`could not copy seed ${seed} into ${targets.join(', ')} (exit ${code})`, `docker volume rm ${seed} makes replikit build it again`);
+        throw new ReplikitError(
+          `could not copy seed ${seed} into ${targets.join(', ')} (exit ${code})`,
+          `docker volume rm ${seed} makes replikit build it again`,
+        );
       }
       // Incomplete: a build that was interrupted, or one still running in another up. Start over.
       await this.waitForOtherBuild(seed);
@@ -64,7 +73,15 @@ export class DataDirSeed {
         await this.engine.remove(name);
         return true;
       },
-      { timeoutMs: 180_000, intervalMs: 250, onTimeout: () => new ReplikitError(`another replikit is still building the seed ${seed} after 180 s`, `if none is running, remove its container: docker rm -f ${name}`) },
+      {
+        timeoutMs: 180_000,
+        intervalMs: 250,
+        onTimeout: () =>
+          new ReplikitError(
+            `another replikit is still building the seed ${seed} after 180 s`,
+            `if none is running, remove its container: docker rm -f ${name}`,
+          ),
+      },
     );
   }
 

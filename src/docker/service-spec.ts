@@ -25,14 +25,22 @@ export interface SwarmFileRef {
 export function swarmFileRefs(service: string, files: ArchiveFile[]): SwarmFileRef[] {
   return files.map((file) => {
     const secret = path.posix.dirname(file.path) === SECRETS_DIR;
-    const base = path.posix.basename(file.path).replace(/^replikit-/, '').replace(/[^A-Za-z0-9_.-]/g, '_');
+    const base = path.posix
+      .basename(file.path)
+      .replace(/^replikit-/, '')
+      .replace(/[^A-Za-z0-9_.-]/g, '_');
     const digest = createHash('sha256').update([service, file.path, file.content].join('\0')).digest('hex').slice(0, 12);
     return {
       secret,
       // Swarm object names are at most 64 characters.
       name: `${service.slice(0, 64 - base.length - 14)}-${base}-${digest}`,
       file,
-      target: { Name: secret ? path.posix.basename(file.path) : file.path, UID: String(file.uid ?? 0), GID: String(file.gid ?? 0), Mode: file.mode ?? 0o444 },
+      target: {
+        Name: secret ? path.posix.basename(file.path) : file.path,
+        UID: String(file.uid ?? 0),
+        GID: String(file.gid ?? 0),
+        Mode: file.mode ?? 0o444,
+      },
     };
   });
 }
@@ -73,7 +81,10 @@ export function serviceSpec(plan: ContainerPlan, refs: (SwarmFileRef & { id: str
     },
     Mode: { Replicated: { Replicas: replicas } },
     UpdateConfig: { Order: 'stop-first', FailureAction: 'pause' },
-    EndpointSpec: { Mode: 'dnsrr', Ports: [{ Protocol: 'tcp', TargetPort: 3306, PublishMode: 'host', ...(port ? { PublishedPort: port } : {}) }] },
+    EndpointSpec: {
+      Mode: 'dnsrr',
+      Ports: [{ Protocol: 'tcp', TargetPort: 3306, PublishMode: 'host', ...(port ? { PublishedPort: port } : {}) }],
+    },
   };
 }
 

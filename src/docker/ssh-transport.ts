@@ -34,23 +34,40 @@ export function sshAgent(config: ConnectConfig): http.Agent {
   };
   const release = () => {
     if (--busy > 0) return;
-    idle = setTimeout(() => void client?.then((c) => c.end(), () => undefined), IDLE_MS).unref();
+    idle = setTimeout(
+      () =>
+        void client?.then(
+          (c) => c.end(),
+          () => undefined,
+        ),
+      IDLE_MS,
+    ).unref();
   };
 
   const agent = new http.Agent({ keepAlive: true });
   // http asks its agent for a socket; a channel is a duplex stream, which is all a request needs.
-  (agent as unknown as { createConnection: unknown }).createConnection = (_options: unknown, callback: (e: Error | null, s?: Duplex) => void) => {
+  (agent as unknown as { createConnection: unknown }).createConnection = (
+    _options: unknown,
+    callback: (e: Error | null, s?: Duplex) => void,
+  ) => {
     take();
     connect().then(
       (c) =>
         c.exec('docker system dial-stdio', (e, channel) => {
-          if (e) return release(), callback(e);
+          if (e) return (release(), callback(e));
           // In use until http frees it for the next request, or it closes (an exec's hijacked stream ends).
           let inUse = true;
           channel.on('free', () => inUse && ((inUse = false), release()));
           channel.once('close', () => inUse && ((inUse = false), release()));
           // What http's keep-alive asks of a TCP socket; a channel has no such settings.
-          Object.assign(channel, { reused: () => !inUse && ((inUse = true), take()), ref: noop, unref: noop, setKeepAlive: noop, setTimeout: noop, setNoDelay: noop });
+          Object.assign(channel, {
+            reused: () => !inUse && ((inUse = true), take()),
+            ref: noop,
+            unref: noop,
+            setKeepAlive: noop,
+            setTimeout: noop,
+            setNoDelay: noop,
+          });
           callback(null, channel);
         }),
       (e: Error) => (release(), callback(e)),

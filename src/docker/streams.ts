@@ -57,7 +57,14 @@ export async function execIn(container: Docker.Container, name: string, cmd: str
  */
 export async function execAttached(container: Docker.Container, name: string, cmd: string[]): Promise<number> {
   const exec = await calling(`exec in ${name}`, () =>
-    container.exec({ Cmd: cmd, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: true, Env: [`TERM=${process.env.TERM ?? 'xterm'}`] }),
+    container.exec({
+      Cmd: cmd,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: true,
+      Env: [`TERM=${process.env.TERM ?? 'xterm'}`],
+    }),
   );
   const stream = await calling(`exec in ${name}`, () => exec.start({ hijack: true, stdin: true, Tty: true }));
   const resize = () => exec.resize({ h: process.stdout.rows ?? 24, w: process.stdout.columns ?? 80 }).catch(() => undefined);
@@ -83,7 +90,14 @@ export async function execAttached(container: Docker.Container, name: string, cm
 }
 
 /** Streams a container's log to these streams, following it with `follow` until it stops. */
-export async function streamLogs(modem: Docker['modem'], container: Docker.Container, name: string, o: { follow: boolean; tail?: number }, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<void> {
+export async function streamLogs(
+  modem: Docker['modem'],
+  container: Docker.Container,
+  name: string,
+  o: { follow: boolean; tail?: number },
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<void> {
   const opts = { stdout: true, stderr: true, timestamps: false, ...(o.tail !== undefined ? { tail: o.tail } : {}) };
   if (!o.follow) {
     const buf = (await calling(`read the log of ${name}`, () => container.logs({ ...opts, follow: false }))) as unknown as Buffer;

@@ -123,7 +123,11 @@ export class SwarmEngine extends DockerEngine {
     await poll(async () => ((await this.tasksOf(name)).length ? undefined : true), {
       timeoutMs: 60_000,
       intervalMs: 250,
-      onTimeout: () => new ReplikitError(`the tasks of service ${name} are still there a minute after it was removed`, `docker ps -a --filter label=${SERVICE_LABEL}=${name} shows them`),
+      onTimeout: () =>
+        new ReplikitError(
+          `the tasks of service ${name} are still there a minute after it was removed`,
+          `docker ps -a --filter label=${SERVICE_LABEL}=${name} shows them`,
+        ),
     });
     await this.removeUnused(name);
   }
@@ -134,7 +138,9 @@ export class SwarmEngine extends DockerEngine {
       this.call('list services', () => this.docker.listServices({ filters: { label: [`${LABEL.topology}=${topology}`] } })),
       this.call('list tasks', (): Promise<SwarmTask[]> => this.docker.listTasks({ filters: { 'desired-state': ['running'] } })),
       this.call('list swarm nodes', () => this.docker.listNodes()),
-      this.call('list containers', () => this.docker.listContainers({ all: true, filters: { label: [`${LABEL.topology}=${topology}`, SERVICE_LABEL] } })),
+      this.call('list containers', () =>
+        this.docker.listContainers({ all: true, filters: { label: [`${LABEL.topology}=${topology}`, SERVICE_LABEL] } }),
+      ),
     ]);
     return services.map((s) => {
       const name = s.Spec?.Name ?? '';
@@ -171,10 +177,15 @@ export class SwarmEngine extends DockerEngine {
    */
   async leftFromContainers(topology: string): Promise<{ containers: string[]; network?: string }> {
     const [containers, networks] = await Promise.all([
-      this.call('list containers', () => this.docker.listContainers({ all: true, filters: { label: [`${LABEL.topology}=${topology}`, LABEL.node] } })),
+      this.call('list containers', () =>
+        this.docker.listContainers({ all: true, filters: { label: [`${LABEL.topology}=${topology}`, LABEL.node] } }),
+      ),
       this.call('list networks', () => this.docker.listNetworks({ filters: { label: [`${LABEL.topology}=${topology}`] } })),
     ]);
-    const plain = containers.filter((c) => !c.Labels[SERVICE_LABEL]).map((c) => (c.Names[0] ?? c.Id).replace(/^\//, '')).sort();
+    const plain = containers
+      .filter((c) => !c.Labels[SERVICE_LABEL])
+      .map((c) => (c.Names[0] ?? c.Id).replace(/^\//, ''))
+      .sort();
     const network = networks.find((n) => n.Driver !== 'overlay')?.Name;
     return { containers: plain, ...(network ? { network } : {}) };
   }
@@ -191,7 +202,9 @@ export class SwarmEngine extends DockerEngine {
   }
 
   private tasksOf(service: string): Promise<Docker.ContainerInfo[]> {
-    return this.call('list containers', () => this.docker.listContainers({ all: true, filters: { label: [`${SERVICE_LABEL}=${service}`] } }));
+    return this.call('list containers', () =>
+      this.docker.listContainers({ all: true, filters: { label: [`${SERVICE_LABEL}=${service}`] } }),
+    );
   }
 
   /**
@@ -213,7 +226,10 @@ export class SwarmEngine extends DockerEngine {
         const unplaced = status.State === 'pending' && status.Err && !containers.some((c) => c.State === 'running');
         unplacedSince = unplaced ? (unplacedSince ?? Date.now()) : undefined;
         if (unplacedSince !== undefined && Date.now() - unplacedSince >= PLACEMENT_GRACE_MS) {
-          throw new ReplikitError(`the swarm cannot place service ${name}: ${status.Err}`, "check the node's placement: constraints against docker node ls (and docker node inspect for labels), and that its port: is free there");
+          throw new ReplikitError(
+            `the swarm cannot place service ${name}: ${status.Err}`,
+            "check the node's placement: constraints against docker node ls (and docker node inspect for labels), and that its port: is free there",
+          );
         }
         if (task?.NodeID && status.State === 'running' && task.NodeID !== (await this.ownNodeId())) {
           throw new ReplikitError(
@@ -229,7 +245,10 @@ export class SwarmEngine extends DockerEngine {
         onTimeout: async () => {
           const status = (await this.newestTask(name))?.Status ?? {};
           const said = [status.State, status.Message, status.Err].filter(Boolean).join(': ') || 'the swarm made no task';
-          return new ReplikitError(`service ${name} has no running task after ${TASK_TIMEOUT_MS / 1000} s: ${said}`, `docker service ps ${name} --no-trunc shows its tasks`);
+          return new ReplikitError(
+            `service ${name} has no running task after ${TASK_TIMEOUT_MS / 1000} s: ${said}`,
+            `docker service ps ${name} --no-trunc shows its tasks`,
+          );
         },
       },
     );
@@ -243,7 +262,10 @@ export class SwarmEngine extends DockerEngine {
 
   /** A swarm node's host name, for an error that names it (its id when the swarm does not say). */
   private async hostnameOf(nodeId: string): Promise<string> {
-    const node = await this.docker.getNode(nodeId).inspect().catch(() => undefined);
+    const node = await this.docker
+      .getNode(nodeId)
+      .inspect()
+      .catch(() => undefined);
     return node?.Description?.Hostname ?? nodeId;
   }
 
@@ -264,17 +286,30 @@ export class SwarmEngine extends DockerEngine {
   }
 
   /** The files as secrets (under /run/secrets) and configs (elsewhere), each made once: its name says what it holds. */
-  private async storeFiles(service: string, labels: Record<string, string>, refs: SwarmFileRef[]): Promise<(SwarmFileRef & { id: string })[]> {
-    const owned = { [LABEL.topology]: labels[LABEL.topology] ?? '', [LABEL.node]: labels[LABEL.node] ?? '', [SWARM_LABEL.service]: service };
+  private async storeFiles(
+    service: string,
+    labels: Record<string, string>,
+    refs: SwarmFileRef[],
+  ): Promise<(SwarmFileRef & { id: string })[]> {
+    const owned = {
+      [LABEL.topology]: labels[LABEL.topology] ?? '',
+      [LABEL.node]: labels[LABEL.node] ?? '',
+      [SWARM_LABEL.service]: service,
+    };
     return Promise.all(
       refs.map(async (ref) => {
         const kind = ref.secret ? 'secret' : 'config';
-        const list = (): Promise<unknown> => (ref.secret ? this.docker.listSecrets({ filters: { name: [ref.name] } }) : this.docker.listConfigs({ filters: { name: [ref.name] } }));
+        const list = (): Promise<unknown> =>
+          ref.secret
+            ? this.docker.listSecrets({ filters: { name: [ref.name] } })
+            : this.docker.listConfigs({ filters: { name: [ref.name] } });
         const found = (await this.call(`list ${kind}s`, list)) as { ID: string; Spec?: { Name?: string } }[];
         const same = found.find((o) => o.Spec?.Name === ref.name);
         if (same) return { ...ref, id: same.ID };
         const body = { Name: ref.name, Labels: owned, Data: Buffer.from(ref.file.content).toString('base64') };
-        const made = await this.call(`create ${kind} ${ref.name}`, () => (ref.secret ? this.docker.createSecret(body) : this.docker.createConfig(body)));
+        const made = await this.call(`create ${kind} ${ref.name}`, () =>
+          ref.secret ? this.docker.createSecret(body) : this.docker.createConfig(body),
+        );
         return { ...ref, id: (made as { id?: string; ID?: string }).id ?? (made as { ID: string }).ID };
       }),
     );
@@ -286,11 +321,28 @@ export class SwarmEngine extends DockerEngine {
     const c = found ? containerSpecOf(found.Spec as Docker.ServiceSpec) : undefined;
     const inUse = c ? [...(c.Secrets ?? []).map((r) => r.SecretID ?? ''), ...(c.Configs ?? []).map((r) => r.ConfigID ?? '')] : [];
     const filters = { label: [`${SWARM_LABEL.service}=${service}`] };
-    const [secrets, configs] = await Promise.all([this.call('list secrets', () => this.docker.listSecrets({ filters })), this.call('list configs', () => this.docker.listConfigs({ filters }))]);
+    const [secrets, configs] = await Promise.all([
+      this.call('list secrets', () => this.docker.listSecrets({ filters })),
+      this.call('list configs', () => this.docker.listConfigs({ filters })),
+    ]);
     // A task being shut down may still hold one for a moment: what cannot go yet goes at the next change.
     await Promise.all([
-      ...secrets.filter((s) => !inUse.includes(s.ID)).map((s) => this.docker.getSecret(s.ID).remove().catch(() => undefined)),
-      ...configs.filter((s) => !inUse.includes(s.ID)).map((s) => this.docker.getConfig(s.ID).remove().catch(() => undefined)),
+      ...secrets
+        .filter((s) => !inUse.includes(s.ID))
+        .map((s) =>
+          this.docker
+            .getSecret(s.ID)
+            .remove()
+            .catch(() => undefined),
+        ),
+      ...configs
+        .filter((s) => !inUse.includes(s.ID))
+        .map((s) =>
+          this.docker
+            .getConfig(s.ID)
+            .remove()
+            .catch(() => undefined),
+        ),
     ]);
   }
 }

@@ -215,12 +215,41 @@ export interface Dialect {
  * setting not known here restarts the node, which is always correct, only slower.
  */
 export const DYNAMIC_SETTINGS: readonly string[] = [
-  'binlog_format', 'binlog_row_image', 'binlog_cache_size', 'max_binlog_size', 'sync_binlog', 'innodb_flush_log_at_trx_commit',
-  'max_connections', 'max_allowed_packet', 'table_open_cache', 'table_definition_cache', 'thread_cache_size', 'key_buffer_size',
-  'tmp_table_size', 'max_heap_table_size', 'sort_buffer_size', 'join_buffer_size', 'read_buffer_size', 'innodb_buffer_pool_size',
-  'long_query_time', 'slow_query_log', 'general_log', 'sql_mode', 'wait_timeout', 'interactive_timeout', 'lock_wait_timeout',
-  'innodb_lock_wait_timeout', 'event_scheduler', 'expire_logs_days', 'binlog_expire_logs_seconds', 'auto_increment_increment',
-  'auto_increment_offset', 'time_zone', 'net_read_timeout', 'net_write_timeout', 'group_concat_max_len',
+  'binlog_format',
+  'binlog_row_image',
+  'binlog_cache_size',
+  'max_binlog_size',
+  'sync_binlog',
+  'innodb_flush_log_at_trx_commit',
+  'max_connections',
+  'max_allowed_packet',
+  'table_open_cache',
+  'table_definition_cache',
+  'thread_cache_size',
+  'key_buffer_size',
+  'tmp_table_size',
+  'max_heap_table_size',
+  'sort_buffer_size',
+  'join_buffer_size',
+  'read_buffer_size',
+  'innodb_buffer_pool_size',
+  'long_query_time',
+  'slow_query_log',
+  'general_log',
+  'sql_mode',
+  'wait_timeout',
+  'interactive_timeout',
+  'lock_wait_timeout',
+  'innodb_lock_wait_timeout',
+  'event_scheduler',
+  'expire_logs_days',
+  'binlog_expire_logs_seconds',
+  'auto_increment_increment',
+  'auto_increment_offset',
+  'time_zone',
+  'net_read_timeout',
+  'net_write_timeout',
+  'group_concat_max_len',
 ];
 
 /**
@@ -317,7 +346,12 @@ export function tlsOptions(tls: ReplicationTls, prefix: 'MASTER' | 'SOURCE'): st
 }
 
 /** Changes only the account a replica logs in with: `CHANGE MASTER TO` or `CHANGE REPLICATION SOURCE TO`. */
-export function credentialsChange(statement: 'CHANGE MASTER TO' | 'CHANGE REPLICATION SOURCE TO', user: string, password: string, tls: ReplicationTls): string {
+export function credentialsChange(
+  statement: 'CHANGE MASTER TO' | 'CHANGE REPLICATION SOURCE TO',
+  user: string,
+  password: string,
+  tls: ReplicationTls,
+): string {
   const prefix = statement === 'CHANGE MASTER TO' ? 'MASTER' : 'SOURCE';
   return `${statement} ${[`${prefix}_USER=${literal(user)}`, `${prefix}_PASSWORD=${literal(password)}`, ...tlsOptions(tls, prefix)].join(', ')}`;
 }

@@ -1,6 +1,18 @@
 import type { BinlogCoordinates, ChangeSourceOptions, Dialect, Flavor, ReplicaStatus, ServerVersion, WaitQuery } from './dialect';
 import type { ReplicationMode, ReplicationTls } from '../topology/types';
-import { BUSY_STATEMENTS, connectionOptions, credentialsChange, DYNAMIC_SETTINGS, expireLogsDays, globalReadLock, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
+import {
+  BUSY_STATEMENTS,
+  connectionOptions,
+  credentialsChange,
+  DYNAMIC_SETTINGS,
+  expireLogsDays,
+  globalReadLock,
+  legacySettingName,
+  literal,
+  parseChangeComment,
+  positionWait,
+  replicationUserStatements,
+} from './dialect';
 
 /**
  * MariaDB, everything replikit knows about it in one place: the official image's contract
@@ -134,8 +146,18 @@ export class MariaDbDialect implements Dialect {
   }
   dumpCommand(schemas: string[]): string[] {
     return [
-      'mariadb-dump', '--single-transaction', '--master-data=2', '--gtid', '--routines', '--events', '--triggers',
-      '--hex-blob', '--default-character-set=utf8mb4', '--databases', '--', ...schemas,
+      'mariadb-dump',
+      '--single-transaction',
+      '--master-data=2',
+      '--gtid',
+      '--routines',
+      '--events',
+      '--triggers',
+      '--hex-blob',
+      '--default-character-set=utf8mb4',
+      '--databases',
+      '--',
+      ...schemas,
     ];
   }
   clientCommand(): string[] {
@@ -177,7 +199,12 @@ export class MariaDbDialect implements Dialect {
   isDynamic(name: string): boolean {
     // The parallel applier's settings change at run time while the replica is stopped.
     // max_statement_time is MariaDB's name for what MySQL calls max_execution_time (which MariaDB lacks).
-    return DYNAMIC_SETTINGS.includes(name) || ['slave_parallel_threads', 'slave_parallel_mode', 'slave_parallel_max_queued', 'gtid_strict_mode', 'max_statement_time'].includes(name);
+    return (
+      DYNAMIC_SETTINGS.includes(name) ||
+      ['slave_parallel_threads', 'slave_parallel_mode', 'slave_parallel_max_queued', 'gtid_strict_mode', 'max_statement_time'].includes(
+        name,
+      )
+    );
   }
   gtidOnline() {
     // MariaDB writes GTIDs to its binary log whatever the mode: only the replicas' positioning changes.

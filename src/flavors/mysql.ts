@@ -1,6 +1,19 @@
 import type { BinlogCoordinates, ChangeSourceOptions, Dialect, Flavor, ReplicaStatus, ServerVersion, WaitQuery } from './dialect';
 import type { ReplicationMode, ReplicationTls } from '../topology/types';
-import { atLeast, BUSY_STATEMENTS, connectionOptions, credentialsChange, DYNAMIC_SETTINGS, expireLogsDays, globalReadLock, legacySettingName, literal, parseChangeComment, positionWait, replicationUserStatements } from './dialect';
+import {
+  atLeast,
+  BUSY_STATEMENTS,
+  connectionOptions,
+  credentialsChange,
+  DYNAMIC_SETTINGS,
+  expireLogsDays,
+  globalReadLock,
+  legacySettingName,
+  literal,
+  parseChangeComment,
+  positionWait,
+  replicationUserStatements,
+} from './dialect';
 
 /**
  * Oracle MySQL, everything replikit knows about it in one place: the official image's contract,
@@ -107,7 +120,8 @@ export class MySql57Dialect implements Dialect {
 
   reloadTls(): string {
     // 8.0.16 and later; 5.7 reads its TLS files only at start.
-    if (!atLeast(this.version, 8, 0, 16)) throw new Error(`MySQL ${this.version.text} reloads TLS files only at start: restart the node (docker restart)`);
+    if (!atLeast(this.version, 8, 0, 16))
+      throw new Error(`MySQL ${this.version.text} reloads TLS files only at start: restart the node (docker restart)`);
     return 'ALTER INSTANCE RELOAD TLS';
   }
 
@@ -150,12 +164,26 @@ export class MySql57Dialect implements Dialect {
   }
   adminWritable() {
     // read_only stays on: ordinary accounts remain refused while root does its work.
-    return { check: 'SELECT @@GLOBAL.super_read_only AS ro', lift: ['SET GLOBAL super_read_only=OFF'], restore: ['SET GLOBAL super_read_only=ON'] };
+    return {
+      check: 'SELECT @@GLOBAL.super_read_only AS ro',
+      lift: ['SET GLOBAL super_read_only=OFF'],
+      restore: ['SET GLOBAL super_read_only=ON'],
+    };
   }
   dumpCommand(schemas: string[]): string[] {
     return [
-      'mysqldump', '--single-transaction', `${this.sourceDataOption()}=2`, '--set-gtid-purged=AUTO', '--routines', '--events',
-      '--triggers', '--hex-blob', '--default-character-set=utf8mb4', '--databases', '--', ...schemas,
+      'mysqldump',
+      '--single-transaction',
+      `${this.sourceDataOption()}=2`,
+      '--set-gtid-purged=AUTO',
+      '--routines',
+      '--events',
+      '--triggers',
+      '--hex-blob',
+      '--default-character-set=utf8mb4',
+      '--databases',
+      '--',
+      ...schemas,
     ];
   }
   clientCommand(): string[] {
@@ -209,7 +237,14 @@ export class MySql57Dialect implements Dialect {
   }
   isDynamic(name: string): boolean {
     // The applier's settings change at run time while the replica is stopped.
-    const applier = ['replica_parallel_workers', 'replica_preserve_commit_order', 'replica_parallel_type', 'slave_parallel_workers', 'slave_preserve_commit_order', 'slave_parallel_type'];
+    const applier = [
+      'replica_parallel_workers',
+      'replica_preserve_commit_order',
+      'replica_parallel_type',
+      'slave_parallel_workers',
+      'slave_preserve_commit_order',
+      'slave_parallel_type',
+    ];
     return DYNAMIC_SETTINGS.includes(name) || applier.includes(name) || name === 'max_execution_time';
   }
   gtidOnline() {

@@ -11,7 +11,9 @@ export const STATE_VARIABLE = 'REPLIKIT_JEST_STATE';
 export function replicatedDatabase(): UpResult {
   const file = process.env[STATE_VARIABLE];
   if (!file || !fs.existsSync(file)) {
-    throw new Error(`no replicated database: add globalSetup: 'replikit/jest/global-setup' (and globalTeardown: 'replikit/jest/global-teardown') to the Jest config`);
+    throw new Error(
+      `no replicated database: add globalSetup: 'replikit/jest/global-setup' (and globalTeardown: 'replikit/jest/global-teardown') to the Jest config`,
+    );
   }
   return JSON.parse(fs.readFileSync(file, 'utf8')) as UpResult;
 }

@@ -15,7 +15,9 @@ export function ownedElsewhere(c: SettingChange): boolean {
 
 function mysqldSection(text: string): Map<string, { name: string; value: string }> {
   const section = (ini.decode(text).mysqld ?? {}) as Record<string, unknown>;
-  return new Map(Object.entries(section).map(([name, v]) => [variableName(name), { name, value: Array.isArray(v) ? v.join(',') : String(v) }]));
+  return new Map(
+    Object.entries(section).map(([name, v]) => [variableName(name), { name, value: Array.isArray(v) ? v.join(',') : String(v) }]),
+  );
 }
 
 /**

@@ -5,7 +5,15 @@ import { setGlobal } from '../flavors/dialect';
 import { NodeError } from '../errors';
 import { enableGtid } from '../replication/gtid-mode';
 import { joinReplica, LinkEnd } from '../replication/join';
-import { pointAt, positionByGtidHere, readdress, replicaStatus, setReplicationAccount, sourceLink, updateCredentials } from '../replication/link';
+import {
+  pointAt,
+  positionByGtidHere,
+  readdress,
+  replicaStatus,
+  setReplicationAccount,
+  sourceLink,
+  updateCredentials,
+} from '../replication/link';
 import { sourceNode } from '../replication/address';
 import { moveByPosition } from '../replication/move';
 import { runInit } from '../replication/init-sql';
@@ -41,7 +49,11 @@ export interface ExecContext {
   afterGtidSwitch?: Desired;
 }
 
-type Executor<K extends OperationKind> = (c: ExecContext, op: Extract<Operation, { kind: K }>, progress: (text: string) => void) => Promise<string | void>;
+type Executor<K extends OperationKind> = (
+  c: ExecContext,
+  op: Extract<Operation, { kind: K }>,
+  progress: (text: string) => void,
+) => Promise<string | void>;
 
 /** How long a replica may take to reach a point it is asked to reach during a change. */
 const APPLY_TIMEOUT_S = 120;
@@ -59,7 +71,8 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
   },
   // Each engine in use gets the network: containers on one engine reach each other by name there.
   'create-network': async (c) => {
-    for (const e of c.engines.inUse()) if (await e.ensureNetwork(networkName(c.t), topologyLabels(c.t))) c.created.networks.push({ name: networkName(c.t), on: e });
+    for (const e of c.engines.inUse())
+      if (await e.ensureNetwork(networkName(c.t), topologyLabels(c.t))) c.created.networks.push({ name: networkName(c.t), on: e });
   },
   'create-volume': async (c, op) => {
     // The node's server_id goes with its data for as long as the volume lives (plan/observe.ts reads it back).
@@ -93,7 +106,12 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
     try {
       await s.run(...op.settings.map((x) => setGlobal(x.name, x.to)));
     } catch (e) {
-      throw new NodeError(op.node, `the server refused ${op.settings.map((x) => `${x.name} = ${x.to ?? '(default)'}`).join(', ')}`, 'its my.cnf was left as it was; correct the value in the topology file and run replikit up again', e);
+      throw new NodeError(
+        op.node,
+        `the server refused ${op.settings.map((x) => `${x.name} = ${x.to ?? '(default)'}`).join(', ')}`,
+        'its my.cnf was left as it was; correct the value in the topology file and run replikit up again',
+        e,
+      );
     } finally {
       if (replicating) await s.run(s.dialect.startReplica());
     }
@@ -129,11 +147,24 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
     return detail;
   },
   'connect-replica': (c, op, progress) =>
-    joinReplica({ replica: end(c, op.node), source: end(c, op.source), link: linkOf(c, op.node, op.source), progress, stallMs: c.snapshotStallMs }),
+    joinReplica({
+      replica: end(c, op.node),
+      source: end(c, op.source),
+      link: linkOf(c, op.node, op.source),
+      progress,
+      stallMs: c.snapshotStallMs,
+    }),
   'change-source': async (c, op) => {
     const link = linkOf(c, op.node, op.to);
     if (link.mode === 'gtid') return pointAt(session(c, op.node), link);
-    return moveByPosition({ replica: end(c, op.node), from: end(c, op.from), to: end(c, op.to), link, timeoutSeconds: APPLY_TIMEOUT_S, sourceOf: (st) => sourceNode(c.t, st) });
+    return moveByPosition({
+      replica: end(c, op.node),
+      from: end(c, op.from),
+      to: end(c, op.to),
+      link,
+      timeoutSeconds: APPLY_TIMEOUT_S,
+      sourceOf: (st) => sourceNode(c.t, st),
+    });
   },
   'update-credentials': (c, op) => updateCredentials(session(c, op.node), linkOf(c, op.node, op.source)),
   'readdress-source': (c, op) => readdress(session(c, op.node), linkOf(c, op.node, op.source)),
@@ -147,7 +178,8 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
     const s = session(c, op.node);
     await s.run(s.dialect.stopReplica(), s.dialect.changeDelay(op.seconds), s.dialect.startReplica());
   },
-  'run-init': (c, op, progress) => runInit(c.engines.of(op.node), containerName(c.t, op.node), session(c, op.node), c.t.init, (file) => progress(`running ${file}`)),
+  'run-init': (c, op, progress) =>
+    runInit(c.engines.of(op.node), containerName(c.t, op.node), session(c, op.node), c.t.init, (file) => progress(`running ${file}`)),
   'set-read-only': async (c, op) => {
     const s = session(c, op.node);
     await s.run(...(op.readOnly ? s.dialect.readOnly() : s.dialect.readWrite()));
@@ -157,7 +189,8 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
 /** Runs one operation, then waits for what its kind waits for (plan/steps.ts WAITS_FOR). */
 export async function execute(c: ExecContext, op: Operation, progress: (text: string) => void = () => undefined): Promise<string | void> {
   const detail = await (EXECUTORS[op.kind] as Executor<typeof op.kind>)(c, op as never, progress);
-  if (WAITS_FOR[op.kind] === 'replica-running' && 'node' in op) await waitForThreads(session(c, op.node), REPLICA_START_TIMEOUT_MS, c.signal);
+  if (WAITS_FOR[op.kind] === 'replica-running' && 'node' in op)
+    await waitForThreads(session(c, op.node), REPLICA_START_TIMEOUT_MS, c.signal);
   return detail;
 }
 
@@ -178,7 +211,10 @@ function planOf(c: ExecContext, node: string) {
 async function writeConfig(c: ExecContext, node: string): Promise<boolean> {
   const d = c.desired.nodes.find((n) => n.spec.name === node)!;
   const tls: string[] = Object.values(TLS_FILES);
-  return c.engines.of(node).putFiles(d.plan.name, d.plan.files.filter((f) => f.path === MYCNF_PATH || tls.includes(f.path)));
+  return c.engines.of(node).putFiles(
+    d.plan.name,
+    d.plan.files.filter((f) => f.path === MYCNF_PATH || tls.includes(f.path)),
+  );
 }
 
 function session(c: ExecContext, node: string): SqlSession {

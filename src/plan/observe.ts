@@ -28,7 +28,12 @@ export function nodeDialect(image: string, facts: ImageFactsByImage): Dialect {
  * containers get; `remoteAddresses`: for nodes on a remote engine, that host's address, where
  * their loopback binds publish.
  */
-export function desiredState(t: Topology, facts: ImageFactsByImage = new Map(), tls?: TopologyTls, remoteAddresses: ReadonlyMap<string, string> = new Map()): Desired {
+export function desiredState(
+  t: Topology,
+  facts: ImageFactsByImage = new Map(),
+  tls?: TopologyTls,
+  remoteAddresses: ReadonlyMap<string, string> = new Map(),
+): Desired {
   return {
     topology: t,
     network: networkName(t),
@@ -56,13 +61,21 @@ export function beforeGtidSwitch(t: Topology): Topology {
  * `files: false` skips reading my.cnf and the CA out of each container (the slow part of the
  * look), for one that only needs names, ports and images.
  */
-export async function observe(engines: TopologyEngines, t: Topology, images: string[], sessions: ReadonlyMap<string, SqlSession> = new Map(), { files = true } = {}): Promise<Observed> {
+export async function observe(
+  engines: TopologyEngines,
+  t: Topology,
+  images: string[],
+  sessions: ReadonlyMap<string, SqlSession> = new Map(),
+  { files = true } = {},
+): Promise<Observed> {
   const inUse = engines.inUse();
   const [{ containers, misplaced }, networks, volumes, present, servers] = await Promise.all([
     engines.look(),
     Promise.all(inUse.map((e) => e.networks(t.name))),
     engines.volumes(),
-    Promise.all(images.map(async (i) => ((await Promise.all(engines.forImage(i).map((e) => e.hasImage(i)))).every(Boolean) ? i : undefined))),
+    Promise.all(
+      images.map(async (i) => ((await Promise.all(engines.forImage(i).map((e) => e.hasImage(i)))).every(Boolean) ? i : undefined)),
+    ),
     observeServers(t, sessions),
   ]);
   const configs = new Map<string, string>();
@@ -96,7 +109,12 @@ export async function observe(engines: TopologyEngines, t: Topology, images: str
  * The server_id each node's data was made with: as its volume records it, else (a volume made
  * before ids were recorded) as the my.cnf its container runs with says.
  */
-function recordedServerIds(t: Topology, volumes: ObservedVolume[], containers: ObservedContainer[], configs: Map<string, string>): Map<string, number> {
+function recordedServerIds(
+  t: Topology,
+  volumes: ObservedVolume[],
+  containers: ObservedContainer[],
+  configs: Map<string, string>,
+): Map<string, number> {
   const out = new Map<string, number>();
   for (const n of t.nodes) {
     const onVolume = volumes.find((v) => v.name === volumeName(t, n.name))?.serverId;
@@ -134,7 +152,8 @@ export async function observeServer(s: SqlSession, t: Topology): Promise<Observe
   const status = await replicaStatus(s);
   // In the topology's GTID mode: positioned by GTID, on a server with GTIDs on (a MariaDB link is
   // by GTID in either mode; gtid_strict_mode tells them apart).
-  const gtid = Boolean(status?.sourceHost) && s.dialect.usingGtid(status!) && Number((await s.first(s.dialect.gtidOnline().enabled))?.enabled) === 1;
+  const gtid =
+    Boolean(status?.sourceHost) && s.dialect.usingGtid(status!) && Number((await s.first(s.dialect.gtidOnline().enabled))?.enabled) === 1;
   return {
     readOnly: keys.every((k) => Number(row?.[k]) === 1),
     ...(status?.sourceHost ? { replica: { ...status, gtid } } : {}),

@@ -59,7 +59,8 @@ export const DISRUPTION: Record<OperationKind, string> = {
   'create-replication-user': 'none',
   'set-replication-password': 'none: connected replicas keep their session',
   'set-mode': 'none for clients: GTIDs are turned on step by step, each replica pauses briefly',
-  'connect-replica': 'a consistent snapshot: on the source, DDL (MariaDB) or writes (MySQL) wait while the dump starts, a fraction of a second',
+  'connect-replica':
+    'a consistent snapshot: on the source, DDL (MariaDB) or writes (MySQL) wait while the dump starts, a fraction of a second',
   'change-source': 'the moving replica and one neighbour (its new or its old source) pause applying until both stand at one point',
   'update-credentials': 'the replica pauses replication for a moment',
   'readdress-source': 'the replica pauses replication for a moment and fetches again from where it had applied',
@@ -71,7 +72,16 @@ export const DISRUPTION: Record<OperationKind, string> = {
 };
 
 const CONTAINER_KINDS: readonly OperationKind[] = [
-  'pull-image', 'create-network', 'create-volume', 'create-container', 'recreate-container', 'write-config', 'start-container', 'restart-container', 'remove-orphan', 'remove-moved',
+  'pull-image',
+  'create-network',
+  'create-volume',
+  'create-container',
+  'recreate-container',
+  'write-config',
+  'start-container',
+  'restart-container',
+  'remove-orphan',
+  'remove-moved',
 ];
 
 export function isContainerOperation(o: Operation): o is ContainerOperation {

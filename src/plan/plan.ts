@@ -23,7 +23,9 @@ export class Plan {
   }
 
   of<K extends OperationKind>(kind: K, node?: string): Extract<Operation, { kind: K }>[] {
-    return this.operations.filter((o): o is Extract<Operation, { kind: K }> => o.kind === kind && (node === undefined || ('node' in o && o.node === node)));
+    return this.operations.filter(
+      (o): o is Extract<Operation, { kind: K }> => o.kind === kind && (node === undefined || ('node' in o && o.node === node)),
+    );
   }
 
   has(kind: OperationKind, node?: string): boolean {
@@ -37,7 +39,9 @@ export class Plan {
 
   /** The operations under the steps of `up` that run them, in the order it runs them. */
   bySteps(): PlannedStep[] {
-    return UP_STEPS.map((step) => ({ step, operations: this.operations.filter((o) => step.kinds.includes(o.kind)) })).filter((s) => s.operations.length);
+    return UP_STEPS.map((step) => ({ step, operations: this.operations.filter((o) => step.kinds.includes(o.kind)) })).filter(
+      (s) => s.operations.length,
+    );
   }
 
   /** What `plan` prints: each operation under the title of the step `up` shows it in; then orphans, pending and refused. */

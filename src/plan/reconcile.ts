@@ -89,7 +89,8 @@ export function reconcile(desired: Desired, observed: Observed, options: Reconci
 
   const wanted = new Set(desired.nodes.map((n) => n.plan.name));
   const strays = observed.containers.filter((c) => !wanted.has(c.name)).map((c) => c.name);
-  if (options.removeOrphans) for (const name of strays) ops.push({ kind: 'remove-orphan', name, cause: 'its node is no longer in the topology file' });
+  if (options.removeOrphans)
+    for (const name of strays) ops.push({ kind: 'remove-orphan', name, cause: 'its node is no longer in the topology file' });
 
   ops.push(...movedOperations(desired, observed, refused));
   refused.push(...serverIdChanges(desired, observed));
@@ -97,7 +98,9 @@ export function reconcile(desired: Desired, observed: Observed, options: Reconci
   const fresh = new Set(ops.flatMap((o) => (o.kind === 'create-volume' ? [o.node] : [])));
   const all = [...ops, ...serverOperations(desired, observed, fresh, pending, refused)];
   // A node's certificates are renewed once, whichever of its container or its replicas asks first.
-  const once = all.filter((o, i) => o.kind !== 'renew-certificates' || all.findIndex((x) => x.kind === 'renew-certificates' && x.node === o.node) === i);
+  const once = all.filter(
+    (o, i) => o.kind !== 'renew-certificates' || all.findIndex((x) => x.kind === 'renew-certificates' && x.node === o.node) === i,
+  );
   return new Plan(inRunOrder(once), options.removeOrphans ? [] : strays, pending, refused);
 }
 
@@ -121,19 +124,36 @@ function containerOrFileOperations({ spec, plan, volume, config, dialect }: Desi
   const start = { kind: 'start-container', node, name, cause: 'its container is new' } as const;
   if (!current) return [...ops, { kind: 'create-container', node, name, cause: 'no existing container' }, start];
   // Created but never started: an earlier up stopped between creating it and putting its files in.
-  if (current.state === 'created') return [...ops, { kind: 'recreate-container', node, name, cause: 'created but never started (an earlier up was interrupted)' }, start];
+  if (current.state === 'created')
+    return [...ops, { kind: 'recreate-container', node, name, cause: 'created but never started (an earlier up was interrupted)' }, start];
   if (current.configHash !== plan.configHash) {
-    return [...ops, { kind: 'recreate-container', node, name, cause: `image, address, port or placement changed (container hash ${current.configHash || 'none'} → ${plan.configHash})` }, start];
+    return [
+      ...ops,
+      {
+        kind: 'recreate-container',
+        node,
+        name,
+        cause: `image, address, port or placement changed (container hash ${current.configHash || 'none'} → ${plan.configHash})`,
+      },
+      start,
+    ];
   }
   const running = current.state === 'running';
   const before = observed.configs.get(name);
   if (before !== config) {
     const all = before === undefined ? [] : configChanges(before, config);
-    const what = [roleChange(before, spec), ...all.map(describeChange)].filter(Boolean).join(', ') || 'my.cnf differs from the rendered one';
+    const what =
+      [roleChange(before, spec), ...all.map(describeChange)].filter(Boolean).join(', ') || 'my.cnf differs from the rendered one';
     const changes = all.filter((c) => !ownedElsewhere(c));
     const staticOnes = changes.filter((c) => !dialect.isDynamic(variableName(c.name)) || startOnlyChange(c.name, c.from, c.to));
     if (!running || !changes.length) ops.push({ kind: 'write-config', node, name, cause: what });
-    else if (staticOnes.length) ops.push({ kind: 'restart-container', node, name, cause: `${what} (${staticOnes.map((c) => c.name).join(', ')} cannot change at run time)` });
+    else if (staticOnes.length)
+      ops.push({
+        kind: 'restart-container',
+        node,
+        name,
+        cause: `${what} (${staticOnes.map((c) => c.name).join(', ')} cannot change at run time)`,
+      });
     else ops.push({ kind: 'set-settings', node, settings: changes, cause: what });
   }
   const ca = plan.files.find((f) => f.path === TLS_FILES.ca)?.content;
@@ -141,14 +161,24 @@ function containerOrFileOperations({ spec, plan, volume, config, dialect }: Desi
   // Names as well as the CA: a node that gained an address (advertise:, an engine's host) must be verifiable at it.
   const needed = certificateNames(plan.files.find((f) => f.path === TLS_FILES.cert)?.content);
   const missing = needed.filter((n) => !(observed.certificateNames?.get(name) ?? needed).includes(n));
-  if (ca !== undefined && (held !== ca || missing.length) && !ops.some((o) => o.kind === 'write-config' || o.kind === 'restart-container')) {
-    const why = held === undefined ? 'it has no TLS certificate yet' : held !== ca ? "its CA is not the topology's" : `its certificate does not name ${missing.join(', ')}`;
+  if (
+    ca !== undefined &&
+    (held !== ca || missing.length) &&
+    !ops.some((o) => o.kind === 'write-config' || o.kind === 'restart-container')
+  ) {
+    const why =
+      held === undefined
+        ? 'it has no TLS certificate yet'
+        : held !== ca
+          ? "its CA is not the topology's"
+          : `its certificate does not name ${missing.join(', ')}`;
     ops.push(running ? { kind: 'renew-certificates', node, cause: why } : { kind: 'write-config', node, name, cause: why });
   }
   // A container its restart policy keeps restarting (a server that exits, e.g. on a bad setting)
   // is not started by a start (the engine answers "already started"): it is restarted, now with
   // the my.cnf written above.
-  if (current.state === 'restarting') ops.push({ kind: 'restart-container', node, name, cause: 'its server keeps exiting (the container is restarting)' });
+  if (current.state === 'restarting')
+    ops.push({ kind: 'restart-container', node, name, cause: 'its server keeps exiting (the container is restarting)' });
   else if (!running) ops.push({ kind: 'start-container', node, name, cause: `container is ${current.state}` });
   return ops;
 }
@@ -167,13 +197,23 @@ function movedOperations(desired: Desired, observed: Observed, refused: string[]
     const to = spec.engine ? `engine ${spec.engine}` : "the environment's engine";
     const below = t.nodes.filter((n) => n.source === spec.name).map((n) => n.name);
     if (spec.role === 'primary') {
-      refused.push(`${spec.name}: runs on ${m.engine}; moved to ${to} as the primary it would start with no data (switch over to a replica there first: replikit switchover NODE --write, then move this one as a replica)`);
+      refused.push(
+        `${spec.name}: runs on ${m.engine}; moved to ${to} as the primary it would start with no data (switch over to a replica there first: replikit switchover NODE --write, then move this one as a replica)`,
+      );
     } else if (below.length) {
       // Its new data is a snapshot loaded without binary logging: neither by file and offset nor
       // by GTID (error 1236) could its replicas go on from its new binary log.
-      refused.push(`${spec.name}: runs on ${m.engine}; moved to ${to} it starts anew from a snapshot, with a binary log that holds nothing ${below.join(', ')} still need (point them at another source first with source:, move it, then point them back)`);
+      refused.push(
+        `${spec.name}: runs on ${m.engine}; moved to ${to} it starts anew from a snapshot, with a binary log that holds nothing ${below.join(', ')} still need (point them at another source first with source:, move it, then point them back)`,
+      );
     } else {
-      ops.push({ kind: 'remove-moved', node: spec.name, name: m.name, engine: m.engine, cause: `moved to ${to}: its container on ${m.engine} is removed (its data volume there is kept)` });
+      ops.push({
+        kind: 'remove-moved',
+        node: spec.name,
+        name: m.name,
+        engine: m.engine,
+        cause: `moved to ${to}: its container on ${m.engine} is removed (its data volume there is kept)`,
+      });
     }
   }
   return ops;
@@ -187,7 +227,9 @@ function serverIdChanges(desired: Desired, observed: Observed): string[] {
   return desired.nodes.flatMap(({ spec, volume }) => {
     const recorded = observed.serverIds.get(spec.name);
     if (recorded === undefined || recorded === spec.serverId) return [];
-    return [`${spec.name}: server_id ${recorded} → ${spec.serverId}: a node keeps the server_id its data was made with (set server_id: ${recorded} again, or start the node anew without its data: remove the node from the file, up --remove-orphans, docker volume rm ${volume}, then put it back)`];
+    return [
+      `${spec.name}: server_id ${recorded} → ${spec.serverId}: a node keeps the server_id its data was made with (set server_id: ${recorded} again, or start the node anew without its data: remove the node from the file, up --remove-orphans, docker volume rm ${volume}, then put it back)`,
+    ];
   });
 }
 
@@ -214,9 +256,16 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
   const passwordSet = new Set<string>();
   for (const { spec } of known) {
     const s = server(spec.name)!;
-    if (s.account === 'missing') ops.push({ kind: 'create-replication-user', node: spec.name, cause: `no ${t.credentials.replicationUser}@% account` });
-    if (s.account === 'refused') ops.push({ kind: 'set-replication-password', node: spec.name, cause: "the topology's password is not accepted" });
-    if (s.account === 'tls-differs') ops.push({ kind: 'set-replication-password', node: spec.name, cause: `the account's TLS requirement differs from replication.tls: ${t.replication.tls}` });
+    if (s.account === 'missing')
+      ops.push({ kind: 'create-replication-user', node: spec.name, cause: `no ${t.credentials.replicationUser}@% account` });
+    if (s.account === 'refused')
+      ops.push({ kind: 'set-replication-password', node: spec.name, cause: "the topology's password is not accepted" });
+    if (s.account === 'tls-differs')
+      ops.push({
+        kind: 'set-replication-password',
+        node: spec.name,
+        cause: `the account's TLS requirement differs from replication.tls: ${t.replication.tls}`,
+      });
     if (s.account === 'missing' || s.account === 'refused') passwordSet.add(spec.name);
   }
 
@@ -226,11 +275,15 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
   if (modeChanges) {
     const behind = replicating.filter((d) => !byGtid.includes(d));
     // A MariaDB link is by GTID already; its server lacks gtid_strict_mode.
-    const how = behind.every((d) => !d.dialect.usingGtid(server(d.spec.name)!.replica!)) ? 'position by file and offset' : 'not in GTID mode';
+    const how = behind.every((d) => !d.dialect.usingGtid(server(d.spec.name)!.replica!))
+      ? 'position by file and offset'
+      : 'not in GTID mode';
     ops.push({ kind: 'set-mode', from: 'position', to: 'gtid', cause: `${behind.map((d) => d.spec.name).join(', ')} ${how}` });
   }
   if (t.replication.mode === 'position' && byGtid.length) {
-    refused.push(`${byGtid.map((d) => d.spec.name).join(', ')}: replicate by GTID; replication.mode gtid → position is not done on a running topology (keep gtid, or recreate the data with replikit down --volumes)`);
+    refused.push(
+      `${byGtid.map((d) => d.spec.name).join(', ')}: replicate by GTID; replication.mode gtid → position is not done on a running topology (keep gtid, or recreate the data with replikit down --volumes)`,
+    );
   }
 
   const sourceOf = (node: string) => {
@@ -241,7 +294,10 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
     const s = server(spec.name)!;
     const current = sourceOf(spec.name);
     if (spec.role === 'primary') {
-      if (current) refused.push(`${spec.name}: the topology makes it the primary, but it replicates from ${current}; use replikit switchover ${spec.name} (it stops writes and moves the other nodes without losing any)`);
+      if (current)
+        refused.push(
+          `${spec.name}: the topology makes it the primary, but it replicates from ${current}; use replikit switchover ${spec.name} (it stops writes and moves the other nodes without losing any)`,
+        );
       continue;
     }
     const source = spec.source!;
@@ -253,18 +309,35 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
       // into a chain under a sibling, or out of one to its source's source.
       const lined = sourceOf(source) === current || sourceOf(current) === source;
       if (dialect.linkMode(t.replication.mode) === 'position' && !lined && !modeChanges) {
-        refused.push(`${spec.name}: replicates from ${current}; moving it to ${source} by file and offset needs ${source} to replicate from ${current} or the other way round (or replication.mode: gtid)`);
+        refused.push(
+          `${spec.name}: replicates from ${current}; moving it to ${source} by file and offset needs ${source} to replicate from ${current} or the other way round (or replication.mode: gtid)`,
+        );
       } else {
         ops.push({ kind: 'change-source', node: spec.name, from: current, to: source, cause: `source ${current} → ${source}` });
       }
     } else if (!sameAddress(s.replica!, to)) {
       // A verified link checks that the source's certificate names the address it is reached at.
-      if (t.replication.tls !== 'off') ops.push({ kind: 'renew-certificates', node: source, cause: `its certificate must name ${to.host}, where its replicas now reach it` });
-      ops.push({ kind: 'readdress-source', node: spec.name, source, cause: `${source} is reached at ${to.host}:${to.port}, not ${s.replica!.sourceHost}:${s.replica!.sourcePort}` });
+      if (t.replication.tls !== 'off')
+        ops.push({
+          kind: 'renew-certificates',
+          node: source,
+          cause: `its certificate must name ${to.host}, where its replicas now reach it`,
+        });
+      ops.push({
+        kind: 'readdress-source',
+        node: spec.name,
+        source,
+        cause: `${source} is reached at ${to.host}:${to.port}, not ${s.replica!.sourceHost}:${s.replica!.sourcePort}`,
+      });
     } else if (passwordSet.has(source)) {
       ops.push({ kind: 'update-credentials', node: spec.name, source, cause: `password changed on ${source}` });
     } else if ([1045, 2061].includes(s.replica!.lastIoErrno)) {
-      ops.push({ kind: 'update-credentials', node: spec.name, source, cause: `${source} refuses its login (error ${s.replica!.lastIoErrno})` });
+      ops.push({
+        kind: 'update-credentials',
+        node: spec.name,
+        source,
+        cause: `${source} refuses its login (error ${s.replica!.lastIoErrno})`,
+      });
     } else if (linkTls(s.replica!) !== t.replication.tls) {
       ops.push({ kind: 'update-credentials', node: spec.name, source, cause: `TLS ${linkTls(s.replica!)} → ${t.replication.tls}` });
     } else if (s.replica!.ioRunning !== 'Yes' || s.replica!.sqlRunning !== 'Yes') {
@@ -278,7 +351,13 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
     const link = server(spec.name)!.replica;
     if (t.replication.mode !== 'position' || !link?.sourceHost || sourceOf(spec.name) !== spec.source) continue;
     if (dialect.linkMode('position') === 'gtid' && !dialect.usingGtid(link)) {
-      ops.push({ kind: 'position-by-gtid', node: spec.name, source: spec.source!, cause: 'its position by file and offset is kept outside each transaction: a replica killed between the two applies a transaction again' });
+      ops.push({
+        kind: 'position-by-gtid',
+        node: spec.name,
+        source: spec.source!,
+        cause:
+          'its position by file and offset is kept outside each transaction: a replica killed between the two applies a transaction again',
+      });
     }
   }
 
@@ -286,17 +365,28 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
   for (const { spec } of known) {
     if (spec.role !== 'replica') continue;
     const now = server(spec.name)!.replica?.sqlDelay ?? 0;
-    if (now !== spec.delaySeconds) ops.push({ kind: 'set-delay', node: spec.name, seconds: spec.delaySeconds, cause: `delay ${now} s → ${spec.delaySeconds} s` });
+    if (now !== spec.delaySeconds)
+      ops.push({ kind: 'set-delay', node: spec.name, seconds: spec.delaySeconds, cause: `delay ${now} s → ${spec.delaySeconds} s` });
   }
 
   const primary = known.find((d) => d.spec.role === 'primary');
-  if (primary && !server(primary.spec.name)!.initDone) ops.push({ kind: 'run-init', node: primary.spec.name, cause: fresh.has(primary.spec.name) ? 'new node' : 'init SQL has not run on this primary' });
+  if (primary && !server(primary.spec.name)!.initDone)
+    ops.push({
+      kind: 'run-init',
+      node: primary.spec.name,
+      cause: fresh.has(primary.spec.name) ? 'new node' : 'init SQL has not run on this primary',
+    });
 
   for (const { spec } of known) {
     const want = spec.role === 'replica';
     // A fresh server reads its role's read-only state from its my.cnf.
     if (fresh.has(spec.name) || server(spec.name)!.readOnly === want) continue;
-    ops.push({ kind: 'set-read-only', node: spec.name, readOnly: want, cause: want ? 'a replica is writable' : 'the primary is read-only' });
+    ops.push({
+      kind: 'set-read-only',
+      node: spec.name,
+      readOnly: want,
+      cause: want ? 'a replica is writable' : 'the primary is read-only',
+    });
   }
   return ops;
 }

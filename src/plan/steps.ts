@@ -39,7 +39,12 @@ export interface StepSpec {
   grouping: Grouping;
 }
 
-const step = (id: StepId, title: string, kinds: readonly OperationKind[] = [], grouping: Grouping = 'together'): StepSpec => ({ id, title, kinds, grouping });
+const step = (id: StepId, title: string, kinds: readonly OperationKind[] = [], grouping: Grouping = 'together'): StepSpec => ({
+  id,
+  title,
+  kinds,
+  grouping,
+});
 
 export const UP_STEPS: readonly StepSpec[] = [
   step('connect', 'Connect to the Docker engine'),
@@ -51,7 +56,13 @@ export const UP_STEPS: readonly StepSpec[] = [
   step('plan', 'Plan: compare the topology with what runs'),
   step('storage', 'Create the network and data volumes', ['create-network', 'create-volume']),
   // Seeding writes into the volumes while the containers are being created: only start waits for both.
-  step('containers', 'Create containers and seed new data directories', ['create-container', 'recreate-container', 'write-config', 'remove-orphan', 'remove-moved']),
+  step('containers', 'Create containers and seed new data directories', [
+    'create-container',
+    'recreate-container',
+    'write-config',
+    'remove-orphan',
+    'remove-moved',
+  ]),
   // Each node is waited for as soon as it starts: one server's start-up overlaps the next one's start.
   step('start', 'Start the nodes and wait until each accepts SQL connections', ['start-container', 'restart-container'], 'per-node'),
   step('plan-servers', 'Plan replication: ask every server'),
@@ -59,7 +70,12 @@ export const UP_STEPS: readonly StepSpec[] = [
   step('accounts', 'Replication account on every node', ['create-replication-user', 'set-replication-password']),
   step('mode', 'Turn GTIDs on', ['set-mode']),
   // Sources before their replicas: a replica joins a source that already replicates.
-  step('replicas', 'Connect each replica to its source', ['connect-replica', 'change-source', 'readdress-source', 'update-credentials', 'position-by-gtid', 'start-replica'], 'by-depth'),
+  step(
+    'replicas',
+    'Connect each replica to its source',
+    ['connect-replica', 'change-source', 'readdress-source', 'update-credentials', 'position-by-gtid', 'start-replica'],
+    'by-depth',
+  ),
   step('delay', 'Delay replicas on purpose', ['set-delay']),
   step('init', 'Run init SQL on the primary', ['run-init']),
   step('read-only', 'Make replicas read-only and the primary writable', ['set-read-only']),

@@ -26,7 +26,9 @@ export async function gatherPreflight(engines: TopologyEngines, t: Topology, obs
   const missing = [...new Set(t.nodes.map((n) => n.image))].filter((i) => !observed.images.includes(i));
   const missingImages = await Promise.all(
     missing.map(async (image) => {
-      const problems = await Promise.all(engines.forImage(image).map(async (e) => ((await e.hasImage(image)) ? undefined : e.pullProblem(image))));
+      const problems = await Promise.all(
+        engines.forImage(image).map(async (e) => ((await e.hasImage(image)) ? undefined : e.pullProblem(image))),
+      );
       return { image, pullError: problems.find((p) => p !== undefined) };
     }),
   );
@@ -42,16 +44,31 @@ export async function gatherPreflight(engines: TopologyEngines, t: Topology, obs
     const port = n.port!;
     const docker = engines.of(n.name);
     const container = publishers.get(docker)!.get(port);
-    if (container) takenPorts.push({ node: n.name, bind: docker.isRemote() ? docker.reachAddress(n.bind) : n.bind, port, holder: `container ${container}` });
+    if (container)
+      takenPorts.push({
+        node: n.name,
+        bind: docker.isRemote() ? docker.reachAddress(n.bind) : n.bind,
+        port,
+        holder: `container ${container}`,
+      });
     // A local engine publishes on this host: try to bind the port here. A remote one publishes
     // on its host: a connection that is accepted there means something else holds the port.
-    else if (!docker.isRemote() && !(await portIsFree(n.bind, port))) takenPorts.push({ node: n.name, bind: n.bind, port, holder: processListening(port) });
-    else if (docker.isRemote() && (await portAnswers(docker.reachAddress(n.bind), port))) takenPorts.push({ node: n.name, bind: docker.reachAddress(n.bind), port, holder: `a process on ${docker.publishedHost()}` });
+    else if (!docker.isRemote() && !(await portIsFree(n.bind, port)))
+      takenPorts.push({ node: n.name, bind: n.bind, port, holder: processListening(port) });
+    else if (docker.isRemote() && (await portAnswers(docker.reachAddress(n.bind), port)))
+      takenPorts.push({ node: n.name, bind: docker.reachAddress(n.bind), port, holder: `a process on ${docker.publishedHost()}` });
   }
   // validate keeps a topology on one swarm or none: its first node's engine says which.
   const swarm = engines.of(t.nodes[0].name);
-  const leftFromContainers = swarm instanceof SwarmEngine ? { engine: swarm.describe(), ...(await swarm.leftFromContainers(t.name)) } : undefined;
-  return { named, missingImages, takenPorts, unreachable: await unreachableAddresses(engines, t), ...(leftFromContainers ? { leftFromContainers } : {}) };
+  const leftFromContainers =
+    swarm instanceof SwarmEngine ? { engine: swarm.describe(), ...(await swarm.leftFromContainers(t.name)) } : undefined;
+  return {
+    named,
+    missingImages,
+    takenPorts,
+    unreachable: await unreachableAddresses(engines, t),
+    ...(leftFromContainers ? { leftFromContainers } : {}),
+  };
 }
 
 /**
@@ -69,7 +86,9 @@ async function unreachableAddresses(engines: TopologyEngines, t: Topology): Prom
   // exits on the first error, before their own clean-up ran).
   const settled = await Promise.allSettled(
     asks.map(async ({ n, from }) => {
-      const image = (await Promise.all(engines.nodesOn(from).map(async (x) => ((await from.hasImage(x.image!)) ? x.image : undefined)))).find(Boolean);
+      const image = (
+        await Promise.all(engines.nodesOn(from).map(async (x) => ((await from.hasImage(x.image!)) ? x.image : undefined)))
+      ).find(Boolean);
       if (!image) return undefined;
       const { host, port } = n.advertise!;
       const script = [
@@ -81,7 +100,9 @@ async function unreachableAddresses(engines: TopologyEngines, t: Topology): Prom
         'exit 1',
       ].join('\n');
       const r = await from.runOnce({ image, script, network: 'bridge', labels: { [LABEL.probe]: t.name } });
-      return r.code === 0 ? undefined : { node: n.name, address: `${host}:${port}`, from: from.describe(), error: r.output.trim().split('\n').pop() ?? `exit ${r.code}` };
+      return r.code === 0
+        ? undefined
+        : { node: n.name, address: `${host}:${port}`, from: from.describe(), error: r.output.trim().split('\n').pop() ?? `exit ${r.code}` };
     }),
   );
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');

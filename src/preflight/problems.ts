@@ -63,7 +63,10 @@ export function preflightProblems(t: Topology, facts: PreflightFacts): Preflight
   }
   const left = facts.leftFromContainers;
   if (left && (left.containers.length || left.network)) {
-    const what = [...(left.containers.length ? [`container(s) ${left.containers.join(', ')}`] : []), ...(left.network ? [`the bridge network ${left.network}`] : [])].join(' and ');
+    const what = [
+      ...(left.containers.length ? [`container(s) ${left.containers.join(', ')}`] : []),
+      ...(left.network ? [`the bridge network ${left.network}`] : []),
+    ].join(' and ');
     problems.push({
       message: `the topology's nodes now run on ${left.engine}, where it still has ${what} from before: a swarm service cannot take their names, and a server still running there holds the node's data volume`,
       hint: `remove them with the topology file as it was before engine: swarm (replikit down -f FILE, without --volumes: the data volumes stay and the services start on them), or docker rm -f / docker network rm them`,

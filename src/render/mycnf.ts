@@ -110,7 +110,6 @@ function merge(into: Config, from: Config): void {
   for (const [section, settings] of Object.entries(from)) into[section] = { ...(into[section] ?? {}), ...settings };
 }
 
-
 /** mysqld reads ON/OFF; ini would write true/false. */
 function toOptionFile(config: Config): Config {
   const out: Config = {};

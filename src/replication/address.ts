@@ -15,7 +15,9 @@ export function sourceAddress(t: Topology, replica: string, source: string): { h
 
 /** The node a replica's Source_Host and Source_Port name, either way `sourceAddress` gives them. */
 export function nodeAt(t: Topology, host: string, port: number): string | undefined {
-  return t.nodes.find((n) => (host === containerName(t, n.name) && port === 3306) || (n.advertise?.host === host && n.advertise.port === port))?.name;
+  return t.nodes.find(
+    (n) => (host === containerName(t, n.name) && port === 3306) || (n.advertise?.host === host && n.advertise.port === port),
+  )?.name;
 }
 
 /**
@@ -24,5 +26,8 @@ export function nodeAt(t: Topology, host: string, port: number): string | undefi
  * source reported when the replica last connected.
  */
 export function sourceNode(t: Topology, status: Pick<ReplicaStatus, 'sourceHost' | 'sourcePort' | 'sourceServerId'>): string | undefined {
-  return nodeAt(t, status.sourceHost, status.sourcePort) ?? t.nodes.find((n) => status.sourceServerId && n.serverId === status.sourceServerId)?.name;
+  return (
+    nodeAt(t, status.sourceHost, status.sourcePort) ??
+    t.nodes.find((n) => status.sourceServerId && n.serverId === status.sourceServerId)?.name
+  );
 }

@@ -9,7 +9,6 @@ export interface ConnectionConfig {
   ssl?: { ca?: string | string[]; rejectUnauthorized?: boolean };
 }
 
-
 /** mysql://user:password@host:port/ with both parts percent-encoded (mysql2 and most drivers accept it). */
 export function connectionUri(c: ConnectionConfig): string {
   const host = c.host.includes(':') ? `[${c.host}]` : c.host;

@@ -24,7 +24,10 @@ export async function enableGtid(nodes: ModeNode[], timeoutSeconds: number, sign
   const stepping = nodes.filter((_, i) => !enabled[i]);
   if (stepping.length) await stepUp(stepping, nodes, timeoutSeconds, signal);
   for (const n of nodes) if (n.source) await positionByGtidHere(n.session, n.source);
-  return `${nodes.filter((n) => n.source).map((n) => n.name).join(', ')} now position by GTID`;
+  return `${nodes
+    .filter((n) => n.source)
+    .map((n) => n.name)
+    .join(', ')} now position by GTID`;
 }
 
 /** The flavour's steps on the servers that need them; every replica catches up before the last one. */
@@ -39,7 +42,12 @@ async function stepUp(stepping: ModeNode[], nodes: ModeNode[], timeoutSeconds: n
         timeoutMs: timeoutSeconds * 1000,
         intervalMs: 100,
         signal,
-        onTimeout: () => new NodeError(n.name, `transactions without a GTID still running after ${timeoutSeconds} s`, 'finish or kill the long transaction, then run replikit up again'),
+        onTimeout: () =>
+          new NodeError(
+            n.name,
+            `transactions without a GTID still running after ${timeoutSeconds} s`,
+            'finish or kill the long transaction, then run replikit up again',
+          ),
       });
     }),
   );
@@ -48,7 +56,11 @@ async function stepUp(stepping: ModeNode[], nodes: ModeNode[], timeoutSeconds: n
     if (!n.source) continue;
     const c = await readCoordinates(n.source);
     if (!(await waitUntilApplied(n.session, c, timeoutSeconds))) {
-      throw new NodeError(n.name, `did not apply its source's log up to ${c.file}:${c.position} within ${timeoutSeconds} s`, 'see replikit status; run replikit up again');
+      throw new NodeError(
+        n.name,
+        `did not apply its source's log up to ${c.file}:${c.position} within ${timeoutSeconds} s`,
+        'see replikit status; run replikit up again',
+      );
     }
   }
   await Promise.all(stepping.map((n) => n.session.run(...steps(n.session).finish)));

@@ -18,10 +18,20 @@ export async function initAlreadyRan(s: SqlSession): Promise<boolean> {
  * routines and triggers all load. The file goes in on stdin; the password comes from the
  * container's option file. Then leaves the marker row that says they ran.
  */
-export async function runInit(docker: DockerEngine, container: string, primary: SqlSession, files: string[], progress: (file: string) => void): Promise<void> {
+export async function runInit(
+  docker: DockerEngine,
+  container: string,
+  primary: SqlSession,
+  files: string[],
+  progress: (file: string) => void,
+): Promise<void> {
   for (const file of files) {
     progress(file);
-    const run = await docker.exec(container, rootClientCommand(primary.dialect, [...primary.dialect.clientCommand(), '--batch']), Readable.from([fs.readFileSync(file)]));
+    const run = await docker.exec(
+      container,
+      rootClientCommand(primary.dialect, [...primary.dialect.clientCommand(), '--batch']),
+      Readable.from([fs.readFileSync(file)]),
+    );
     run.stdout.resume();
     const code = await run.done;
     if (code !== 0) throw initError(file, run.stderr());
@@ -37,5 +47,8 @@ export async function runInit(docker: DockerEngine, container: string, primary: 
 function initError(file: string, stderr: string): ReplikitError {
   const m = /ERROR (\d+) \(\w+\) at line (\d+)(?: in file: '[^']*')?: (.*)/.exec(stderr);
   const where = m ? `${file}:${m[2]}: error ${m[1]}: ${m[3]}` : `${file}: ${stderr.trim() || 'the client failed'}`;
-  return new ReplikitError(`init SQL failed: ${where}`, 'fix the file; statements before that line have run, and the init files run again on the next up until they all succeed');
+  return new ReplikitError(
+    `init SQL failed: ${where}`,
+    'fix the file; statements before that line have run, and the init files run again on the next up until they all succeed',
+  );
 }

@@ -32,7 +32,11 @@ export async function joinReplica(r: JoinRequest): Promise<string> {
   const { replica, source, link } = r;
   const local = await userSchemas(replica.session);
   if (local.length) {
-    throw new NodeError(replica.name, `holds data (${local.join(', ')}) but replicates from nowhere`, 'replikit will not overwrite it: remove its volume (docker volume rm) or the node');
+    throw new NodeError(
+      replica.name,
+      `holds data (${local.join(', ')}) but replicates from nowhere`,
+      'replikit will not overwrite it: remove its volume (docker volume rm) or the node',
+    );
   }
   // Coordinates before the list: a schema created in between is in the list, not lost.
   const at = link.mode === 'position' ? await readCoordinates(source.session) : undefined;

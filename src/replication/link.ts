@@ -91,13 +91,20 @@ async function passwordWorks(s: SqlSession, user: string, password: string, tls:
 
 export async function userSchemas(s: SqlSession): Promise<string[]> {
   const rows = await s.rows('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA');
-  return rows.map((r) => String(r.name)).filter((n) => !SYSTEM_SCHEMAS.includes(n.toLowerCase())).sort();
+  return rows
+    .map((r) => String(r.name))
+    .filter((n) => !SYSTEM_SCHEMAS.includes(n.toLowerCase()))
+    .sort();
 }
 
 export async function readCoordinates(s: SqlSession): Promise<BinlogCoordinates> {
   const c = parseBinlogStatus(await s.first(s.dialect.binlogStatus()));
   if (!c) {
-    throw new NodeError(s.node, 'binary logging is off, so it cannot be a source', 'its my.cnf must set log_bin (replikit render shows it)');
+    throw new NodeError(
+      s.node,
+      'binary logging is off, so it cannot be a source',
+      'its my.cnf must set log_bin (replikit render shows it)',
+    );
   }
   // MySQL reports its GTID set with the coordinates; MariaDB's position needs a query of its own.
   if (c.gtid !== undefined) return c;

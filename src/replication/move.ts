@@ -33,7 +33,11 @@ const at = (c: BinlogCoordinates) => `${c.file}:${c.position}`;
 /** Waits until a replica has applied `c` of its source's binary log. */
 async function reach(s: SqlSession, c: BinlogCoordinates, timeoutSeconds: number): Promise<void> {
   if (!(await waitUntilApplied(s, c, timeoutSeconds))) {
-    throw new NodeError(s.node, `did not apply up to ${at(c)} within ${timeoutSeconds} s`, 'see replikit status; run replikit up again once it has caught up');
+    throw new NodeError(
+      s.node,
+      `did not apply up to ${at(c)} within ${timeoutSeconds} s`,
+      'see replikit status; run replikit up again once it has caught up',
+    );
   }
 }
 
@@ -48,12 +52,25 @@ async function applyUpTo(s: SqlSession, c: BinlogCoordinates, timeoutSeconds: nu
       const r = await replicaStatus(s);
       return r && r.sqlRunning === 'No' ? r : undefined;
     },
-    { timeoutMs: timeoutSeconds * 1000, intervalMs: 50, onTimeout: () => new NodeError(s.node, `did not apply up to ${at(c)} within ${timeoutSeconds} s`, 'see replikit status; run replikit up again once it has caught up') },
+    {
+      timeoutMs: timeoutSeconds * 1000,
+      intervalMs: 50,
+      onTimeout: () =>
+        new NodeError(
+          s.node,
+          `did not apply up to ${at(c)} within ${timeoutSeconds} s`,
+          'see replikit status; run replikit up again once it has caught up',
+        ),
+    },
   );
   await s.run(s.dialect.stopReplica());
   const reached = { file: stopped.relaySourceLogFile, position: stopped.execSourceLogPos };
   if (compare(reached, c) !== 0) {
-    throw new NodeError(s.node, `stopped at ${at(reached)} instead of ${at(c)}${stopped.lastSqlError ? `: ${stopped.lastSqlError}` : ''}`, 'nothing was moved; see replikit status, then run replikit up again');
+    throw new NodeError(
+      s.node,
+      `stopped at ${at(reached)} instead of ${at(c)}${stopped.lastSqlError ? `: ${stopped.lastSqlError}` : ''}`,
+      'nothing was moved; see replikit status, then run replikit up again',
+    );
   }
 }
 

@@ -101,7 +101,8 @@ export class SqlSession {
         () => undefined,
         (r: Error) => r,
       );
-      if (restored && e instanceof ReplikitError) e.hint = `${e.hint ? `${e.hint}; ` : ''}${w.restore.join('; ')} could not be run again (${restored.message}): replikit up sets it`;
+      if (restored && e instanceof ReplikitError)
+        e.hint = `${e.hint ? `${e.hint}; ` : ''}${w.restore.join('; ')} could not be run again (${restored.message}): replikit up sets it`;
       throw e;
     }
     await this.run(...w.restore);

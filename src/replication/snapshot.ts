@@ -102,18 +102,36 @@ async function dumpAndLoad(
   sniff.push('SET SESSION sql_log_bin=0;\n');
 
   const dump = await from.engine.exec(from.container, rootClientCommand(from.session.dialect, from.session.dialect.dumpCommand(schemas)));
-  const load = await to.engine.exec(to.container, rootClientCommand(to.session.dialect, to.session.dialect.clientCommand()), dump.stdout.pipe(sniff));
+  const load = await to.engine.exec(
+    to.container,
+    rootClientCommand(to.session.dialect, to.session.dialect.clientCommand()),
+    dump.stdout.pipe(sniff),
+  );
   // A dump that stops sending (a lock it waits for, a server that hangs) fails the copy instead of hanging up.
   let watch: NodeJS.Timeout | undefined;
   const stalled = new Promise<never>((_, reject) => {
-    watch = setInterval(() => {
-      if (Date.now() - lastByteAt < stallMs) return;
-      dump.cancel();
-      load.cancel();
-      reject(new NodeError(from.session.node, `the snapshot stream sent nothing for ${Math.round(stallMs / 1000)} s (after ${mib(bytes)} MiB)`, `a lock on ${from.session.node} may hold the dump (SHOW PROCESSLIST there), or ${to.session.node} stopped taking it (docker stats, docker logs); run replikit up again`));
-    }, Math.min(1000, stallMs));
+    watch = setInterval(
+      () => {
+        if (Date.now() - lastByteAt < stallMs) return;
+        dump.cancel();
+        load.cancel();
+        reject(
+          new NodeError(
+            from.session.node,
+            `the snapshot stream sent nothing for ${Math.round(stallMs / 1000)} s (after ${mib(bytes)} MiB)`,
+            `a lock on ${from.session.node} may hold the dump (SHOW PROCESSLIST there), or ${to.session.node} stopped taking it (docker stats, docker logs); run replikit up again`,
+          ),
+        );
+      },
+      Math.min(1000, stallMs),
+    );
   });
-  const loadFailed = (code: number) => new NodeError(to.session.node, `loading the snapshot failed (exit ${code}): ${load.stderr().trim()}`, `the error is ${to.session.node}'s own (disk full, max_allowed_packet, …); fix it and run replikit up again`);
+  const loadFailed = (code: number) =>
+    new NodeError(
+      to.session.node,
+      `loading the snapshot failed (exit ${code}): ${load.stderr().trim()}`,
+      `the error is ${to.session.node}'s own (disk full, max_allowed_packet, …); fix it and run replikit up again`,
+    );
   // A load that fails stops reading: the dump would then wait on a full pipe until the stall
   // bound, and the load's own error would be lost. It ends the copy at once instead.
   const loaded = load.done.then((code) => {
@@ -129,12 +147,17 @@ async function dumpAndLoad(
   }
   const [dumpCode] = codes;
   if (dumpCode !== 0) {
-    throw new NodeError(from.session.node, `snapshot dump failed (exit ${dumpCode}): ${dump.stderr().trim()}`, 'the image needs mariadb-dump or mysqldump');
+    throw new NodeError(
+      from.session.node,
+      `snapshot dump failed (exit ${dumpCode}): ${dump.stderr().trim()}`,
+      'the image needs mariadb-dump or mysqldump',
+    );
   }
   await released;
 
   const parsed = from.session.dialect.parseDumpCoordinates(header);
-  if (!parsed) throw new NodeError(from.session.node, 'the snapshot recorded no binary log coordinates', 'binary logging must be on (log_bin)');
+  if (!parsed)
+    throw new NodeError(from.session.node, 'the snapshot recorded no binary log coordinates', 'binary logging must be on (log_bin)');
   // mariadb-dump prints its GTID position at the end of the dump, past the header read above (a
   // dump over 64 KiB lost it, and a link by GTID then began at the start of the binary log): the
   // source says it for the snapshot's coordinates instead, exactly.

@@ -30,7 +30,12 @@ export async function waitForSql(docker: DockerEngine, container: string, endpoi
     } catch (e) {
       last = (e as Error).message || String((e as { code?: string }).code);
       if (/Access denied/i.test(last)) {
-        throw new NodeError(endpoint.node, 'the server refuses the root password', 'the data volume was initialised with another password: use that one, or remove the data with replikit down --volumes', e);
+        throw new NodeError(
+          endpoint.node,
+          'the server refuses the root password',
+          'the data volume was initialised with another password: use that one, or remove the data with replikit down --volumes',
+          e,
+        );
       }
       // A starting server refuses connections many times a second: one line now and then, not one per try.
       if (o.onWaiting && Date.now() - reportedAt >= every) {

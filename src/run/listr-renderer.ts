@@ -1,4 +1,14 @@
-import { LISTR_LOGGER_STDERR_LEVELS, Listr, ListrLogger, ListrLogLevels, ListrRendererFactory, ListrRendererValue, ListrTask, ListrTaskWrapper, PRESET_TIMESTAMP } from 'listr2';
+import {
+  LISTR_LOGGER_STDERR_LEVELS,
+  Listr,
+  ListrLogger,
+  ListrLogLevels,
+  ListrRendererFactory,
+  ListrRendererValue,
+  ListrTask,
+  ListrTaskWrapper,
+  PRESET_TIMESTAMP,
+} from 'listr2';
 import type { RunEvent, RunEvents, Shape } from './events';
 
 /** How progress is shown: a live tree in a terminal, timestamped lines otherwise, nothing for --json. */

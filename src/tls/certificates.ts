@@ -33,7 +33,11 @@ const YEAR_MS = 365 * 24 * 3600 * 1000;
  * container name and network alias (what replicas connect to) and the host addresses clients use
  * are in its subject alternative names, so both can verify it. Undefined with replication.tls: off.
  */
-export async function topologyTls(t: Topology, hostAddresses: string[], o: { keepNewCa?: boolean; keeper?: CaKeeper } = {}): Promise<TopologyTls | undefined> {
+export async function topologyTls(
+  t: Topology,
+  hostAddresses: string[],
+  o: { keepNewCa?: boolean; keeper?: CaKeeper } = {},
+): Promise<TopologyTls | undefined> {
   if (t.replication.tls === 'off') return undefined;
   const ca = await loadOrCreateCa(t.name, o.keepNewCa ?? true, o.keeper);
   const nodes = new Map<string, NodeTls>();
@@ -75,7 +79,10 @@ async function loadOrCreateCa(topology: string, keep: boolean, keeper?: CaKeeper
   const dir = tlsStateDir(topology);
   const certFile = path.join(dir, 'ca.pem');
   const keyFile = path.join(dir, 'ca-key.pem');
-  const local = fs.existsSync(certFile) && fs.existsSync(keyFile) ? { cert: fs.readFileSync(certFile, 'utf8'), key: fs.readFileSync(keyFile, 'utf8') } : undefined;
+  const local =
+    fs.existsSync(certFile) && fs.existsSync(keyFile)
+      ? { cert: fs.readFileSync(certFile, 'utf8'), key: fs.readFileSync(keyFile, 'utf8') }
+      : undefined;
   const shared = await keeper?.read();
   let found = shared ?? local;
   if (!found) {
@@ -87,7 +94,10 @@ async function loadOrCreateCa(topology: string, keep: boolean, keeper?: CaKeeper
       notAfter: new Date(Date.now() + 10 * YEAR_MS),
       keys,
       signingAlgorithm: ALG,
-      extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      ],
     });
     found = { cert: cert.toString('pem'), key: pem(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY') };
   }
@@ -115,7 +125,10 @@ async function issue(ca: Ca, commonName: string, names: string[], ips: string[])
     signingKey: ca.key,
     signingAlgorithm: ALG,
     extensions: [
-      new x509.SubjectAlternativeNameExtension([...names.map((value) => ({ type: 'dns' as const, value })), ...ips.map((value) => ({ type: 'ip' as const, value }))]),
+      new x509.SubjectAlternativeNameExtension([
+        ...names.map((value) => ({ type: 'dns' as const, value })),
+        ...ips.map((value) => ({ type: 'ip' as const, value })),
+      ]),
       // Server for clients and replicas; client too, for a replica presenting it one day.
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),

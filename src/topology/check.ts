@@ -28,12 +28,17 @@ export function semanticProblems(raw: RawTopology, positions: Positions, file: s
     add(['nodes'], 'no node has role: primary', 'give exactly one node role: primary');
   }
   for (const [name] of primaries.slice(1)) {
-    add(['nodes', name, 'role'], `a second primary ('${primaries[0][0]}' is already primary)`, 'exactly one node is primary; make this one role: replica');
+    add(
+      ['nodes', name, 'role'],
+      `a second primary ('${primaries[0][0]}' is already primary)`,
+      'exactly one node is primary; make this one role: replica',
+    );
   }
 
   if (typeof raw.image !== 'string') {
     for (const [name, n] of nodes) {
-      if (n.image === undefined) add(['nodes', name], 'no image for this node', 'set image: at the top level or on the node, e.g. image: mysql:8.4');
+      if (n.image === undefined)
+        add(['nodes', name], 'no image for this node', 'set image: at the top level or on the node, e.g. image: mysql:8.4');
     }
   }
 
@@ -47,8 +52,17 @@ export function semanticProblems(raw: RawTopology, positions: Positions, file: s
     const other = serverIds.get(id);
     if (id === undefined) continue;
     if (other) {
-      const why = own !== undefined ? `server_id ${id} is already used by '${other}'` : `the server_id derived from this node's name (${id}) is already used by '${other}'`;
-      add(['nodes', name, ...(typeof n.server_id === 'number' ? ['server_id'] : [])], why, own !== undefined ? 'every node needs its own server_id; omit it to have one derived from the node\'s name' : 'give this node a server_id: of its own');
+      const why =
+        own !== undefined
+          ? `server_id ${id} is already used by '${other}'`
+          : `the server_id derived from this node's name (${id}) is already used by '${other}'`;
+      add(
+        ['nodes', name, ...(typeof n.server_id === 'number' ? ['server_id'] : [])],
+        why,
+        own !== undefined
+          ? "every node needs its own server_id; omit it to have one derived from the node's name"
+          : 'give this node a server_id: of its own',
+      );
     } else serverIds.set(id, name);
   }
   for (const [name, n] of nodes) {
@@ -60,20 +74,35 @@ export function semanticProblems(raw: RawTopology, positions: Positions, file: s
       const wide = before.find((o) => o.bind !== bind && (isWildcard(o.bind) || isWildcard(bind)));
       const hint = 'give each node its own port, or omit port: to have Docker pick a free one';
       if (same) add(['nodes', name, 'port'], `host port ${n.port} is already used by '${same.node}'`, hint);
-      if (wide) add(['nodes', name, 'port'], `host port ${n.port} is also published by '${wide.node}' on ${wide.bind}, and ${isWildcard(bind) ? bind : wide.bind} takes it on every address`, hint);
+      if (wide)
+        add(
+          ['nodes', name, 'port'],
+          `host port ${n.port} is also published by '${wide.node}' on ${wide.bind}, and ${isWildcard(bind) ? bind : wide.bind} takes it on every address`,
+          hint,
+        );
       published.set(n.port, [...before, { bind, node: name }]);
     }
     if (typeof raw.name === 'string' && `${raw.name}-${name}`.length > MAX_HOSTNAME) {
-      add(['nodes', name], `container name '${raw.name}-${name}' is longer than ${MAX_HOSTNAME} characters`, 'shorten the topology or node name', true);
+      add(
+        ['nodes', name],
+        `container name '${raw.name}-${name}' is longer than ${MAX_HOSTNAME} characters`,
+        'shorten the topology or node name',
+        true,
+      );
     }
     if (n.role === 'primary' && n.delay !== undefined) {
-      add(['nodes', name, 'delay'], 'the primary applies nothing from a source, so it cannot be delayed', 'remove delay:, or put it on a replica');
+      add(
+        ['nodes', name, 'delay'],
+        'the primary applies nothing from a source, so it cannot be delayed',
+        'remove delay:, or put it on a replica',
+      );
     }
     if (n.role === 'primary' && n.source !== undefined) {
       add(['nodes', name, 'source'], 'the primary cannot have a source', 'remove source:, or make this node role: replica');
     }
     if (n.role === 'replica' && typeof n.source === 'string') {
-      if (n.source === name) add(['nodes', name, 'source'], 'a node cannot replicate from itself', 'name another node, or omit source: to use the primary');
+      if (n.source === name)
+        add(['nodes', name, 'source'], 'a node cannot replicate from itself', 'name another node, or omit source: to use the primary');
       else if (!names.has(n.source)) {
         add(['nodes', name, 'source'], `no node named '${n.source}'`, `nodes are: ${[...names].join(', ')}`);
       }
@@ -95,7 +124,8 @@ export function semanticProblems(raw: RawTopology, positions: Positions, file: s
       if (typeof f !== 'string') return;
       const abs = path.resolve(path.dirname(file), f);
       if (!fs.existsSync(abs)) add(['init', i], `no file '${f}'`, 'paths are relative to the topology file');
-      else if (fs.statSync(abs).isDirectory()) add(['init', i], `'${f}' is a folder, not a SQL file`, 'list the SQL files in it one by one');
+      else if (fs.statSync(abs).isDirectory())
+        add(['init', i], `'${f}' is a folder, not a SQL file`, 'list the SQL files in it one by one');
       else if (!readable(abs)) add(['init', i], `'${f}' cannot be read`, `check its permissions (chmod a+r ${f})`);
     });
   }
@@ -112,29 +142,49 @@ function engineProblems(raw: RawTopology, nodes: [string, RawNode][], positions:
   const problems: Problem[] = [];
   const engines = (isObject(raw.engines) ? raw.engines : {}) as Record<string, unknown>;
   const declared = Object.keys(engines);
-  const onSwarm = (n: RawNode) => typeof n.engine === 'string' && (n.engine in engines ? typeof engines[n.engine] === 'string' && isSwarmValue(engines[n.engine] as string) : n.engine === SWARM);
+  const onSwarm = (n: RawNode) =>
+    typeof n.engine === 'string' &&
+    (n.engine in engines ? typeof engines[n.engine] === 'string' && isSwarmValue(engines[n.engine] as string) : n.engine === SWARM);
   for (const [name, n] of nodes) {
     if (Array.isArray(n.placement) && n.placement.length && !onSwarm(n)) {
-      problems.push(positions.problem(['nodes', name, 'placement'], 'placement: places a swarm service, and this node does not run on a swarm', 'set engine: swarm (or an engine declared as swarm:ENGINE), or remove placement:'));
+      problems.push(
+        positions.problem(
+          ['nodes', name, 'placement'],
+          'placement: places a swarm service, and this node does not run on a swarm',
+          'set engine: swarm (or an engine declared as swarm:ENGINE), or remove placement:',
+        ),
+      );
     }
     if (typeof n.engine === 'string' && !declared.includes(n.engine) && n.engine !== SWARM) {
-      const hint = declared.length ? `engines are: ${declared.join(', ')}` : 'declare it under engines: (name: a docker context or an engine URL such as tcp://HOST:2376), or remove engine: to use the environment\'s engine';
+      const hint = declared.length
+        ? `engines are: ${declared.join(', ')}`
+        : "declare it under engines: (name: a docker context or an engine URL such as tcp://HOST:2376), or remove engine: to use the environment's engine";
       problems.push(positions.problem(['nodes', name, 'engine'], `no engine named '${n.engine}'`, hint));
     }
   }
-  const used = [...new Set(nodes.map(([, n]) => (typeof n.engine === 'string' ? n.engine : '(the environment\'s)')))];
+  const used = [...new Set(nodes.map(([, n]) => (typeof n.engine === 'string' ? n.engine : "(the environment's)")))];
   // Swarm services reach each other on the swarm's overlay network, which containers elsewhere are not on.
   const swarm = nodes.filter(([, n]) => onSwarm(n));
   if (swarm.length && (swarm.length < nodes.length || used.length > 1)) {
     const [name, off] = swarm.length < nodes.length ? nodes.find(([, n]) => !onSwarm(n))! : swarm[1];
-    problems.push(positions.problem(off.engine === undefined ? ['nodes', name] : ['nodes', name, 'engine'], `some nodes run on a swarm (${swarm.map(([x]) => x).join(', ')}) and others do not, or on another swarm: replikit keeps a topology's services on one swarm`, `put every node on the one swarm (engine: ${swarm[0][1].engine}), or none`));
+    problems.push(
+      positions.problem(
+        off.engine === undefined ? ['nodes', name] : ['nodes', name, 'engine'],
+        `some nodes run on a swarm (${swarm.map(([x]) => x).join(', ')}) and others do not, or on another swarm: replikit keeps a topology's services on one swarm`,
+        `put every node on the one swarm (engine: ${swarm[0][1].engine}), or none`,
+      ),
+    );
     return problems;
   }
   if (used.length > 1) {
     for (const [name, n] of nodes) {
       if (typeof n.advertise === 'string' && isLoopback(hostPort(n.advertise).host)) {
         problems.push(
-          positions.problem(['nodes', name, 'advertise'], `${n.advertise} is a loopback address: in a container on another engine it is that container itself`, "advertise an address of this node's engine host that the other engines' containers route to"),
+          positions.problem(
+            ['nodes', name, 'advertise'],
+            `${n.advertise} is a loopback address: in a container on another engine it is that container itself`,
+            "advertise an address of this node's engine host that the other engines' containers route to",
+          ),
         );
       }
       if (n.advertise !== undefined) continue;
@@ -142,7 +192,7 @@ function engineProblems(raw: RawTopology, nodes: [string, RawNode][], positions:
         positions.problem(
           ['nodes', name],
           `the nodes run on several engines (${used.join(', ')}), and this node has no advertise: address for the others to reach it by`,
-          'add advertise: HOST:PORT, an address of its engine\'s host that containers on the other engines can route to, with its published port (set port: and bind: to match)',
+          "add advertise: HOST:PORT, an address of its engine's host that containers on the other engines can route to, with its published port (set port: and bind: to match)",
           true,
         ),
       );
@@ -170,7 +220,11 @@ function cycleProblems(nodes: [string, RawNode][], positions: Positions): Proble
     if (reported.has(id)) continue;
     reported.add(id);
     problems.push(
-      positions.problem(['nodes', loop[0], 'source'], `sources form a cycle: ${[...loop, loop[0]].join(' → ')}`, 'every chain of sources must end at the primary'),
+      positions.problem(
+        ['nodes', loop[0], 'source'],
+        `sources form a cycle: ${[...loop, loop[0]].join(' → ')}`,
+        'every chain of sources must end at the primary',
+      ),
     );
   }
   return problems;

@@ -57,8 +57,7 @@ export function lineDiff(before: string, after: string): string {
     if (a[i] === b[j]) {
       i++;
       j++;
-    }
-    else if (lcs[i + 1][j] >= lcs[i][j + 1]) out.push(`- ${a[i++]}`);
+    } else if (lcs[i + 1][j] >= lcs[i][j + 1]) out.push(`- ${a[i++]}`);
     else out.push(`+ ${b[j++]}`);
   }
   while (i < a.length) out.push(`- ${a[i++]}`);

@@ -14,14 +14,33 @@ import { optionKey } from './types';
  */
 const MANAGED: Record<string, { owner: string; why: string; agrees?: (value: unknown, node: RawNode) => boolean }> = {
   // The node's server_id, as nodes.NODE.server_id would give it (a file written for mysqld takes it here).
-  server_id: { owner: 'nodes.NODE.server_id', why: 'it differs from nodes.NODE.server_id', agrees: (v, n) => n.server_id === undefined || Number(v) === n.server_id },
+  server_id: {
+    owner: 'nodes.NODE.server_id',
+    why: 'it differs from nodes.NODE.server_id',
+    agrees: (v, n) => n.server_id === undefined || Number(v) === n.server_id,
+  },
   // A basename (log-bin: mall-mysql-bin) names the binary log's files: honoured. Only off is refused.
-  log_bin: { owner: 'replikit (every node keeps a binary log: it may serve replicas after a switchover)', why: 'the binary log is how replication works', agrees: (v) => !isOff(v) },
+  log_bin: {
+    owner: 'replikit (every node keeps a binary log: it may serve replicas after a switchover)',
+    why: 'the binary log is how replication works',
+    agrees: (v) => !isOff(v),
+  },
   skip_log_bin: { owner: 'replikit (every node keeps a binary log)', why: 'without a binary log a node cannot be a source' },
   disable_log_bin: { owner: 'replikit (every node keeps a binary log)', why: 'without a binary log a node cannot be a source' },
-  init_file: { owner: 'replikit (it sets root\'s password from credentials.root_password at every start)', why: 'a node starting from a seed copy would keep a throw-away root password' },
-  read_only: { owner: 'nodes.NODE.role', why: 'replikit makes replicas read-only and the primary writable', agrees: (v, n) => isOff(v) === (n.role === 'primary') },
-  super_read_only: { owner: 'nodes.NODE.role', why: 'replikit makes replicas read-only and the primary writable', agrees: (v, n) => isOff(v) === (n.role === 'primary') },
+  init_file: {
+    owner: "replikit (it sets root's password from credentials.root_password at every start)",
+    why: 'a node starting from a seed copy would keep a throw-away root password',
+  },
+  read_only: {
+    owner: 'nodes.NODE.role',
+    why: 'replikit makes replicas read-only and the primary writable',
+    agrees: (v, n) => isOff(v) === (n.role === 'primary'),
+  },
+  super_read_only: {
+    owner: 'nodes.NODE.role',
+    why: 'replikit makes replicas read-only and the primary writable',
+    agrees: (v, n) => isOff(v) === (n.role === 'primary'),
+  },
   gtid_mode: { owner: 'replication.mode', why: 'the mode decides it on every node at once' },
   enforce_gtid_consistency: { owner: 'replication.mode', why: 'the mode decides it on every node at once' },
   gtid_strict_mode: { owner: 'replication.mode', why: 'the mode decides it on every node at once' },
@@ -50,45 +69,78 @@ const IMAGE_REFERENCE =
  */
 export function hazardProblems(raw: RawTopology, nodes: [string, RawNode][], positions: Positions): Problem[] {
   const problems: Problem[] = [];
-  const add = (p: (string | number)[], message: string, hint?: string, onKey = false) => problems.push(positions.problem(p, message, hint, onKey));
+  const add = (p: (string | number)[], message: string, hint?: string, onKey = false) =>
+    problems.push(positions.problem(p, message, hint, onKey));
 
   const creds = raw.credentials ?? {};
   if (typeof creds.replication_user === 'string' && RESERVED_ACCOUNTS.includes(creds.replication_user.toLowerCase())) {
-    add(['credentials', 'replication_user'], `'${creds.replication_user}' is an account the server itself uses`, 'choose another name, e.g. repl (the default)');
+    add(
+      ['credentials', 'replication_user'],
+      `'${creds.replication_user}' is an account the server itself uses`,
+      'choose another name, e.g. repl (the default)',
+    );
   }
   if (typeof creds.replication_password === 'string' && creds.replication_password.length > MAX_REPLICATION_PASSWORD) {
     // The length only: the value may come from the environment and is never shown.
-    add(['credentials', 'replication_password'], `the replication password has ${creds.replication_password.length} characters; replicas accept at most ${MAX_REPLICATION_PASSWORD}`, `use a password of ${MAX_REPLICATION_PASSWORD} characters or fewer`);
+    add(
+      ['credentials', 'replication_password'],
+      `the replication password has ${creds.replication_password.length} characters; replicas accept at most ${MAX_REPLICATION_PASSWORD}`,
+      `use a password of ${MAX_REPLICATION_PASSWORD} characters or fewer`,
+    );
   }
 
   const ignored = raw.replication?.ignore_databases;
   if (Array.isArray(ignored)) {
     ignored.forEach((db, i) => {
       if (typeof db === 'string' && db.toLowerCase() === OWN_SCHEMA) {
-        add(['replication', 'ignore_databases', i], `'${OWN_SCHEMA}' is replikit's own schema: the heartbeat that proves replication travels through it`, `remove it from ignore_databases`);
+        add(
+          ['replication', 'ignore_databases', i],
+          `'${OWN_SCHEMA}' is replikit's own schema: the heartbeat that proves replication travels through it`,
+          `remove it from ignore_databases`,
+        );
       }
     });
   }
 
-  const images: [(string | number)[], unknown][] = [[['image'], raw.image], ...nodes.map(([n, node]): [(string | number)[], unknown] => [['nodes', n, 'image'], node.image])];
+  const images: [(string | number)[], unknown][] = [
+    [['image'], raw.image],
+    ...nodes.map(([n, node]): [(string | number)[], unknown] => [['nodes', n, 'image'], node.image]),
+  ];
   for (const [at, image] of images) {
     if (typeof image === 'string' && !IMAGE_REFERENCE.test(image)) {
-      add(at, `'${image}' is not a valid image reference`, 'write it as [registry/]name[:tag][@sha256:digest], e.g. mysql:8.4 or mariadb:11.4');
+      add(
+        at,
+        `'${image}' is not a valid image reference`,
+        'write it as [registry/]name[:tag][@sha256:digest], e.g. mysql:8.4 or mariadb:11.4',
+      );
     }
   }
 
   for (const [name, n] of nodes) {
     if (typeof n.bind === 'string' && isIP(n.bind) === 0) {
-      add(['nodes', name, 'bind'], `'${n.bind}' is not an IP address`, 'use an address of this host, e.g. 127.0.0.1 (the default) or 0.0.0.0 for every interface');
+      add(
+        ['nodes', name, 'bind'],
+        `'${n.bind}' is not an IP address`,
+        'use an address of this host, e.g. 127.0.0.1 (the default) or 0.0.0.0 for every interface',
+      );
     } else if (typeof n.bind === 'string' && !hostHas(n.bind, engineOf(raw, n))) {
-      add(['nodes', name, 'bind'], `${n.bind} is not an address of this host, so Docker cannot publish the port on it`, `use one of ${localAddresses().slice(0, 4).join(', ')}, or 0.0.0.0 for every interface`);
+      add(
+        ['nodes', name, 'bind'],
+        `${n.bind} is not an address of this host, so Docker cannot publish the port on it`,
+        `use one of ${localAddresses().slice(0, 4).join(', ')}, or 0.0.0.0 for every interface`,
+      );
     }
     if (n.mysqld && typeof n.mysqld === 'object' && !Array.isArray(n.mysqld)) {
       for (const key of Object.keys(n.mysqld)) {
         const managed = MANAGED[optionKey(key)];
         if (!managed || managed.agrees?.((n.mysqld as Record<string, unknown>)[key], n)) continue;
         const owner = managed.owner.replace('NODE', name);
-        add(['nodes', name, 'mysqld', key], `${key} is set by replikit: ${managed.why}`, owner === 'nobody' ? 'remove it' : `remove it; the key that decides it is ${owner}`, true);
+        add(
+          ['nodes', name, 'mysqld', key],
+          `${key} is set by replikit: ${managed.why}`,
+          owner === 'nobody' ? 'remove it' : `remove it; the key that decides it is ${owner}`,
+          true,
+        );
       }
     }
   }
@@ -99,7 +151,6 @@ export function hazardProblems(raw: RawTopology, nodes: [string, RawNode][], pos
 function isOff(value: unknown): boolean {
   return /^(off|0|false|no)$/i.test(String(value));
 }
-
 
 /**
  * Addresses of this host's interfaces. Node lists only interfaces that are up and carry a link;

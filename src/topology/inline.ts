@@ -52,7 +52,8 @@ const INVENTED = new WeakMap<TopologyInput, { name: string; rootPassword: string
 
 function invented(input: TopologyInput) {
   let made = INVENTED.get(input);
-  if (!made) INVENTED.set(input, (made = { name: `rk-${randomBytes(4).toString('hex')}`, rootPassword: secret(), replicationPassword: secret() }));
+  if (!made)
+    INVENTED.set(input, (made = { name: `rk-${randomBytes(4).toString('hex')}`, rootPassword: secret(), replicationPassword: secret() }));
   return made;
 }
 

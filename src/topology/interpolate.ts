@@ -38,8 +38,6 @@ export function parseDotenv(text: string): Record<string, string> {
 
 /** Environment first, then each `.env` file in order (the first that sets a name wins). */
 export function environmentLookup(env: NodeJS.ProcessEnv, dotenvPaths: string[]): Lookup {
-  const files = [...new Set(dotenvPaths)]
-    .filter((p) => fs.existsSync(p))
-    .map((p) => parseDotenv(fs.readFileSync(p, 'utf8')));
+  const files = [...new Set(dotenvPaths)].filter((p) => fs.existsSync(p)).map((p) => parseDotenv(fs.readFileSync(p, 'utf8')));
   return (name) => env[name] ?? files.find((f) => name in f)?.[name];
 }

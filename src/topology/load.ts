@@ -13,7 +13,6 @@ import { DEFAULT_FILE, NodeSpec, onSwarm, ReplicationTls, Topology, withImplicit
 
 export { DEFAULT_FILE };
 
-
 export interface LoadOptions {
   /** Where `${VAR}` values come from; defaults to process.env, then `.env` beside the file, then in the working folder. */
   env?: NodeJS.ProcessEnv;
@@ -79,12 +78,18 @@ function toObject(doc: ReturnType<typeof parseDocument>, positions: Positions): 
         }
       },
     });
-    throw new TopologyError([{ ...positions.at(at, (e as Error).message), hint: 'define the anchor (&name) before the alias (*name) that uses it' }]);
+    throw new TopologyError([
+      { ...positions.at(at, (e as Error).message), hint: 'define the anchor (&name) before the alias (*name) that uses it' },
+    ]);
   }
 }
 
 /** Replaces `${VAR}` in every string scalar; a variable without a value is a positioned problem. */
-function interpolateScalars(doc: ReturnType<typeof parseDocument>, positions: Positions, lookup: Lookup): { problems: Problem[]; interpolated: Set<string> } {
+function interpolateScalars(
+  doc: ReturnType<typeof parseDocument>,
+  positions: Positions,
+  lookup: Lookup,
+): { problems: Problem[]; interpolated: Set<string> } {
   const problems: Problem[] = [];
   const interpolated = new Set<string>();
   visit(doc, {
@@ -95,7 +100,9 @@ function interpolateScalars(doc: ReturnType<typeof parseDocument>, positions: Po
       const keyPath = ancestors.filter(isPair).map((p) => (isScalar(p.key) ? String(p.key.value) : '?'));
       interpolated.add(keyPath.join('.'));
       for (const name of missing) {
-        problems.push(positions.problem(keyPath, `\${${name}} is not set`, `export ${name}=… or add ${name}=… to .env beside the topology file`));
+        problems.push(
+          positions.problem(keyPath, `\${${name}} is not set`, `export ${name}=… or add ${name}=… to .env beside the topology file`),
+        );
       }
     },
   });
@@ -129,24 +136,37 @@ function resolve(raw: RawTopology, file: string, interpolated: Set<string>): Top
 
   const skipErrors = repl.skip_errors as number[];
   const warnings = skipErrors.length
-    ? [`replication.skip_errors (${skipErrors.join(', ')}) makes replicas skip failing events: their data can silently diverge from the primary`]
+    ? [
+        `replication.skip_errors (${skipErrors.join(', ')}) makes replicas skip failing events: their data can silently diverge from the primary`,
+      ]
     : [];
   for (const key of ['root_password', 'replication_password']) {
     if (!interpolated.has(`credentials.${key}`)) {
-      warnings.push(`credentials.${key} is written in the topology file itself: anyone who reads the file has it; use \${VARIABLE} and keep the value in the environment or .env`);
+      warnings.push(
+        `credentials.${key} is written in the topology file itself: anyone who reads the file has it; use \${VARIABLE} and keep the value in the environment or .env`,
+      );
     }
   }
   if (new Set(nodes.map((n) => n.engine ?? '')).size > 1 && repl.tls === 'off') {
-    warnings.push('replication.tls is off while the nodes span several engines: replication traffic, passwords included, crosses between hosts in plain text');
+    warnings.push(
+      'replication.tls is off while the nodes span several engines: replication traffic, passwords included, crosses between hosts in plain text',
+    );
   }
-  const engines = withImplicitSwarm(raw.engines as Record<string, string>, nodes.map((n) => n.engine));
+  const engines = withImplicitSwarm(
+    raw.engines as Record<string, string>,
+    nodes.map((n) => n.engine),
+  );
   const swarmNodes = nodes.filter((n) => onSwarm(engines, n));
   if (swarmNodes.length) {
-    warnings.push(`${swarmNodes.map((n) => n.name).join(', ')} run as swarm services: a swarm publishes a port on every address of the swarm node its task runs on, whatever bind: says; firewall the ports, or keep the swarm's hosts private`);
+    warnings.push(
+      `${swarmNodes.map((n) => n.name).join(', ')} run as swarm services: a swarm publishes a port on every address of the swarm node its task runs on, whatever bind: says; firewall the ports, or keep the swarm's hosts private`,
+    );
   }
   for (const n of nodes) {
     if (n.bind === '0.0.0.0' || n.bind === '::') {
-      warnings.push(`nodes.${n.name}.bind is ${n.bind}: its port ${n.port ?? '(picked by Docker)'} accepts connections from other machines; use 127.0.0.1 unless they need it`);
+      warnings.push(
+        `nodes.${n.name}.bind is ${n.bind}: its port ${n.port ?? '(picked by Docker)'} accepts connections from other machines; use 127.0.0.1 unless they need it`,
+      );
     }
   }
 

@@ -13,7 +13,11 @@ export function isTopologyName(name: unknown): name is string {
 
 /** The name, or an input error: '' or '..' would reach every topology's labels and CA folder. */
 export function checkedTopologyName(name: unknown): string {
-  if (!isTopologyName(name)) throw new InputError(`${JSON.stringify(name)} is not a topology name`, 'a topology name starts with a lowercase letter and has only a-z, 0-9 and -, at most 40 characters');
+  if (!isTopologyName(name))
+    throw new InputError(
+      `${JSON.stringify(name)} is not a topology name`,
+      'a topology name starts with a lowercase letter and has only a-z, 0-9 and -, at most 40 characters',
+    );
   return name;
 }
 
@@ -42,9 +46,15 @@ export function readTopologyPlacement(file: string): Placement {
   const doc = parseDocument(fs.readFileSync(abs, 'utf8')).toJS() ?? {};
   const lookup = lookupFor(abs);
   const declared: Record<string, string> = {};
-  for (const [k, v] of Object.entries(isObject(doc.engines) ? doc.engines : {})) if (typeof v === 'string') declared[k] = interpolate(v, lookup).value;
-  const named = Object.entries(isObject(doc.nodes) ? doc.nodes : {}).map(([n, spec]) => [n, isObject(spec) && typeof spec.engine === 'string' ? spec.engine : undefined] as const);
-  const engines = withImplicitSwarm(declared, named.map(([, e]) => e));
+  for (const [k, v] of Object.entries(isObject(doc.engines) ? doc.engines : {}))
+    if (typeof v === 'string') declared[k] = interpolate(v, lookup).value;
+  const named = Object.entries(isObject(doc.nodes) ? doc.nodes : {}).map(
+    ([n, spec]) => [n, isObject(spec) && typeof spec.engine === 'string' ? spec.engine : undefined] as const,
+  );
+  const engines = withImplicitSwarm(
+    declared,
+    named.map(([, e]) => e),
+  );
   const nodes = named.map(([n, engine]) => {
     return { name: n, ...(engine && engines[engine] ? { engine } : {}) };
   });
@@ -60,6 +70,7 @@ function lookupFor(file: string) {
 export function readTopologyRoles(file: string): Record<string, string> {
   const nodes = parseDocument(fs.readFileSync(path.resolve(file), 'utf8')).toJS()?.nodes;
   const roles: Record<string, string> = {};
-  if (nodes && typeof nodes === 'object') for (const [n, spec] of Object.entries(nodes)) roles[n] = String((spec as { role?: unknown })?.role ?? '');
+  if (nodes && typeof nodes === 'object')
+    for (const [n, spec] of Object.entries(nodes)) roles[n] = String((spec as { role?: unknown })?.role ?? '');
   return roles;
 }

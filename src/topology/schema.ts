@@ -37,7 +37,10 @@ export function schemaProblems(data: unknown, positions: Positions): Problem[] {
 }
 
 function toProblem(e: ErrorObject, positions: Positions): Problem | undefined {
-  const at = e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const at = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   const schema = e.parentSchema as Schema | undefined;
   switch (e.keyword) {
     case 'additionalProperties': {
@@ -67,7 +70,12 @@ function toProblem(e: ErrorObject, positions: Positions): Problem | undefined {
       return positions.problem(at, patternMessage(at, e.params.pattern));
     case 'maxLength':
       if (e.propertyName !== undefined) {
-        return positions.problem([...at, e.propertyName], `name '${e.propertyName}' is longer than ${e.params.limit} characters`, undefined, true);
+        return positions.problem(
+          [...at, e.propertyName],
+          `name '${e.propertyName}' is longer than ${e.params.limit} characters`,
+          undefined,
+          true,
+        );
       }
       return positions.problem(at, `must be at most ${e.params.limit} characters`);
     case 'type':

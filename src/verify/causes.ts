@@ -4,7 +4,9 @@ import type { ReplicaStatus } from '../flavors/dialect';
  * The likely cause of a replication error, from the server's error number and text, with what
  * to do about it. Error numbers are the servers' own (1045 access denied, 2003 cannot connect, …).
  */
-export function likelyCause(s: Pick<ReplicaStatus, 'lastIoErrno' | 'lastIoError' | 'lastSqlErrno' | 'lastSqlError' | 'sourceHost' | 'sourcePort'>): string | undefined {
+export function likelyCause(
+  s: Pick<ReplicaStatus, 'lastIoErrno' | 'lastIoError' | 'lastSqlErrno' | 'lastSqlError' | 'sourceHost' | 'sourcePort'>,
+): string | undefined {
   const source = `${s.sourceHost}:${s.sourcePort}`;
   const io = s.lastIoError;
   if (s.lastIoErrno === 1045 || /Access denied/i.test(io)) {

@@ -22,7 +22,9 @@ export interface TableComparison {
 /** Base tables of every replicated schema on a server; `id` is `schema`.`table`, quoted. */
 export async function replicatedTables(s: SqlSession, ignoredSchemas: string[]): Promise<{ schema: string; table: string; id: string }[]> {
   const skip = [...SYSTEM_SCHEMAS, ...ignoredSchemas].map((n) => n.toLowerCase());
-  const rows = await s.rows("SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' ORDER BY 1, 2");
+  const rows = await s.rows(
+    "SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' ORDER BY 1, 2",
+  );
   return rows
     .filter((r) => !skip.includes(String(r.s).toLowerCase()))
     .map((r) => ({ schema: String(r.s), table: String(r.t), id: `${escapeId(String(r.s))}.${escapeId(String(r.t))}` }));
@@ -61,19 +63,37 @@ export async function compareTables(
       whole.push(t.id);
       continue;
     }
-    const missing = !(await replica.first('SELECT 1 AS found FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [t.schema, t.table]));
+    const missing = !(await replica.first('SELECT 1 AS found FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [
+      t.schema,
+      t.table,
+    ]));
     const base = { table: t.id, source: source.node, replica: replica.node, sourceChecksum: null, replicaChecksum: null };
     if (missing) {
       done.push({ ...base, result: 'missing' });
       continue;
     }
-    const r = await compareByChunks(source, replica, t.schema, t.table, key, { waitSeconds, progress: progress && ((n, total) => progress(t.id, n, total)) });
-    done.push({ ...base, result: r.result, rows: r.rows, chunks: r.chunks, ...(r.difference ? { difference: r.difference, differences: r.differences } : {}) });
+    const r = await compareByChunks(source, replica, t.schema, t.table, key, {
+      waitSeconds,
+      progress: progress && ((n, total) => progress(t.id, n, total)),
+    });
+    done.push({
+      ...base,
+      result: r.result,
+      rows: r.rows,
+      chunks: r.chunks,
+      ...(r.difference ? { difference: r.difference, differences: r.differences } : {}),
+    });
   }
   return [...done, ...(await compareWhole(source, replica, whole, 5, waitSeconds))];
 }
 
-async function compareWhole(source: SqlSession, replica: SqlSession, tables: string[], attempts = 5, waitSeconds = 30): Promise<TableComparison[]> {
+async function compareWhole(
+  source: SqlSession,
+  replica: SqlSession,
+  tables: string[],
+  attempts = 5,
+  waitSeconds = 30,
+): Promise<TableComparison[]> {
   let pending = tables;
   const done: TableComparison[] = [];
   for (let attempt = 1; pending.length && attempt <= attempts; attempt++) {
@@ -85,7 +105,13 @@ async function compareWhole(source: SqlSession, replica: SqlSession, tables: str
     const after = await checksums(source, pending);
     const next: string[] = [];
     for (const table of pending) {
-      const entry = { table, source: source.node, replica: replica.node, sourceChecksum: before.get(table)!, replicaChecksum: mine.get(table)! };
+      const entry = {
+        table,
+        source: source.node,
+        replica: replica.node,
+        sourceChecksum: before.get(table)!,
+        replicaChecksum: mine.get(table)!,
+      };
       const stable = before.get(table) === after.get(table);
       if (entry.sourceChecksum === entry.replicaChecksum) done.push({ ...entry, result: 'equal' });
       else if (stable && reached) done.push({ ...entry, result: entry.replicaChecksum === null ? 'missing' : 'different' });

@@ -32,7 +32,10 @@ export async function primaryKey(s: SqlSession, schema: string, table: string): 
 }
 
 async function columns(s: SqlSession, schema: string, table: string): Promise<string[]> {
-  const rows = await s.rows('SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [schema, table]);
+  const rows = await s.rows(
+    'SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+    [schema, table],
+  );
   return rows.map((r) => String(r.c));
 }
 
@@ -75,7 +78,10 @@ export async function compareByChunks(
   for (;;) {
     const from = bound(key, '>', lower);
     // The chunk's last key: size rows on from the lower bound; none left means the last chunk, open-ended.
-    const edge = await source.first(`SELECT ${keyList} FROM ${name}${from ? ` WHERE ${from.sql}` : ''} ORDER BY ${keyList} LIMIT 1 OFFSET ${size - 1}`, from?.values);
+    const edge = await source.first(
+      `SELECT ${keyList} FROM ${name}${from ? ` WHERE ${from.sql}` : ''} ORDER BY ${keyList} LIMIT 1 OFFSET ${size - 1}`,
+      from?.values,
+    );
     const upper = edge ? key.map((k) => edge[k]) : undefined;
     const to = bound(key, '<=', upper);
     const where = [from, to].filter((b): b is NonNullable<typeof b> => Boolean(b));

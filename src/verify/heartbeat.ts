@@ -46,6 +46,10 @@ export async function waitForHeartbeat(replica: SqlSession, hb: Heartbeat, timeo
     intervalMs: 20,
     signal,
     onTimeout: () =>
-      new NodeError(replica.node, `the heartbeat written on the primary did not arrive within ${timeoutMs / 1000} s`, 'run replikit status to see the replication threads and errors'),
+      new NodeError(
+        replica.node,
+        `the heartbeat written on the primary did not arrive within ${timeoutMs / 1000} s`,
+        'run replikit status to see the replication threads and errors',
+      ),
   });
 }

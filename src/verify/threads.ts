@@ -16,7 +16,11 @@ export async function waitForThreads(s: SqlSession, timeoutMs = 60_000, signal?:
     if (!status) throw new NodeError(s.node, 'is not configured as a replica', 'run replikit up again');
     if (status.ioRunning === 'Yes' && status.sqlRunning === 'Yes') return status;
     if (status.sqlRunning === 'No' && status.lastSqlError) {
-      throw new NodeError(s.node, `replication SQL thread stopped: ${status.lastSqlError}`, likelyCause(status) ?? 'see replikit status; the replica diverged from its source');
+      throw new NodeError(
+        s.node,
+        `replication SQL thread stopped: ${status.lastSqlError}`,
+        likelyCause(status) ?? 'see replikit status; the replica diverged from its source',
+      );
     }
     // A refused password or certificate does not heal by retrying; a network error may (the source restarting).
     if (status.lastIoError && (status.ioRunning === 'No' || [1045, 2026, 2061].includes(status.lastIoErrno))) {
@@ -34,13 +38,17 @@ export async function waitForThreads(s: SqlSession, timeoutMs = 60_000, signal?:
     intervalMs: 50,
     signal,
     onTimeout: () => {
-      const errors = [status?.lastIoError && `Last_IO_Error: ${status.lastIoError}`, status?.lastSqlError && `Last_SQL_Error: ${status.lastSqlError}`]
+      const errors = [
+        status?.lastIoError && `Last_IO_Error: ${status.lastIoError}`,
+        status?.lastSqlError && `Last_SQL_Error: ${status.lastSqlError}`,
+      ]
         .filter(Boolean)
         .join('; ');
       return new NodeError(
         s.node,
         `replication threads not running after ${timeoutMs / 1000} s (IO: ${status?.ioRunning}, SQL: ${status?.sqlRunning})${errors ? `; ${errors}` : ''}`,
-        (status && likelyCause(status)) ?? `check that the source ${status?.sourceHost}:${status?.sourcePort} is up and the replication password matches`,
+        (status && likelyCause(status)) ??
+          `check that the source ${status?.sourceHost}:${status?.sourcePort} is up and the replication password matches`,
       );
     },
   });

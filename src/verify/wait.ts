@@ -30,9 +30,7 @@ export async function waitForReplication(target: ReplicationTarget, options: Wai
   const deadline = started + (options.timeoutMs ?? 30_000);
   const sessions = new Map<string, SqlSession>();
   try {
-    await Promise.all(
-      target.nodes.map(async (n) => sessions.set(n.name, await SqlSession.open({ node: n.name, ...n.connection }, 5000))),
-    );
+    await Promise.all(target.nodes.map(async (n) => sessions.set(n.name, await SqlSession.open({ node: n.name, ...n.connection }, 5000))));
     const timeoutMs = options.timeoutMs ?? 30_000;
     const late = target.nodes.filter((n) => (n.delaySeconds ?? 0) * 1000 >= timeoutMs);
     if (options.delayed !== 'skip' && late.length) {

@@ -8,7 +8,11 @@ const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 
 function replikit(args: string[], env: Record<string, string> = {}) {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does)`);
-  const r = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, ...ENV, CI: '1', ...env }, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...ENV, CI: '1', ...env },
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -35,8 +39,12 @@ describe('replikit CLI against the real engine', () => {
     expect(before.code).toBe(2);
     const planned = JSON.parse(before.out);
     expect(planned.changes).toBe(true);
-    expect(planned.operations.filter((o: { kind: string }) => o.kind === 'create-container').map((o: { target: string }) => o.target)).toEqual(['primary', 'replica1', 'replica2']);
-    expect(planned.operations.find((o: { kind: string; target: string }) => o.kind === 'connect-replica' && o.target === 'replica2')).toMatchObject({ source: 'primary', cause: 'new node', disruption: expect.any(String) });
+    expect(
+      planned.operations.filter((o: { kind: string }) => o.kind === 'create-container').map((o: { target: string }) => o.target),
+    ).toEqual(['primary', 'replica1', 'replica2']);
+    expect(
+      planned.operations.find((o: { kind: string; target: string }) => o.kind === 'connect-replica' && o.target === 'replica2'),
+    ).toMatchObject({ source: 'primary', cause: 'new node', disruption: expect.any(String) });
     expect(await leftovers(name)).toEqual({ containers: [], networks: [], volumes: [] });
     const r = replikit(['up', '-f', t.file]);
     expect(r.code).toBe(0);
@@ -90,13 +98,22 @@ describe('replikit CLI against the real engine', () => {
       port: expect.any(Number),
       user: 'root',
       // The topology's CA, so a client can verify the server: public, not a secret.
-      connection: { host: '127.0.0.1', port: up.nodes[0].port, user: 'root', charset: 'utf8mb4', ssl: { ca: expect.stringMatching(/^-----BEGIN CERTIFICATE-----\n/) } },
+      connection: {
+        host: '127.0.0.1',
+        port: up.nodes[0].port,
+        user: 'root',
+        charset: 'utf8mb4',
+        ssl: { ca: expect.stringMatching(/^-----BEGIN CERTIFICATE-----\n/) },
+      },
       uri: `mysql://root@127.0.0.1:${up.nodes[0].port}/`,
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
     });
     const verify = replikit(['verify', '-f', t.file, '--quiet']);
     expect([verify.code, verify.out, verify.err]).toEqual([0, '', '']);
-    expect(JSON.parse(replikit(['render', '-f', t.file, '--json']).out).map((r: { node: string }) => r.node)).toEqual(['primary', 'replica1']);
+    expect(JSON.parse(replikit(['render', '-f', t.file, '--json']).out).map((r: { node: string }) => r.node)).toEqual([
+      'primary',
+      'replica1',
+    ]);
     expect(replikit(['down', '-f', t.file, '--volumes', '--quiet']).out).toBe('');
   });
 
@@ -113,7 +130,9 @@ describe('replikit CLI against the real engine', () => {
   });
 
   it('exits 1 with a clear message when the image cannot be pulled, and names the image', async () => {
-    const t = topology(fs.readFileSync(simpleTopology(name, IMAGE, {}).file, 'utf8').replace(`image: ${IMAGE}`, 'image: replikit/no-such-image:0.0'));
+    const t = topology(
+      fs.readFileSync(simpleTopology(name, IMAGE, {}).file, 'utf8').replace(`image: ${IMAGE}`, 'image: replikit/no-such-image:0.0'),
+    );
     const r = replikit(['up', '-f', t.file]);
     expect(r.code).toBe(1);
     expect(r.err).toContain('image replikit/no-such-image:0.0 is not present and cannot be pulled');
@@ -121,10 +140,9 @@ describe('replikit CLI against the real engine', () => {
   });
 
   it('exits 1 naming the node and showing its log when a server does not come up', async () => {
-    const text = fs.readFileSync(simpleTopology(name, IMAGE, { replica1: undefined }).file, 'utf8').replace(
-      '  replica1:\n    role: replica\n',
-      '  replica1:\n    role: replica\n    mysqld:\n      no_such_server_option: 1\n',
-    );
+    const text = fs
+      .readFileSync(simpleTopology(name, IMAGE, { replica1: undefined }).file, 'utf8')
+      .replace('  replica1:\n    role: replica\n', '  replica1:\n    role: replica\n    mysqld:\n      no_such_server_option: 1\n');
     const t = topology(text);
     const r = replikit(['up', '-f', t.file]);
     expect(r.code).toBe(1);

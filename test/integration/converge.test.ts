@@ -123,7 +123,11 @@ describe.each(IMAGES)('changes to a running topology, on %s', (image) => {
 
   it('a mysqld: setting added and removed: a dynamic one at run time, a static one restarts that node alone', async () => {
     let before = await starts();
-    edit((y) => y.replace('  primary:\n    role: primary\n', '  primary:\n    role: primary\n    mysqld:\n      max_connections: 77\n').replace('  replica1:\n    role: replica\n', '  replica1:\n    role: replica\n    mysqld:\n      thread_stack: 512K\n'));
+    edit((y) =>
+      y
+        .replace('  primary:\n    role: primary\n', '  primary:\n    role: primary\n    mysqld:\n      max_connections: 77\n')
+        .replace('  replica1:\n    role: replica\n', '  replica1:\n    role: replica\n    mysqld:\n      thread_stack: 512K\n'),
+    );
     expect(await planned()).toEqual([
       'restart-container replica1: thread_stack (unset) → 512K (thread_stack cannot change at run time)',
       'set-settings primary: max_connections 60 → 77',
@@ -149,8 +153,19 @@ describe.each(IMAGES)('changes to a running topology, on %s', (image) => {
   });
 
   it('a static setting changed on every node: one node restarts at a time, replicas first, the primary last', async () => {
-    const startedAt = async () => Object.fromEntries(await Promise.all(NODES.map(async (n) => [n, Date.parse((await docker.inspect(`${name}-${n}`))!.State.StartedAt)] as const)));
-    const withStack = (y: string) => NODES.reduce((text, n) => text.replace(`  ${n}:\n    role: ${n === 'primary' ? 'primary' : 'replica'}\n`, `  ${n}:\n    role: ${n === 'primary' ? 'primary' : 'replica'}\n    mysqld:\n      thread_stack: 512K\n`), y);
+    const startedAt = async () =>
+      Object.fromEntries(
+        await Promise.all(NODES.map(async (n) => [n, Date.parse((await docker.inspect(`${name}-${n}`))!.State.StartedAt)] as const)),
+      );
+    const withStack = (y: string) =>
+      NODES.reduce(
+        (text, n) =>
+          text.replace(
+            `  ${n}:\n    role: ${n === 'primary' ? 'primary' : 'replica'}\n`,
+            `  ${n}:\n    role: ${n === 'primary' ? 'primary' : 'replica'}\n    mysqld:\n      thread_stack: 512K\n`,
+          ),
+        y,
+      );
     edit(withStack);
     expect((await planned()).map((l) => l.replace(/:.*/, ''))).toEqual(NODES.map((n) => `restart-container ${n}`));
     await upUnderWriter();
@@ -184,13 +199,21 @@ describe.each(IMAGES)('changes to a running topology, on %s', (image) => {
     edit((y) => y.replace('  replica2:\n    role: replica\n', '  replica2:\n    role: replica\n    source: replica1\n'));
     expect(await planned()).toEqual(['change-source replica2: source primary → replica1']);
     const changes = await upUnderWriter();
-    expect(changes.join('\n')).toMatch(byPosition ? /change-source replica2: source primary → replica1; both stopped at primary's \S+; replicating from replica1 at \S+/ : /change-source replica2: source primary → replica1$/m);
+    expect(changes.join('\n')).toMatch(
+      byPosition
+        ? /change-source replica2: source primary → replica1; both stopped at primary's \S+; replicating from replica1 at \S+/
+        : /change-source replica2: source primary → replica1$/m,
+    );
     expect((await replicaStatusOf(image, await hostPort(t, 'replica2'))).sourceHost).toBe(`${name}-replica1`);
 
     edit((y) => y.replace('    source: replica1\n', ''));
     expect(await planned()).toEqual(['change-source replica2: source replica1 → primary']);
     const back = await upUnderWriter();
-    expect(back.join('\n')).toMatch(byPosition ? /change-source replica2: source replica1 → primary; applied all of replica1 \(\S+\); replicating from primary at \S+/ : /change-source replica2: source replica1 → primary$/m);
+    expect(back.join('\n')).toMatch(
+      byPosition
+        ? /change-source replica2: source replica1 → primary; applied all of replica1 \(\S+\); replicating from primary at \S+/
+        : /change-source replica2: source replica1 → primary$/m,
+    );
     expect((await replicaStatusOf(image, await hostPort(t, 'replica2'))).sourceHost).toBe(`${name}-primary`);
     expectKept(before, await starts(), NODES);
   });
@@ -206,14 +229,18 @@ describe.each(IMAGES)('changes to a running topology, on %s', (image) => {
     await upUnderWriter();
     expectKept(before, await starts(), NODES);
     const d = await dialectOf(image);
-    for (const r of ['replica1', 'replica2']) expect([r, d.usingGtid(await replicaStatusOf(image, await hostPort(t, r)))]).toEqual([r, true]);
+    for (const r of ['replica1', 'replica2'])
+      expect([r, d.usingGtid(await replicaStatusOf(image, await hostPort(t, r)))]).toEqual([r, true]);
   });
 
   it('switchover --write then up: my.cnf follows the roles with the containers kept; a restart of every node keeps each role', async () => {
     const before = await starts();
     await switchover(t, 'replica1', { write: true });
     t = loadTopology(t.file, { env });
-    expect((await planned()).map((l) => l.replace(/, .*/, '')).sort()).toEqual(['write-config primary: role primary → replica', 'write-config replica1: role replica → primary']);
+    expect((await planned()).map((l) => l.replace(/, .*/, '')).sort()).toEqual([
+      'write-config primary: role primary → replica',
+      'write-config replica1: role replica → primary',
+    ]);
     await upUnderWriter();
     const after = await starts();
     for (const n of NODES) expect(after[n].split(' ')[0]).toBe(before[n].split(' ')[0]);
@@ -242,7 +269,9 @@ describe.each(IMAGES)('changes to a running topology, on %s', (image) => {
     edit((y) => y.replace(/ {2}primary:\n( {4}.*\n)*/, ''));
     expect(t.nodes.map((n) => n.name)).toEqual(stay);
     expect(await planned()).toEqual([`orphan ${name}-primary: not in the topology file, left alone (up --remove-orphans removes it)`]);
-    expect(await upUnderWriter({ removeOrphans: true })).toEqual([`remove-orphan ${name}-primary: its node is no longer in the topology file`]);
+    expect(await upUnderWriter({ removeOrphans: true })).toEqual([
+      `remove-orphan ${name}-primary: its node is no longer in the topology file`,
+    ]);
     expectKept(before, await starts(stay), stay);
     for (const n of stay) expect([n, await idOf(n)]).toEqual([n, ids[n]]);
     expect(new Set(Object.values(ids)).size).toBe(2);
@@ -252,7 +281,9 @@ describe.each(IMAGES)('changes to a running topology, on %s', (image) => {
     edit((y) => y.replace(/ {2}replica2:\n {4}role: replica\n( {4}source: \w+\n)?/, ''));
     expect(await planned()).toEqual([`orphan ${name}-replica2: not in the topology file, left alone (up --remove-orphans removes it)`]);
     const kept = await up(t, { progress: 'silent' });
-    expect(kept.warnings).toContain(`container ${name}-replica2 belongs to no node in the file; left alone (up --remove-orphans removes it)`);
+    expect(kept.warnings).toContain(
+      `container ${name}-replica2 belongs to no node in the file; left alone (up --remove-orphans removes it)`,
+    );
     expect(await docker.inspect(`${name}-replica2`)).toBeDefined();
     const removed = await up(t, { progress: 'silent', removeOrphans: true });
     expect(removed.changes).toEqual([`remove-orphan ${name}-replica2: its node is no longer in the topology file`]);

@@ -1,5 +1,18 @@
 import { loadTopology, status, switchover, up, verify, waitForReplication } from '../../src';
-import { cleanup, ENV, hostPort, replicaStatusOf, IMAGES, requireEngine, simpleTopology, sql, startWriter, uniqueName, whileWriting, pause } from './harness';
+import {
+  cleanup,
+  ENV,
+  hostPort,
+  replicaStatusOf,
+  IMAGES,
+  requireEngine,
+  simpleTopology,
+  sql,
+  startWriter,
+  uniqueName,
+  whileWriting,
+  pause,
+} from './harness';
 
 beforeAll(requireEngine);
 
@@ -21,7 +34,10 @@ describe.each(IMAGES)('a replica delayed on purpose, on %s', (image) => {
 
   it('lags by its delay under a writer while the other does not; up, status, verify and waitForReplication know it', async () => {
     const fs = await import('node:fs');
-    fs.writeFileSync(t, fs.readFileSync(t, 'utf8').replace('  replica2:\n    role: replica\n', '  replica2:\n    role: replica\n    delay: 5s\n'));
+    fs.writeFileSync(
+      t,
+      fs.readFileSync(t, 'utf8').replace('  replica2:\n    role: replica\n', '  replica2:\n    role: replica\n    delay: 5s\n'),
+    );
     const topo = (await import('../../src')).loadTopology(t, { env: (await import('./harness')).ENV });
     const r = await up(topo, { progress: 'silent' });
     // up returns once the heartbeat reached the delayed replica too: after its delay. The delay
@@ -39,7 +55,10 @@ describe.each(IMAGES)('a replica delayed on purpose, on %s', (image) => {
     const { result } = await whileWriting(writer, async () => {
       await pause(6000);
       await sql(p, "INSERT INTO app.marks (token) VALUES ('m1')");
-      const [fast, slow] = await Promise.all([arrival(await hostPort(topo, 'replica1'), 'm1'), arrival(await hostPort(topo, 'replica2'), 'm1')]);
+      const [fast, slow] = await Promise.all([
+        arrival(await hostPort(topo, 'replica1'), 'm1'),
+        arrival(await hostPort(topo, 'replica2'), 'm1'),
+      ]);
       return { fast, slow };
     });
     expect(result.fast).toBeLessThan(2000);
@@ -55,7 +74,7 @@ describe.each(IMAGES)('a replica delayed on purpose, on %s', (image) => {
     const waited = await waitForReplication(r);
     expect(waited.waitedMs).toBeGreaterThanOrEqual(3000);
     const refused = await waitForReplication(r, { timeoutMs: 2000 }).catch((e) => e);
-    expect(String(refused.message)).toBe('replica2: is delayed by 5 s on purpose (delay:), longer than this wait\'s 2 s');
+    expect(String(refused.message)).toBe("replica2: is delayed by 5 s on purpose (delay:), longer than this wait's 2 s");
     await sql(p, "INSERT INTO app.marks (token) VALUES ('m3')");
     const quick = await waitForReplication(r, { timeoutMs: 2000, delayed: 'skip' });
     expect(quick.waitedMs).toBeLessThan(2000);
@@ -68,7 +87,11 @@ describe.each(IMAGES)('a replica delayed on purpose, on %s', (image) => {
     const r = await switchover(topo, 'replica1', { catchUpTimeoutSeconds: 2, write: true });
     expect(r.repointed.sort()).toEqual(['primary', 'replica2']);
     const after = loadTopology(t, { env: ENV });
-    expect(after.nodes.map((n) => `${n.name}:${n.role}:${n.source ?? '-'}:${n.delaySeconds}`).sort()).toEqual(['primary:replica:replica1:0', 'replica1:primary:-:0', 'replica2:replica:replica1:5']);
+    expect(after.nodes.map((n) => `${n.name}:${n.role}:${n.source ?? '-'}:${n.delaySeconds}`).sort()).toEqual([
+      'primary:replica:replica1:0',
+      'replica1:primary:-:0',
+      'replica2:replica:replica1:5',
+    ]);
     const s2 = await replicaStatusOf(image, await hostPort(after, 'replica2'));
     expect([s2.sourceHost, s2.sqlDelay]).toEqual([`${name}-replica1`, 5]);
     expect((await verify(after, { maxLagSeconds: 3 })).problems).toEqual([]);

@@ -14,13 +14,18 @@ function contextDir(name: string, host: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rk-ctx-'));
   const id = createHash('sha256').update(name).digest('hex');
   fs.mkdirSync(path.join(dir, 'contexts', 'meta', id), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'contexts', 'meta', id, 'meta.json'), JSON.stringify({ Name: name, Endpoints: { docker: { Host: host } } }));
+  fs.writeFileSync(
+    path.join(dir, 'contexts', 'meta', id, 'meta.json'),
+    JSON.stringify({ Name: name, Endpoints: { docker: { Host: host } } }),
+  );
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ currentContext: name }));
   return dir;
 }
 
 describe('the engine named by a docker context', () => {
-  const t = topology(`version: 1\nname: ${uniqueName('ctx')}\nimage: ${IMAGE}\ncredentials:\n  root_password: x\n  replication_password: y\nnodes:\n  primary:\n    role: primary\n`);
+  const t = topology(
+    `version: 1\nname: ${uniqueName('ctx')}\nimage: ${IMAGE}\ncredentials:\n  root_password: x\n  replication_password: y\nnodes:\n  primary:\n    role: primary\n`,
+  );
   const run = (dockerConfig: string) => {
     const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_CONFIG: dockerConfig };
     delete env.DOCKER_HOST;

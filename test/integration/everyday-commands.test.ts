@@ -24,14 +24,19 @@ describe.each(IMAGES)('sql, logs and ps on %s', (image) => {
   const t = simpleTopology(name, image, { replica1: undefined });
   beforeAll(() => up(t, { progress: 'silent' }), 180_000);
 
-  it('sql -e runs one query with the server\'s own client, as root, with no password typed or shown', async () => {
+  it("sql -e runs one query with the server's own client, as root, with no password typed or shown", async () => {
     // The topology's passwords are not in this environment: sql needs only the topology's name.
-    const r = replikit(['sql', 'replica1', '-f', t.file, '-e', 'SELECT CURRENT_USER() AS who, @@read_only AS ro'], { withoutPasswords: true });
+    const r = replikit(['sql', 'replica1', '-f', t.file, '-e', 'SELECT CURRENT_USER() AS who, @@read_only AS ro'], {
+      withoutPasswords: true,
+    });
     expect([r.code, r.err]).toEqual([0, '']);
     expect(r.out.trim().split('\n')).toEqual(['who\tro', 'root@localhost\t1']);
 
     // While a query runs, no process list (host or container) shows a password.
-    const slow = spawn(process.execPath, [CLI, 'sql', 'primary', '-f', t.file, '-e', 'SELECT SLEEP(2)'], { env: { ...process.env, CI: '1' }, stdio: 'ignore' });
+    const slow = spawn(process.execPath, [CLI, 'sql', 'primary', '-f', t.file, '-e', 'SELECT SLEEP(2)'], {
+      env: { ...process.env, CI: '1' },
+      stdio: 'ignore',
+    });
     await new Promise((r) => setTimeout(r, 1000));
     const host = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
     const inContainer = JSON.stringify(await docker.docker.getContainer(`${name}-primary`).top({ ps_args: '-eo pid,args' }));
@@ -40,8 +45,10 @@ describe.each(IMAGES)('sql, logs and ps on %s', (image) => {
     for (const text of [host, inContainer]) for (const secret of [ROOT_PASSWORD, REPL_PASSWORD]) expect(text).not.toContain(secret);
   });
 
-  it('sql reads statements from stdin when not on a terminal, and fails with the client\'s own exit code', () => {
-    const ok = replikit(['sql', 'primary', '-f', t.file], { input: 'CREATE DATABASE piped;\nSELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = \'piped\';\n' });
+  it("sql reads statements from stdin when not on a terminal, and fails with the client's own exit code", () => {
+    const ok = replikit(['sql', 'primary', '-f', t.file], {
+      input: "CREATE DATABASE piped;\nSELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'piped';\n",
+    });
     expect([ok.code, ok.out.trim()]).toEqual([0, 'n\n1']);
     const bad = replikit(['sql', 'primary', '-f', t.file, '-e', 'SELECT * FROM no_such_schema.t']);
     expect(bad.code).toBe(1);

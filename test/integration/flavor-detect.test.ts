@@ -24,7 +24,11 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  for (const { alias } of anonymous) await docker.docker.getImage(alias).remove({ noprune: true }).catch(() => undefined);
+  for (const { alias } of anonymous)
+    await docker.docker
+      .getImage(alias)
+      .remove({ noprune: true })
+      .catch(() => undefined);
 });
 
 describe('the flavour is asked of the image, not guessed from its name', () => {
@@ -60,7 +64,10 @@ describe.each(IMAGES)('an image of %s whose mysql user is not uid 999', (image) 
   const derived = `rk-uid1001/${image.replace(/[/:]/g, '-')}:${process.pid}`;
   afterAll(async () => {
     await cleanup(name);
-    await docker.docker.getImage(derived).remove({ force: true }).catch(() => undefined);
+    await docker.docker
+      .getImage(derived)
+      .remove({ force: true })
+      .catch(() => undefined);
   });
 
   it('gets its secret files owned by that user, and replicates', async () => {
@@ -70,16 +77,29 @@ describe.each(IMAGES)('an image of %s whose mysql user is not uid 999', (image) 
       "RUN sed -i -E 's/^mysql:x:[0-9]+:[0-9]+:/mysql:x:1001:1001:/' /etc/passwd && sed -i -E 's/^mysql:x:[0-9]+:/mysql:x:1001:/' /etc/group && chown -R 1001:1001 /run/mysqld /var/run/mysqld",
     ].join('\n');
     const context = await tarOf([{ path: '/Dockerfile', content: dockerfile, mode: 0o644 }]);
-    const stream = await docker.docker.buildImage(Readable.from([context]) as unknown as NodeJS.ReadableStream, { t: derived, forcerm: true });
+    const stream = await docker.docker.buildImage(Readable.from([context]) as unknown as NodeJS.ReadableStream, {
+      t: derived,
+      forcerm: true,
+    });
     // A failed step comes as an event with `error`, not as a stream error: fail with it here.
-    const events = await new Promise<{ error?: string }[]>((resolve, reject) => docker.docker.modem.followProgress(stream, (e: Error | null, out: { error?: string }[]) => (e ? reject(e) : resolve(out))));
+    const events = await new Promise<{ error?: string }[]>((resolve, reject) =>
+      docker.docker.modem.followProgress(stream, (e: Error | null, out: { error?: string }[]) => (e ? reject(e) : resolve(out))),
+    );
     expect(events.filter((e) => e.error).map((e) => e.error)).toEqual([]);
     expect((await imageFacts(docker, derived)).user).toEqual({ uid: 1001, gid: 1001 });
 
     const t = simpleTopology(name, derived, { replica1: undefined });
     const result = await up(t, { progress: 'silent' });
     expect(result.nodes[1].heartbeatLagMs).toBeDefined();
-    const exec = await docker.exec(`${name}-replica1`, ['stat', '-c', '%a %u:%g', '/run/secrets/replikit-root-password', '/run/secrets/replikit-root-init.sql', '/run/secrets/replikit-client.cnf', '/run/secrets/replikit-key.pem']);
+    const exec = await docker.exec(`${name}-replica1`, [
+      'stat',
+      '-c',
+      '%a %u:%g',
+      '/run/secrets/replikit-root-password',
+      '/run/secrets/replikit-root-init.sql',
+      '/run/secrets/replikit-client.cnf',
+      '/run/secrets/replikit-key.pem',
+    ]);
     const out: Buffer[] = [];
     exec.stdout.on('data', (c: Buffer) => out.push(c));
     expect(await exec.done).toBe(0);

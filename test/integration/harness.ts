@@ -30,7 +30,9 @@ export async function requireEngine(): Promise<void> {
   try {
     await docker.ping();
   } catch (e) {
-    throw new Error(`integration tests need a Docker engine and the test images: run scripts/test-env.sh first (${(e as Error).message})`, { cause: e });
+    throw new Error(`integration tests need a Docker engine and the test images: run scripts/test-env.sh first (${(e as Error).message})`, {
+      cause: e,
+    });
   }
   for (const image of IMAGES) {
     if (!(await docker.hasImage(image))) throw new Error(`test image ${image} is missing: run scripts/test-env.sh`);
@@ -56,7 +58,13 @@ export function topology(yaml: string, extraFiles: Record<string, string> = {}):
  * A port-less topology (Docker picks ports) of one primary and the given replicas (name →
  * source). `extra`: top-level YAML; `nodeLines`: YAML lines added under a node (4 spaces in).
  */
-export function simpleTopology(name: string, image: string, replicas: Record<string, string | undefined>, extra = '', nodeLines: Record<string, string> = {}): Topology {
+export function simpleTopology(
+  name: string,
+  image: string,
+  replicas: Record<string, string | undefined>,
+  extra = '',
+  nodeLines: Record<string, string> = {},
+): Topology {
   const nodes = Object.entries(replicas)
     .map(([n, source]) => `  ${n}:\n    role: replica\n${source ? `    source: ${source}\n` : ''}${nodeLines[n] ?? ''}`)
     .join('');
@@ -133,7 +141,12 @@ export async function binlogPosition(image: string, port: number): Promise<{ fil
  */
 export async function readOnlyGlobals(image: string, port: number, on: boolean) {
   const settings = (await dialectOf(image)).readOnlySettings(on);
-  const [actual] = await sql(port, `SELECT ${Object.keys(settings).map((k) => `@@GLOBAL.${k} AS ${k}`).join(', ')}`);
+  const [actual] = await sql(
+    port,
+    `SELECT ${Object.keys(settings)
+      .map((k) => `@@GLOBAL.${k} AS ${k}`)
+      .join(', ')}`,
+  );
   return { actual, expected: Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, v === 'ON' ? 1 : 0])) };
 }
 
@@ -237,7 +250,12 @@ export async function secretFiles(container: string): Promise<Record<string, { m
   stream.pipe(x);
   const out: Record<string, { mode: number; uid: number; gid: number }> = {};
   for await (const entry of x) {
-    if (entry.header.type === 'file') out[entry.header.name.replace(/^secrets\//, '')] = { mode: entry.header.mode! & 0o777, uid: entry.header.uid!, gid: entry.header.gid! };
+    if (entry.header.type === 'file')
+      out[entry.header.name.replace(/^secrets\//, '')] = {
+        mode: entry.header.mode! & 0o777,
+        uid: entry.header.uid!,
+        gid: entry.header.gid!,
+      };
     entry.resume();
   }
   return out;

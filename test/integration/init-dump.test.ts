@@ -21,7 +21,7 @@ nodes:
     role: replica
 `;
 
-describe.each(IMAGES)('init: files run by the server\'s own client, on %s', (image) => {
+describe.each(IMAGES)("init: files run by the server's own client, on %s", (image) => {
   const name = uniqueName('dump');
   const broken = uniqueName('dumpbad');
   afterAll(async () => {
@@ -38,7 +38,10 @@ describe.each(IMAGES)('init: files run by the server\'s own client, on %s', (ima
     for (const port of [p, r]) {
       expect(await sql(port, 'SELECT total FROM dumped.orders ORDER BY total')).toEqual([{ total: 5 }, { total: 10 }]);
       expect(await sql(port, 'SELECT note FROM dumped.audit ORDER BY id')).toEqual([{ note: 'order 5' }, { note: 'order 10' }]);
-      const parts = await sql(port, "SELECT PARTITION_NAME AS p FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = 'dumped' AND TABLE_NAME = 'orders' ORDER BY PARTITION_ORDINAL_POSITION");
+      const parts = await sql(
+        port,
+        "SELECT PARTITION_NAME AS p FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = 'dumped' AND TABLE_NAME = 'orders' ORDER BY PARTITION_ORDINAL_POSITION",
+      );
       expect(parts.map((x) => x.p)).toEqual(['p2025', 'pmax']);
       const routines = await sql(port, "SELECT ROUTINE_NAME AS n FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = 'dumped'");
       expect(routines).toEqual([{ n: 'add_order' }]);
@@ -50,7 +53,9 @@ describe.each(IMAGES)('init: files run by the server\'s own client, on %s', (ima
   it('a failing file is reported with its file and line, and runs again on the next up', async () => {
     const t = topology(withInit(broken, image, ['bad.sql']), { 'bad.sql': 'CREATE DATABASE ok_so_far;\n\nSELEC oops;\n' });
     const error = await up(t, { progress: 'silent' }).catch((e) => e);
-    expect(String(error.message)).toMatch(new RegExp(`^init SQL failed: ${t.file.replace('replikit.yaml', 'bad.sql').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3: error 1064: `));
+    expect(String(error.message)).toMatch(
+      new RegExp(`^init SQL failed: ${t.file.replace('replikit.yaml', 'bad.sql').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3: error 1064: `),
+    );
     expect(error.hint).toMatch(/run again on the next up/);
   });
 });

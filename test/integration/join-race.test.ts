@@ -1,6 +1,18 @@
 import * as fs from 'node:fs';
 import { loadTopology, up } from '../../src';
-import { caughtUp, cleanup, ENV, hostPort, IMAGES, requireEngine, simpleTopology, sql, startWriter, uniqueName, whileWriting } from './harness';
+import {
+  caughtUp,
+  cleanup,
+  ENV,
+  hostPort,
+  IMAGES,
+  requireEngine,
+  simpleTopology,
+  sql,
+  startWriter,
+  uniqueName,
+  whileWriting,
+} from './harness';
 
 beforeAll(requireEngine);
 
@@ -81,8 +93,12 @@ describe.each(IMAGES)('a replica joining while schemas are being created, on %s'
       await sql(p, 'CREATE DATABASE bulk');
       await sql(p, 'CREATE TABLE bulk.t (id INT PRIMARY KEY, v CHAR(200))');
       // About 20 MiB: far past the first 64 KiB of the dump (MariaDB writes its GTID position at the end).
-      const DIGITS = '(SELECT 0 AS n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)';
-      await sql(p, `INSERT INTO bulk.t SELECT a.n + 10 * b.n + 100 * c.n + 1000 * d.n + 10000 * e.n, REPEAT('v', 200) FROM ${[...'abcde'].map((x) => `${DIGITS} ${x}`).join(', ')}`);
+      const DIGITS =
+        '(SELECT 0 AS n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)';
+      await sql(
+        p,
+        `INSERT INTO bulk.t SELECT a.n + 10 * b.n + 100 * c.n + 1000 * d.n + 10000 * e.n, REPEAT('v', 200) FROM ${[...'abcde'].map((x) => `${DIGITS} ${x}`).join(', ')}`,
+      );
       fs.writeFileSync(t.file, `${fs.readFileSync(t.file, 'utf8').trimEnd()}\n  replica2:\n    role: replica\n`);
       // Started at the beginning, the replica would apply the first heartbeat again: error 1062.
       const r = await up(loadTopology(t.file, { env: ENV }), { progress: 'silent' });

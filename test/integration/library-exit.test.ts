@@ -23,7 +23,9 @@ describe('a failed up in a library process', () => {
     const started = Date.now();
     const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 120_000 });
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`failed: replica1: container ${name}-replica1 exited \\(code \\d+\\) before accepting connections`));
+    expect(r.stdout).toMatch(
+      new RegExp(`failed: replica1: container ${name}-replica1 exited \\(code \\d+\\) before accepting connections`),
+    );
     const after = Number(/exited (\d+) ms after the failure/.exec(r.stdout)?.[1]);
     expect(after).toBeLessThan(2000);
     expect(Date.now() - started).toBeLessThan(90_000);

@@ -31,7 +31,11 @@ const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 const nothing = { containers: [], networks: [], volumes: [] };
 
 function replikit(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, ...ENV, CI: '1', ...env }, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...ENV, CI: '1', ...env },
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -69,7 +73,9 @@ describe('preflight: problems found before anything is created', () => {
       expect(problems).toEqual([
         `-: a volume named ${foreign} already exists and was not created by replikit (no io.replikit.topology label)`,
         expect.stringMatching(/^-: image replikit\/no-such-image:0\.0 is not present and cannot be pulled: /),
-        expect.stringMatching(new RegExp(`^primary: host port 127\\.0\\.0\\.1:${port} is already in use by process \\S+ \\(pid ${process.pid}\\)$`)),
+        expect.stringMatching(
+          new RegExp(`^primary: host port 127\\.0\\.0\\.1:${port} is already in use by process \\S+ \\(pid ${process.pid}\\)$`),
+        ),
       ]);
       expect((error as PreflightError).exitCode).toBe(1);
       // Only the foreign volume exists, untouched; no container, network or volume of ours.
@@ -87,9 +93,15 @@ describe('preflight: problems found before anything is created', () => {
     const port = await hostPort(t, 'primary');
     const other = uniqueName('pre2');
     try {
-      const t2 = topology(fs.readFileSync(simpleTopology(other, IMAGE, {}).file, 'utf8').replace('    role: primary\n', `    role: primary\n    port: ${port}\n`));
+      const t2 = topology(
+        fs
+          .readFileSync(simpleTopology(other, IMAGE, {}).file, 'utf8')
+          .replace('    role: primary\n', `    role: primary\n    port: ${port}\n`),
+      );
       const error = await up(t2, { progress: 'silent' }).catch((e) => e);
-      expect(error.problems).toEqual([expect.objectContaining({ node: 'primary', message: `host port 127.0.0.1:${port} is already in use by container ${name}-primary` })]);
+      expect(error.problems).toEqual([
+        expect.objectContaining({ node: 'primary', message: `host port 127.0.0.1:${port} is already in use by container ${name}-primary` }),
+      ]);
       expect(await leftovers(other)).toEqual(nothing);
     } finally {
       await cleanup(other);
@@ -108,8 +120,15 @@ describe('preflight: problems found before anything is created', () => {
   it.each([
     ['an unknown role', (y: string) => y.replace('role: replica', 'role: replcia')],
     ['a replica of a node that does not exist', (y: string) => y.replace('role: replica\n', 'role: replica\n    source: nobody\n')],
-    ['two nodes with one server id', (y: string) => y.replace('role: primary\n', 'role: primary\n    server_id: 7\n').replace('role: replica\n', 'role: replica\n    server_id: 7\n')],
-    ['a mysqld: value that breaks out of its line', (y: string) => y.replace('role: replica\n', 'role: replica\n    mysqld:\n      sql_mode: "A\\nskip_grant_tables=1"\n')],
+    [
+      'two nodes with one server id',
+      (y: string) =>
+        y.replace('role: primary\n', 'role: primary\n    server_id: 7\n').replace('role: replica\n', 'role: replica\n    server_id: 7\n'),
+    ],
+    [
+      'a mysqld: value that breaks out of its line',
+      (y: string) => y.replace('role: replica\n', 'role: replica\n    mysqld:\n      sql_mode: "A\\nskip_grant_tables=1"\n'),
+    ],
     ['an unset password variable', (y: string) => y.replace('${MYSQL_REPLICATION_PASSWORD}', '${NOT_SET_ANYWHERE}')],
   ])('up on a file with %s exits 2 and creates nothing', async (_what, edit) => {
     const t = simpleTopology(name, IMAGE, { replica1: undefined });
@@ -163,14 +182,22 @@ describe('failures during up', () => {
     expect((await leftovers(name)).containers.length).toBeGreaterThan(0);
 
     const result = await up(t, { progress: 'silent' });
-    expect(result.nodes.filter((n) => n.heartbeatLagMs !== undefined).map((n) => n.name).sort()).toEqual(['replica1', 'replica2']);
+    expect(
+      result.nodes
+        .filter((n) => n.heartbeatLagMs !== undefined)
+        .map((n) => n.name)
+        .sort(),
+    ).toEqual(['replica1', 'replica2']);
     expect((await verify(t)).ok).toBe(true);
   });
 
   it('Ctrl-C during up: exits 1 saying it was interrupted, and removes what the run created', async () => {
     await cleanup(name);
     const t = simpleTopology(name, IMAGE, { replica1: undefined });
-    const child = spawn(process.execPath, [CLI, 'up', '-f', t.file], { env: { ...process.env, ...ENV, CI: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'up', '-f', t.file], {
+      env: { ...process.env, ...ENV, CI: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     child.stderr!.on('data', (d) => (err += d));
     for (let i = 0; i < 400 && (await leftovers(name)).containers.length < 2; i++) await pause(25);
@@ -186,7 +213,8 @@ describe('failures during up', () => {
     await cleanup(name);
     const t = simpleTopology(name, IMAGE, { replica1: undefined });
     await docker.ensureNetwork(`${name}-net`, { 'io.replikit.topology': name });
-    for (const n of ['primary', 'replica1']) await docker.ensureVolume(`${name}-${n}-data`, { 'io.replikit.topology': name, 'io.replikit.node': n });
+    for (const n of ['primary', 'replica1'])
+      await docker.ensureVolume(`${name}-${n}-data`, { 'io.replikit.topology': name, 'io.replikit.node': n });
     const result = await up(t);
     expect(result.changes.filter((c) => /^create-(volume|network)/.test(c))).toEqual([]);
     expect(result.nodes.find((n) => n.name === 'replica1')?.heartbeatLagMs).toBeGreaterThanOrEqual(0);
@@ -205,7 +233,9 @@ describe('failures during up', () => {
     for (let i = 0; i < 40 && !s.nodes.find((n) => n.node === 'replica1')?.cause; i++) s = (await pause(250), await status(t));
     const r1 = s.nodes.find((n) => n.node === 'replica1')!;
     expect(s.healthy).toBe(false);
-    expect(r1.cause).toBe(`authentication: ${name}-primary:3306 refused the replication user or its password; replikit up sets the user's password from the topology again`);
+    expect(r1.cause).toBe(
+      `authentication: ${name}-primary:3306 refused the replication user or its password; replikit up sets the user's password from the topology again`,
+    );
     const v = await verify(t);
     expect(v.ok).toBe(false);
     expect(v.problems.join('\n')).toContain('likely cause: authentication');
@@ -224,7 +254,10 @@ describe('two ups at once', () => {
     const t = simpleTopology(names[0], IMAGE, { replica1: undefined });
     const run = () =>
       new Promise<{ code: number | null; err: string }>((resolve) => {
-        const child = spawn(process.execPath, [CLI, 'up', '-f', t.file], { env: { ...process.env, ...ENV, CI: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+        const child = spawn(process.execPath, [CLI, 'up', '-f', t.file], {
+          env: { ...process.env, ...ENV, CI: '1' },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
         let err = '';
         child.stderr!.on('data', (d) => (err += d));
         child.on('exit', (code) => resolve({ code, err }));
@@ -233,7 +266,9 @@ describe('two ups at once', () => {
     expect(results.map((r) => r.code).sort()).toEqual([0, 1]);
     const loser = results.find((r) => r.code === 1)!;
     expect(loser.err).toMatch(new RegExp(`error: another replikit up of topology ${names[0]} is running \\(${os.hostname()}:\\d+, since `));
-    expect(loser.err).toContain(`hint: wait for it to finish; if none is running any more, remove the lock: docker rm replikit-lock-${names[0]}`);
+    expect(loser.err).toContain(
+      `hint: wait for it to finish; if none is running any more, remove the lock: docker rm replikit-lock-${names[0]}`,
+    );
     expect(await docker.inspect(`replikit-lock-${names[0]}`)).toBeUndefined();
   });
 
@@ -247,10 +282,14 @@ describe('two ups at once', () => {
   });
 
   it('of different topologies, with no seed data directory yet, share one seed and both come up', async () => {
-    const seeds = async () => (await docker.docker.listVolumes({ filters: { label: [`io.replikit.seed=${IMAGE}`] } })).Volumes.map((v) => v.Name);
+    const seeds = async () =>
+      (await docker.docker.listVolumes({ filters: { label: [`io.replikit.seed=${IMAGE}`] } })).Volumes.map((v) => v.Name);
     for (const v of await seeds()) await docker.removeVolume(v);
     const results = await Promise.all(names.slice(1).map((n) => up(simpleTopology(n, IMAGE, { replica1: undefined }))));
-    expect(results.map((r) => r.nodes.find((n) => n.name === 'replica1')?.heartbeatLagMs)).toEqual([expect.any(Number), expect.any(Number)]);
+    expect(results.map((r) => r.nodes.find((n) => n.name === 'replica1')?.heartbeatLagMs)).toEqual([
+      expect.any(Number),
+      expect.any(Number),
+    ]);
     expect(await seeds()).toHaveLength(1);
   });
 });
@@ -363,7 +402,7 @@ describe.each(IMAGES)('faults after up, under a steady writer, on %s', (image) =
     await expectConverged(committed);
   });
 
-  it('the replication account: two privileges only, with the server\'s default plugin (caching_sha2_password on MySQL)', async () => {
+  it("the replication account: two privileges only, with the server's default plugin (caching_sha2_password on MySQL)", async () => {
     const p = await hostPort(t, 'primary');
     const grants = (await sql(p, "SHOW GRANTS FOR 'repl'@'%'")).map((r) => String(Object.values(r)[0]));
     expect(grants).toHaveLength(1);
@@ -451,7 +490,9 @@ describe('secrets and exposure', () => {
     outputs.push(failing);
 
     const inspected = await Promise.all([`${name}-primary`, `${name}-replica1`].map((c) => docker.docker.getContainer(c).inspect()));
-    const top = await Promise.all([`${name}-primary`, `${name}-replica1`].map((c) => docker.docker.getContainer(c).top({ ps_args: '-eo pid,args' })));
+    const top = await Promise.all(
+      [`${name}-primary`, `${name}-replica1`].map((c) => docker.docker.getContainer(c).top({ ps_args: '-eo pid,args' })),
+    );
     const haystack = JSON.stringify([outputs, inspected, top]);
     for (const secret of [ROOT_PASSWORD, REPL_PASSWORD, `${ROOT_PASSWORD}-wrong`]) {
       expect(haystack).not.toContain(secret);

@@ -47,7 +47,10 @@ beforeAll(async () => {
   try {
     await remote.ping();
   } catch (e) {
-    throw new Error(`these tests need the second engine: run scripts/second-engine.sh (scripts/test-env.sh does) (${(e as Error).message})`, { cause: e });
+    throw new Error(
+      `these tests need the second engine: run scripts/second-engine.sh (scripts/test-env.sh does) (${(e as Error).message})`,
+      { cause: e },
+    );
   }
   if (!(await remote.hasImage(IMAGE))) throw new Error(`${IMAGE} is missing on the second engine: run scripts/second-engine.sh`);
 });
@@ -74,7 +77,16 @@ describe('what crosses to another host', () => {
     expect(r.code).toBe(0);
     // The sessions were captured (thousands of bytes each), and hold nothing readable of them.
     expect(seen.length).toBeGreaterThan(20_000);
-    for (const clear of [password, ROOT_PASSWORD, 'IDENTIFIED', 'MASTER_PASSWORD', 'SOURCE_PASSWORD', 'SHOW SLAVE STATUS', 'SHOW REPLICA STATUS']) expect([clear, seen.includes(clear)]).toEqual([clear, false]);
+    for (const clear of [
+      password,
+      ROOT_PASSWORD,
+      'IDENTIFIED',
+      'MASTER_PASSWORD',
+      'SOURCE_PASSWORD',
+      'SHOW SLAVE STATUS',
+      'SHOW REPLICA STATUS',
+    ])
+      expect([clear, seen.includes(clear)]).toEqual([clear, false]);
   });
 });
 
@@ -138,7 +150,13 @@ describe('a remote engine over TCP with mutual TLS', () => {
     const busy = (taken.address() as net.AddressInfo).port;
     try {
       const file = path.join(path.dirname(t.file), 'taken.yaml');
-      fs.writeFileSync(file, fs.readFileSync(t.file, 'utf8').replace(`name: ${name}`, `name: ${name}-taken`).replace('    role: primary\n', `    role: primary\n    port: ${busy}\n`));
+      fs.writeFileSync(
+        file,
+        fs
+          .readFileSync(t.file, 'utf8')
+          .replace(`name: ${name}`, `name: ${name}-taken`)
+          .replace('    role: primary\n', `    role: primary\n    port: ${busy}\n`),
+      );
       const r = replikit(['up', '-f', file], REMOTE_ENV);
       expect(r.code).toBe(1);
       expect(r.err).toContain(`host port 127.0.0.2:${busy} is already in use by a process on 127.0.0.2`);
@@ -163,12 +181,18 @@ describe('one topology over two engines', () => {
   const BRIDGE = '10.222.0.1';
 
   /** A topology over this engine and the second (`box`): every node published and advertised on BRIDGE. */
-  function spreadTopology(topology: string, nodes: Record<string, { role: string; port: number; engine?: string; source?: string; advertise?: string }>): string {
+  function spreadTopology(
+    topology: string,
+    nodes: Record<string, { role: string; port: number; engine?: string; source?: string; advertise?: string }>,
+  ): string {
     const { file } = simpleTopology(topology, IMAGE, {});
     const doc = parseDocument(fs.readFileSync(file, 'utf8'));
     doc.delete('nodes');
     doc.set('engines', { box: 'replikit-engine2' });
-    doc.set('nodes', Object.fromEntries(Object.entries(nodes).map(([n, o]) => [n, { bind: BRIDGE, advertise: `${BRIDGE}:${o.port}`, ...o }])));
+    doc.set(
+      'nodes',
+      Object.fromEntries(Object.entries(nodes).map(([n, o]) => [n, { bind: BRIDGE, advertise: `${BRIDGE}:${o.port}`, ...o }])),
+    );
     fs.writeFileSync(file, doc.toString());
     return file;
   }
@@ -262,12 +286,20 @@ describe('one topology over two engines', () => {
     fs.writeFileSync(file, doc.toString());
     const move = replikit(['up', '-f', file, '--json'], {});
     expect([move.code, move.err]).toEqual([0, '']);
-    expect((JSON.parse(move.out).changes as string[]).filter((c) => /^(remove-moved|create-container|connect-replica)/.test(c)).map((c) => c.split(':')[0]).sort()).toEqual([
+    expect(
+      (JSON.parse(move.out).changes as string[])
+        .filter((c) => /^(remove-moved|create-container|connect-replica)/.test(c))
+        .map((c) => c.split(':')[0])
+        .sort(),
+    ).toEqual([
       'connect-replica replica2',
       'create-container replica2',
       'remove-moved replica2', // the removal there and the creation here run at once
     ]);
-    expect([await names(localEngine, name), await names(remote, name)]).toEqual([[`${name}-primary`], [`${name}-replica1`, `${name}-replica2`]]);
+    expect([await names(localEngine, name), await names(remote, name)]).toEqual([
+      [`${name}-primary`],
+      [`${name}-replica1`, `${name}-replica2`],
+    ]);
     expect((await ask(p3, 'SELECT id FROM spread.t ORDER BY id')).map((r) => r.id)).toEqual([1, 2, 3, 4]);
     const movedVerify = replikit(['verify', '-f', file, '--json'], {});
     expect([movedVerify.code, JSON.parse(movedVerify.out).problems]).toEqual([0, []]);
@@ -317,7 +349,9 @@ describe('one topology over two engines', () => {
     });
     const r = replikit(['up', '-f', otherFile], {});
     expect(r.code).not.toBe(0);
-    expect(r.err).toContain(`primary: its advertise: address ${unreachable} cannot be reached from containers on docker context replikit-engine2 (tcp://127.0.0.2:2376) (`);
+    expect(r.err).toContain(
+      `primary: its advertise: address ${unreachable} cannot be reached from containers on docker context replikit-engine2 (tcp://127.0.0.2:2376) (`,
+    );
     expect(r.err).toContain('nothing was created');
     expect([await names(localEngine, other), await names(remote, other)]).toEqual([[], []]);
     // The probes' helpers are gone from both engines too.
@@ -358,7 +392,9 @@ describe('the remote engine over ssh://', () => {
     expect([second.code, second.err]).toEqual([0, '']);
     const joined = JSON.parse(second.out);
     expect(joined.changes.find((c: string) => c.startsWith('connect-replica replica1'))).toContain('loaded a snapshot of over_ssh');
-    expect(await query(joined.nodes.find((n: { name: string }) => n.name === 'replica1').port, 'SELECT id FROM over_ssh.t')).toEqual([{ id: 7 }]);
+    expect(await query(joined.nodes.find((n: { name: string }) => n.name === 'replica1').port, 'SELECT id FROM over_ssh.t')).toEqual([
+      { id: 7 },
+    ]);
     expect(await names(remote, name)).toEqual([`${name}-primary`, `${name}-replica1`]);
     const status = replikit(['status', '-f', t.file, '--json'], env);
     expect(JSON.parse(status.out).healthy).toBe(true);
@@ -372,6 +408,9 @@ describe('the remote engine over ssh://', () => {
   it('a host whose key is not in known_hosts is refused, as OpenSSH refuses it', () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'rk-home-'));
     const r = replikit(['ps', '-f', t.file], { DOCKER_HOST: 'ssh://root@127.0.0.2:2222', ...agent, HOME: home });
-    expect([r.code, r.err.split('\n')[0]]).toEqual([1, 'error: no Docker engine answers at ssh://root@127.0.0.2:2222: Host denied (verification failed)']);
+    expect([r.code, r.err.split('\n')[0]]).toEqual([
+      1,
+      'error: no Docker engine answers at ssh://root@127.0.0.2:2222: Host denied (verification failed)',
+    ]);
   });
 });

@@ -26,7 +26,19 @@ describe.each(IMAGES)('rendered my.cnf in a real %s container', (image) => {
     const plan = containerPlan(t, node, rendered, dialect, undefined, { ca: tls.ca, ...tls.nodes.get(node.name)! });
     await docker.create(plan);
     await docker.start(plan.name);
-    const session = await waitForSql(docker, plan.name, { node: node.name, host: '127.0.0.1', port: await docker.hostPort(plan.name), user: 'root', password: ROOT_PASSWORD, charset: 'utf8mb4' }, { timeoutMs: 120_000 });
+    const session = await waitForSql(
+      docker,
+      plan.name,
+      {
+        node: node.name,
+        host: '127.0.0.1',
+        port: await docker.hostPort(plan.name),
+        user: 'root',
+        password: ROOT_PASSWORD,
+        charset: 'utf8mb4',
+      },
+      { timeoutMs: 120_000 },
+    );
     try {
       const row = await session.first(
         'SELECT @@server_id AS server_id, @@log_bin AS log_bin, @@log_bin_basename AS basename, @@binlog_format AS format, @@character_set_server AS charset, @@collation_server AS collation, @@read_only AS read_only, @@ssl_cert AS ssl_cert',
@@ -60,7 +72,14 @@ describe.each(IMAGES)('rendered my.cnf in a real %s container', (image) => {
     // again for every account the server can bind (super_read_only where the flavour has it).
     await docker.docker.getContainer(plan.name).restart();
     const port = await docker.hostPort(plan.name);
-    await (await waitForSql(docker, plan.name, { node: node.name, host: '127.0.0.1', port, user: 'root', password: ROOT_PASSWORD, charset: 'utf8mb4' }, { timeoutMs: 120_000 })).close();
+    await (
+      await waitForSql(
+        docker,
+        plan.name,
+        { node: node.name, host: '127.0.0.1', port, user: 'root', password: ROOT_PASSWORD, charset: 'utf8mb4' },
+        { timeoutMs: 120_000 },
+      )
+    ).close();
     const ro = await readOnlyGlobals(image, port, node.role === 'replica');
     expect(ro.actual).toEqual(ro.expected);
   });

@@ -4,7 +4,22 @@ import type { Topology } from '../../src';
 import { loadTopology } from '../../src/topology/load';
 import { LABEL } from '../../src/names';
 import { MYCNF_PATH } from '../../src/render/mycnf';
-import { caughtUp, checksum, docker, ENV, IMAGE, pause, REPL_PASSWORD, requireEngine, ROOT_PASSWORD, sql, simpleTopology, startWriter, uniqueName, whileWriting } from './harness';
+import {
+  caughtUp,
+  checksum,
+  docker,
+  ENV,
+  IMAGE,
+  pause,
+  REPL_PASSWORD,
+  requireEngine,
+  ROOT_PASSWORD,
+  sql,
+  simpleTopology,
+  startWriter,
+  uniqueName,
+  whileWriting,
+} from './harness';
 
 /**
  * engine: swarm on the one-node swarm scripts/test-env.sh makes of this machine's engine: each
@@ -23,7 +38,9 @@ async function ports(t: Topology): Promise<Record<string, number>> {
 
 /** The running task container of a node's service. */
 async function taskOf(t: Topology, node: string) {
-  const list = await docker.docker.listContainers({ filters: { label: [`com.docker.swarm.service.name=${t.name}-${node}`], status: ['running'] } });
+  const list = await docker.docker.listContainers({
+    filters: { label: [`com.docker.swarm.service.name=${t.name}-${node}`], status: ['running'] },
+  });
   return list[0];
 }
 
@@ -39,7 +56,10 @@ async function swarmObjects(name: string) {
 beforeAll(async () => {
   await requireEngine();
   const info = await docker.docker.info();
-  if (!info.Swarm?.ControlAvailable) throw new Error(`these tests need this engine to be a swarm manager: run scripts/test-env.sh (it runs docker swarm init); swarm state: ${info.Swarm?.LocalNodeState}`);
+  if (!info.Swarm?.ControlAvailable)
+    throw new Error(
+      `these tests need this engine to be a swarm manager: run scripts/test-env.sh (it runs docker swarm init); swarm state: ${info.Swarm?.LocalNodeState}`,
+    );
 });
 
 describe('engine: swarm', () => {
@@ -49,7 +69,12 @@ describe('engine: swarm', () => {
 
   it('the classic topology runs as services with secrets and configs; up again changes nothing; status names the swarm node', async () => {
     const result = await up(t);
-    expect(result.nodes.filter((n) => n.heartbeatLagMs !== undefined).map((n) => n.name).sort()).toEqual(['replica1', 'replica2']);
+    expect(
+      result.nodes
+        .filter((n) => n.heartbeatLagMs !== undefined)
+        .map((n) => n.name)
+        .sort(),
+    ).toEqual(['replica1', 'replica2']);
     const objects = await swarmObjects(name);
     expect(objects.services).toEqual([`${name}-primary`, `${name}-replica1`, `${name}-replica2`]);
     // Per node: 4 secrets for root (password, init SQL, client file) and the TLS key… and the CA and certificate beside them; my.cnf as a config.
@@ -57,19 +82,37 @@ describe('engine: swarm', () => {
 
     // No plain container of a node: each runs as its service's task.
     const tasks = await docker.docker.listContainers({ filters: { label: [`${LABEL.topology}=${name}`] } });
-    expect(tasks.map((c) => c.Labels['com.docker.swarm.service.name']).sort()).toEqual([`${name}-primary`, `${name}-replica1`, `${name}-replica2`]);
+    expect(tasks.map((c) => c.Labels['com.docker.swarm.service.name']).sort()).toEqual([
+      `${name}-primary`,
+      `${name}-replica1`,
+      `${name}-replica2`,
+    ]);
 
     // Secrets stay secret: neither the service nor its task shows a password; the task reads files.
     for (const node of ['primary', 'replica1', 'replica2']) {
-      const seen = JSON.stringify([await docker.docker.getService(`${name}-${node}`).inspect(), await docker.docker.getContainer((await taskOf(t, node)).Id).inspect()]);
+      const seen = JSON.stringify([
+        await docker.docker.getService(`${name}-${node}`).inspect(),
+        await docker.docker.getContainer((await taskOf(t, node)).Id).inspect(),
+      ]);
       for (const secret of [ROOT_PASSWORD, REPL_PASSWORD, JSON.stringify(ROOT_PASSWORD).slice(1, -1)]) expect(seen).not.toContain(secret);
     }
     // Mounted by the swarm: the Engine API's archive does not see into the mount, a shell in the task does.
-    const stat = await docker.exec((await taskOf(t, 'primary')).Id, ['stat', '-c', '%n %a %u', '/run/secrets/replikit-root-password', '/run/secrets/replikit-key.pem', MYCNF_PATH]);
+    const stat = await docker.exec((await taskOf(t, 'primary')).Id, [
+      'stat',
+      '-c',
+      '%n %a %u',
+      '/run/secrets/replikit-root-password',
+      '/run/secrets/replikit-key.pem',
+      MYCNF_PATH,
+    ]);
     const out: Buffer[] = [];
     stat.stdout.on('data', (c: Buffer) => out.push(c));
     expect(await stat.done).toBe(0);
-    expect(Buffer.concat(out).toString().trim().split('\n')).toEqual(['/run/secrets/replikit-root-password 400 999', '/run/secrets/replikit-key.pem 400 999', `${MYCNF_PATH} 644 0`]);
+    expect(Buffer.concat(out).toString().trim().split('\n')).toEqual([
+      '/run/secrets/replikit-root-password 400 999',
+      '/run/secrets/replikit-key.pem 400 999',
+      `${MYCNF_PATH} 644 0`,
+    ]);
 
     const p = await ports(t);
     await sql(p.primary, 'CREATE DATABASE swarm_app');
@@ -126,7 +169,12 @@ describe('a chain on a swarm, and a switchover', () => {
     const moved = loadTopology(t.file, { env: ENV });
     // The roles live in each task's my.cnf, a config: a new task takes the new one.
     const again = await up(moved);
-    expect(again.changes.filter((c) => c.startsWith('restart-container')).map((c) => c.split(':')[0]).sort()).toEqual(['restart-container primary', 'restart-container replica1']);
+    expect(
+      again.changes
+        .filter((c) => c.startsWith('restart-container'))
+        .map((c) => c.split(':')[0])
+        .sort(),
+    ).toEqual(['restart-container primary', 'restart-container replica1']);
     p = await ports(moved);
     await sql(p.replica1, "INSERT INTO chain_app.t (payload) VALUES ('after')");
     const s = await status(moved);
@@ -190,7 +238,15 @@ describe('a placement no swarm node meets', () => {
   afterAll(() => down(loadTopology(t, { env: ENV }), { volumes: true }).catch(() => undefined));
 
   it('stops up at once with what the swarm said, and leaves nothing behind', async () => {
-    fs.writeFileSync(t, fs.readFileSync(t, 'utf8').replace('  replica1:\n    role: replica\n    engine: swarm\n', '  replica1:\n    role: replica\n    engine: swarm\n    placement: [node.labels.replikit-test==nowhere]\n'));
+    fs.writeFileSync(
+      t,
+      fs
+        .readFileSync(t, 'utf8')
+        .replace(
+          '  replica1:\n    role: replica\n    engine: swarm\n',
+          '  replica1:\n    role: replica\n    engine: swarm\n    placement: [node.labels.replikit-test==nowhere]\n',
+        ),
+    );
     const started = Date.now();
     const error = await up(loadTopology(t, { env: ENV })).then(
       () => undefined,
@@ -225,7 +281,9 @@ describe('a topology moved from containers to the swarm', () => {
       () => undefined,
       (e: Error) => e,
     );
-    expect(error?.message).toContain(`still has container(s) ${[`${name}-primary`, `${name}-replica1`].join(', ')} and the bridge network ${name}-net from before`);
+    expect(error?.message).toContain(
+      `still has container(s) ${[`${name}-primary`, `${name}-replica1`].join(', ')} and the bridge network ${name}-net from before`,
+    );
     expect(await swarmObjects(name)).toEqual({ services: [], secrets: 0, configs: 0 });
     expect((await docker.containers(name)).map((c) => c.state)).toEqual(['running', 'running']);
 
@@ -241,7 +299,10 @@ describe('a topology moved from containers to the swarm', () => {
 
 describe('a changed setting on a swarm node with a fixed port', () => {
   const name = uniqueName('swarm-port');
-  const lines = (mysqld: string) => ({ primary: '    engine: swarm\n    port: 3421\n', replica1: `    engine: swarm\n    port: 3422\n${mysqld}` });
+  const lines = (mysqld: string) => ({
+    primary: '    engine: swarm\n    port: 3421\n',
+    replica1: `    engine: swarm\n    port: 3422\n${mysqld}`,
+  });
   const t = simpleTopology(name, IMAGE, { replica1: undefined }, '', lines(''));
   afterAll(() => down(t, { volumes: true }).catch(() => undefined));
 
@@ -274,7 +335,9 @@ describe('a changed placement: on a swarm node', () => {
     // It was never looked at before: plan said nothing to do.
     expect((await plan(pinned)).toString()).toMatch(/^recreate-container replica1: image, address, port or placement changed/);
     const result = await up(pinned);
-    expect(result.changes.filter((c) => !c.startsWith('start-container')).map((c) => c.split(':')[0])).toEqual(['recreate-container replica1']);
+    expect(result.changes.filter((c) => !c.startsWith('start-container')).map((c) => c.split(':')[0])).toEqual([
+      'recreate-container replica1',
+    ]);
     const spec = await docker.docker.getService(`${name}-replica1`).inspect();
     expect(spec.Spec.TaskTemplate.Placement.Constraints).toEqual([`node.hostname==${host}`]);
     const r = result.nodes.find((n) => n.name === 'replica1')!.port;

@@ -16,32 +16,37 @@ describe.each(IMAGES)('Ctrl-C (or SIGTERM, SIGHUP) during a switchover, on %s', 
   it.each([
     ['SIGINT', 'Ctrl-C', ''],
     ['SIGTERM', 'SIGTERM', 't'],
-  ] as const)('%s before the promotion: nothing is switched, the old primary takes writes again, the file is unchanged', async (signal, what, suffix) => {
-    // replica1 applies 5 s late, so the switchover waits for it long enough to be interrupted.
-    const t = simpleTopology(`${name}${suffix}`, image, { replica1: undefined }, '', { replica1: '    delay: 5s\n' });
-    await up(t, { progress: 'silent' });
-    const p = await hostPort(t, 'primary');
-    await sql(p, 'CREATE DATABASE app');
-    const before = fs.readFileSync(t.file, 'utf8');
+  ] as const)(
+    '%s before the promotion: nothing is switched, the old primary takes writes again, the file is unchanged',
+    async (signal, what, suffix) => {
+      // replica1 applies 5 s late, so the switchover waits for it long enough to be interrupted.
+      const t = simpleTopology(`${name}${suffix}`, image, { replica1: undefined }, '', { replica1: '    delay: 5s\n' });
+      await up(t, { progress: 'silent' });
+      const p = await hostPort(t, 'primary');
+      await sql(p, 'CREATE DATABASE app');
+      const before = fs.readFileSync(t.file, 'utf8');
 
-    const child = spawn(process.execPath, [CLI, 'switchover', 'replica1', '--write', '-f', t.file, '--plain'], { env: { ...process.env, ...ENV, CI: '1' } });
-    let err = '';
-    child.stderr.on('data', (c) => (err += c));
-    child.stdout.on('data', (c) => (err += c));
-    // Interrupted once writes have stopped and the wait for replica1 runs.
-    for (let i = 0; i < 100 && !/Stop writes on primary: read-only/.test(err); i++) await pause(50);
-    child.kill(signal);
-    const code = await new Promise<number | null>((r) => child.on('exit', r));
+      const child = spawn(process.execPath, [CLI, 'switchover', 'replica1', '--write', '-f', t.file, '--plain'], {
+        env: { ...process.env, ...ENV, CI: '1' },
+      });
+      let err = '';
+      child.stderr.on('data', (c) => (err += c));
+      child.stdout.on('data', (c) => (err += c));
+      // Interrupted once writes have stopped and the wait for replica1 runs.
+      for (let i = 0; i < 100 && !/Stop writes on primary: read-only/.test(err); i++) await pause(50);
+      child.kill(signal);
+      const code = await new Promise<number | null>((r) => child.on('exit', r));
 
-    expect(code).toBe(1);
-    expect(err).toContain(`error: interrupted (${what}) before the promotion`);
-    expect(err).toContain('nothing was switched; primary takes writes again');
-    expect(fs.readFileSync(t.file, 'utf8')).toBe(before);
-    const [ro] = await sql(p, 'SELECT @@GLOBAL.read_only AS ro');
-    expect(ro.ro).toBe(0);
-    await sql(p, 'CREATE TABLE app.after (id INT PRIMARY KEY)');
-    expect((await replicaStatusOf(image, await hostPort(t, 'replica1'))).sourceHost).toBe(`${name}${suffix}-primary`);
-  });
+      expect(code).toBe(1);
+      expect(err).toContain(`error: interrupted (${what}) before the promotion`);
+      expect(err).toContain('nothing was switched; primary takes writes again');
+      expect(fs.readFileSync(t.file, 'utf8')).toBe(before);
+      const [ro] = await sql(p, 'SELECT @@GLOBAL.read_only AS ro');
+      expect(ro.ro).toBe(0);
+      await sql(p, 'CREATE TABLE app.after (id INT PRIMARY KEY)');
+      expect((await replicaStatusOf(image, await hostPort(t, 'replica1'))).sourceHost).toBe(`${name}${suffix}-primary`);
+    },
+  );
 
   it('a write still running: writes are not held for longer than the bound, the blocker is named, nothing is switched', async () => {
     const other = `${name}b`;
@@ -60,7 +65,9 @@ describe.each(IMAGES)('Ctrl-C (or SIGTERM, SIGHUP) during a switchover, on %s', 
       // Who and how long, the statement's first word only: its text can hold secrets.
       expect(String(error.message)).toMatch(/^primary: writes could not be stopped within 2 s: connection \d+ \(root, \d+ s\): INSERT …/);
       expect(String(error.message)).not.toMatch(/hunter2|SLEEP/);
-      expect(error.hint).toBe('primary takes writes again; nothing was switched. Let that statement finish (or KILL it), then run switchover again');
+      expect(error.hint).toBe(
+        'primary takes writes again; nothing was switched. Let that statement finish (or KILL it), then run switchover again',
+      );
       expect((await sql(p, 'SELECT @@GLOBAL.read_only AS ro'))[0].ro).toBe(0);
       await sql(p, 'INSERT INTO app.t VALUES (2)');
       await slow;

@@ -1,6 +1,20 @@
 import { createConnection } from 'mysql2/promise';
 import { plan, up, verify, status } from '../../src';
-import { cleanup, dialectOf, docker, secretFiles, hostPort, IMAGES, REPL_PASSWORD, replicaStatusOf, requireEngine, simpleTopology, sql, uniqueName, pause } from './harness';
+import {
+  cleanup,
+  dialectOf,
+  docker,
+  secretFiles,
+  hostPort,
+  IMAGES,
+  REPL_PASSWORD,
+  replicaStatusOf,
+  requireEngine,
+  simpleTopology,
+  sql,
+  uniqueName,
+  pause,
+} from './harness';
 
 beforeAll(requireEngine);
 
@@ -23,7 +37,13 @@ describe.each(IMAGES)('replication over TLS by default, on %s', (image) => {
     expect(await tlsAccepts(primaryPort)).toBeGreaterThan(0);
     const [account] = await sql(primaryPort, "SELECT ssl_type FROM mysql.user WHERE User = 'repl' AND Host = '%'");
     expect(account.ssl_type).toBe('ANY');
-    const plain = await createConnection({ host: '127.0.0.1', port: primaryPort, user: 'repl', password: REPL_PASSWORD, ssl: undefined }).catch((e) => e);
+    const plain = await createConnection({
+      host: '127.0.0.1',
+      port: primaryPort,
+      user: 'repl',
+      password: REPL_PASSWORD,
+      ssl: undefined,
+    }).catch((e) => e);
     expect((plain as { errno?: number }).errno).toBe(1045);
 
     // A client of the library checks the server's certificate with the CA up returned.
@@ -35,7 +55,11 @@ describe.each(IMAGES)('replication over TLS by default, on %s', (image) => {
     await verified.end();
     // The key is the server's alone.
     const files = await secretFiles(`${name}-primary`);
-    expect(files).toMatchObject({ 'replikit-key.pem': { mode: 0o400 }, 'replikit-cert.pem': { mode: 0o444 }, 'replikit-ca.pem': { mode: 0o444 } });
+    expect(files).toMatchObject({
+      'replikit-key.pem': { mode: 0o400 },
+      'replikit-cert.pem': { mode: 0o444 },
+      'replikit-ca.pem': { mode: 0o444 },
+    });
   });
 
   it('a replica given another CA is refused at once, and status says why', async () => {
@@ -54,14 +78,22 @@ describe.each(IMAGES)('replication over TLS by default, on %s', (image) => {
     expect((await verify(t)).ok).toBe(false);
     // up puts the topology's CA back and restarts the replica's threads.
     const fixed = await up(t, { progress: 'silent' });
-    expect(fixed.changes).toEqual(expect.arrayContaining(["renew-certificates replica1: its CA is not the topology's", expect.stringMatching(/^start-replica replica1: /)]));
+    expect(fixed.changes).toEqual(
+      expect.arrayContaining([
+        "renew-certificates replica1: its CA is not the topology's",
+        expect.stringMatching(/^start-replica replica1: /),
+      ]),
+    );
     expect((await plan(t)).toString()).toBe('nothing to do: containers and replication match the topology');
     expect((await verify(t)).ok).toBe(true);
   });
 
   it('a node that gains an address (advertise:) gets certificates naming it, in place; then nothing to do', async () => {
     const fs = await import('node:fs');
-    fs.writeFileSync(t.file, fs.readFileSync(t.file, 'utf8').replace('    role: primary\n', '    role: primary\n    advertise: 127.0.0.7:3399\n'));
+    fs.writeFileSync(
+      t.file,
+      fs.readFileSync(t.file, 'utf8').replace('    role: primary\n', '    role: primary\n    advertise: 127.0.0.7:3399\n'),
+    );
     const moved = (await import('../../src')).loadTopology(t.file, { env: (await import('./harness')).ENV });
     // Every node's certificate names every address a client may use: each is renewed.
     expect((await plan(moved)).toString().split('\n').sort()).toEqual([

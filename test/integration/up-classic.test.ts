@@ -2,7 +2,19 @@ import { guessImageVersion, parseServerVersion } from '../../src/flavors';
 import * as path from 'node:path';
 // The library API, as CI jobs use it.
 import { down, loadTopology, status, up } from '../../src';
-import { binlogPosition, cleanup, docker, ENV, IMAGES, leftovers, REPL_PASSWORD, requireEngine, ROOT_PASSWORD, sql, topology } from './harness';
+import {
+  binlogPosition,
+  cleanup,
+  docker,
+  ENV,
+  IMAGES,
+  leftovers,
+  REPL_PASSWORD,
+  requireEngine,
+  ROOT_PASSWORD,
+  sql,
+  topology,
+} from './harness';
 import * as fs from 'node:fs';
 
 const CLASSIC = path.join(__dirname, '..', '..', 'configs', 'classic.yaml');
@@ -97,7 +109,9 @@ describe.each(IMAGES)('classic topology on %s', (image) => {
     const t2 = topology(grown.replace(/image: .*/, `image: ${image}`));
     const before = await docker.inspect('classic-replica1');
     const result = await up(t2, { progress: 'silent' });
-    expect(result.changes.join('\n')).toMatch(/connect-replica replica2: [^;]*; loaded a snapshot of replikit, shop \(\d+\.\d MiB\) from primary/);
+    expect(result.changes.join('\n')).toMatch(
+      /connect-replica replica2: [^;]*; loaded a snapshot of replikit, shop \(\d+\.\d MiB\) from primary/,
+    );
     expect(result.changes.join('\n')).not.toMatch(/replica1/);
     expect((await docker.inspect('classic-replica1'))!.State.StartedAt).toBe(before!.State.StartedAt);
     const rows = await sql(3309, 'SELECT id, name FROM shop.users ORDER BY id');

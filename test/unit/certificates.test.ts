@@ -22,7 +22,9 @@ describe('the topology CA and node certificates', () => {
     const cert = new X509Certificate(tls.nodes.get('replica1')!.cert);
     expect(cert.checkIssued(ca)).toBe(true);
     expect(cert.verify(ca.publicKey)).toBe(true);
-    expect(cert.subjectAltName).toBe('DNS:shop-replica1, DNS:replica1, DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, IP Address:192.0.2.7');
+    expect(cert.subjectAltName).toBe(
+      'DNS:shop-replica1, DNS:replica1, DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, IP Address:192.0.2.7',
+    );
     expect(cert.checkPrivateKey(createPrivateKey(tls.nodes.get('replica1')!.key))).toBe(true);
   });
 

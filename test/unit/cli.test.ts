@@ -49,7 +49,9 @@ describe('CLI', () => {
     expect(r.code).toBe(2);
     const doc = JSON.parse(r.out);
     expect(doc.valid).toBe(false);
-    expect(doc.problems).toEqual([expect.objectContaining({ line: 20, column: 11, path: 'nodes.replica1.role', hint: "did you mean 'replica'?" })]);
+    expect(doc.problems).toEqual([
+      expect.objectContaining({ line: 20, column: 11, path: 'nodes.replica1.role', hint: "did you mean 'replica'?" }),
+    ]);
   });
 
   it('exit 2 for a missing file and for usage errors', async () => {

@@ -72,7 +72,12 @@ describe('container plan', () => {
     ]);
     expect(renderNode(m, m.nodes[0]).text).toContain('init_file = /run/secrets/replikit-root-init.sql');
     // MySQL nodes start from a seed copy too.
-    expect(plan.files.map((f) => f.path)).toEqual(['/etc/mysql/conf.d/replikit.cnf', '/run/secrets/replikit-root-password', '/run/secrets/replikit-root-init.sql', '/run/secrets/replikit-client.cnf']);
+    expect(plan.files.map((f) => f.path)).toEqual([
+      '/etc/mysql/conf.d/replikit.cnf',
+      '/run/secrets/replikit-root-password',
+      '/run/secrets/replikit-root-init.sql',
+      '/run/secrets/replikit-client.cnf',
+    ]);
     expect(renderNode(t, replica).text).toContain('init_file = /run/secrets/replikit-root-init.sql');
   });
 });
@@ -80,9 +85,13 @@ describe('container plan', () => {
 describe('secrets a container gets', () => {
   const t = parse(VALID.replace('root_password: ${ROOT_PW}', `root_password: 'a"b\\c'`));
   const node = t.nodes[0];
-  it('a client option file for the server\'s own clients, quoted in its own syntax, readable by the server only', () => {
+  it("a client option file for the server's own clients, quoted in its own syntax, readable by the server only", () => {
     const plan = containerPlan(t, node, renderNode(t, node));
-    expect(plan.files.find((f) => f.path === '/run/secrets/replikit-client.cnf')).toMatchObject({ content: '[client]\npassword="a\\"b\\\\c"\n', mode: 0o400, uid: 999 });
+    expect(plan.files.find((f) => f.path === '/run/secrets/replikit-client.cnf')).toMatchObject({
+      content: '[client]\npassword="a\\"b\\\\c"\n',
+      mode: 0o400,
+      uid: 999,
+    });
   });
   it('the TLS key only for the server, the certificates for anyone, and nothing of it in the create options', () => {
     const plan = containerPlan(t, node, renderNode(t, node), undefined, { uid: 100, gid: 101 }, { ca: 'CA', cert: 'CERT', key: 'KEY' });

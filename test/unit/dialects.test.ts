@@ -72,11 +72,14 @@ describe('MariaDB', () => {
     expect(m.gtidPosition()).toBe('SELECT @@GLOBAL.gtid_binlog_pos AS gtid');
   });
   it('reads a dump header and adopts its GTID position', () => {
-    const header = "-- CHANGE MASTER TO MASTER_LOG_FILE='primary-bin.000001', MASTER_LOG_POS=2375;\n-- SET GLOBAL gtid_slave_pos='0-101-12';\n";
+    const header =
+      "-- CHANGE MASTER TO MASTER_LOG_FILE='primary-bin.000001', MASTER_LOG_POS=2375;\n-- SET GLOBAL gtid_slave_pos='0-101-12';\n";
     const c = m.parseDumpCoordinates(header)!;
     expect(c).toEqual({ file: 'primary-bin.000001', position: 2375, gtid: '0-101-12' });
     expect(m.adoptSnapshot(c)).toEqual(["SET GLOBAL gtid_slave_pos = '0-101-12'"]);
-    expect(m.dumpCommand(['shop'])).toEqual(expect.arrayContaining(['mariadb-dump', '--single-transaction', '--master-data=2', '--gtid', '--databases', 'shop']));
+    expect(m.dumpCommand(['shop'])).toEqual(
+      expect.arrayContaining(['mariadb-dump', '--single-transaction', '--master-data=2', '--gtid', '--databases', 'shop']),
+    );
   });
 });
 
@@ -100,7 +103,11 @@ describe('MySQL 8.0', () => {
     expect(m.changeSource(position)).toBe(
       `CHANGE MASTER TO MASTER_HOST='shop-primary', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=${pw}, MASTER_CONNECT_RETRY=2, MASTER_SSL=1, MASTER_SSL_CA='/run/secrets/replikit-ca.pem', MASTER_SSL_VERIFY_SERVER_CERT=1, MASTER_RETRY_COUNT=86400, MASTER_LOG_FILE='primary-bin.000003', MASTER_LOG_POS=1234, GET_MASTER_PUBLIC_KEY=1`,
     );
-    expect([m.startReplica(), m.replicaStatus(), m.settingName('log_replica_updates')]).toEqual(['START SLAVE', 'SHOW SLAVE STATUS', 'log_slave_updates']);
+    expect([m.startReplica(), m.replicaStatus(), m.settingName('log_replica_updates')]).toEqual([
+      'START SLAVE',
+      'SHOW SLAVE STATUS',
+      'log_slave_updates',
+    ]);
     expect(m.binlogExpiry(604800)).toEqual({ binlog_expire_logs_seconds: 604800 });
   });
   it('8.0.22: START REPLICA and SHOW REPLICA STATUS, still CHANGE MASTER TO', () => {
@@ -122,7 +129,10 @@ describe('MySQL 8.0', () => {
       `CHANGE REPLICATION SOURCE TO SOURCE_HOST='shop-primary', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=${pw}, SOURCE_CONNECT_RETRY=2, SOURCE_SSL=1, SOURCE_SSL_CA='/run/secrets/replikit-ca.pem', SOURCE_SSL_VERIFY_SERVER_CERT=1, SOURCE_RETRY_COUNT=86400, SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1`,
     );
     expect(m.binlogStatus()).toBe('SHOW MASTER STATUS');
-    expect([m.settingName('log_replica_updates'), m.settingName('replica_skip_errors')]).toEqual(['log_replica_updates', 'replica_skip_errors']);
+    expect([m.settingName('log_replica_updates'), m.settingName('replica_skip_errors')]).toEqual([
+      'log_replica_updates',
+      'replica_skip_errors',
+    ]);
     expect(m.waitForCoordinates({ file: 'f', position: 4 }, 10).sql).toBe("SELECT SOURCE_POS_WAIT('f', 4, 10) AS result");
     expect(m.dumpCommand(['a'])).toContain('--source-data=2');
   });
@@ -133,13 +143,23 @@ describe('MySQL 8.4 and later', () => {
   it('reads coordinates with SHOW BINARY LOG STATUS; only the new statement forms', () => {
     expect(m.binlogStatus()).toBe('SHOW BINARY LOG STATUS');
     expect(m.changeSource(position)).toMatch(/^CHANGE REPLICATION SOURCE TO SOURCE_HOST=.*GET_SOURCE_PUBLIC_KEY=1$/);
-    const all = [m.binlogStatus(), m.startReplica(), m.stopReplica(), m.resetReplica(), m.replicaStatus(), m.changeSource(position), m.changeSource(gtid)];
+    const all = [
+      m.binlogStatus(),
+      m.startReplica(),
+      m.stopReplica(),
+      m.resetReplica(),
+      m.replicaStatus(),
+      m.changeSource(position),
+      m.changeSource(gtid),
+    ];
     for (const sql of all) expect(sql).not.toMatch(/MASTER|SLAVE/);
   });
   it('leaves the authentication plugin to the server default (no mysql_native_password)', () => {
     for (const sql of m.createReplicationUser('repl', 'x', false)) expect(sql).not.toMatch(/IDENTIFIED WITH|native/i);
     expect(m.readOnly()).toEqual(['SET GLOBAL read_only=ON', 'SET GLOBAL super_read_only=ON']);
-    expect(m.waitForCoordinates({ file: 'f', position: 1, gtid: 'uuid:1-5' }, 5).sql).toBe("SELECT WAIT_FOR_EXECUTED_GTID_SET('uuid:1-5', 5) AS result");
+    expect(m.waitForCoordinates({ file: 'f', position: 1, gtid: 'uuid:1-5' }, 5).sql).toBe(
+      "SELECT WAIT_FOR_EXECUTED_GTID_SET('uuid:1-5', 5) AS result",
+    );
   });
 });
 
@@ -152,8 +172,12 @@ describe('settings changed at run time', () => {
     expect(setGlobal('max_connections', undefined)).toBe('SET GLOBAL max_connections = DEFAULT');
   });
   it('knows which settings change without a restart, per flavour', () => {
-    expect(['binlog_format', 'max_connections', 'slave_parallel_threads', 'thread_stack'].map((n) => d('10.11.6-MariaDB').isDynamic(n))).toEqual([true, true, true, false]);
-    expect(['binlog_format', 'replica_parallel_workers', 'slave_parallel_threads', 'innodb_log_file_size'].map((n) => d('9.7.4-2').isDynamic(n))).toEqual([true, true, false, false]);
+    expect(
+      ['binlog_format', 'max_connections', 'slave_parallel_threads', 'thread_stack'].map((n) => d('10.11.6-MariaDB').isDynamic(n)),
+    ).toEqual([true, true, true, false]);
+    expect(
+      ['binlog_format', 'replica_parallel_workers', 'slave_parallel_threads', 'innodb_log_file_size'].map((n) => d('9.7.4-2').isDynamic(n)),
+    ).toEqual([true, true, false, false]);
     // Each flavour's own name for a statement's time limit: MariaDB has no max_execution_time.
     expect(['max_execution_time', 'max_statement_time'].map((n) => d('10.11.6-MariaDB').isDynamic(n))).toEqual([false, true]);
     expect(['max_execution_time', 'max_statement_time'].map((n) => d('9.7.4-2').isDynamic(n))).toEqual([true, false]);
@@ -162,18 +186,39 @@ describe('settings changed at run time', () => {
 
 describe('snapshot dumps', () => {
   it('pass schema names after --, so a name that starts with - is never read as an option', () => {
-    for (const v of ['10.11.6-MariaDB', '5.7.44', '8.0.36', '9.7.4-2']) expect(d(v).dumpCommand(['-weird', 'shop']).slice(-4)).toEqual(['--databases', '--', '-weird', 'shop']);
+    for (const v of ['10.11.6-MariaDB', '5.7.44', '8.0.36', '9.7.4-2'])
+      expect(d(v).dumpCommand(['-weird', 'shop']).slice(-4)).toEqual(['--databases', '--', '-weird', 'shop']);
   });
 });
 
 describe('status rows', () => {
   it('reads both the Slave_/Master_ and the Replica_/Source_ column names', () => {
-    const old = normaliseReplicaStatus({ Master_Host: 'h', Master_Port: 3306, Slave_IO_Running: 'Yes', Slave_SQL_Running: 'No', Seconds_Behind_Master: null, Last_IO_Error: '', Last_SQL_Error: 'boom' });
-    const neu = normaliseReplicaStatus({ Source_Host: 'h', Source_Port: 3306, Replica_IO_Running: 'Yes', Replica_SQL_Running: 'No', Seconds_Behind_Source: null, Last_IO_Error: '', Last_SQL_Error: 'boom' });
+    const old = normaliseReplicaStatus({
+      Master_Host: 'h',
+      Master_Port: 3306,
+      Slave_IO_Running: 'Yes',
+      Slave_SQL_Running: 'No',
+      Seconds_Behind_Master: null,
+      Last_IO_Error: '',
+      Last_SQL_Error: 'boom',
+    });
+    const neu = normaliseReplicaStatus({
+      Source_Host: 'h',
+      Source_Port: 3306,
+      Replica_IO_Running: 'Yes',
+      Replica_SQL_Running: 'No',
+      Seconds_Behind_Source: null,
+      Last_IO_Error: '',
+      Last_SQL_Error: 'boom',
+    });
     expect(neu).toEqual(old);
     expect(old).toMatchObject({ sourceHost: 'h', ioRunning: 'Yes', sqlRunning: 'No', secondsBehind: null, lastSqlError: 'boom' });
     expect(normaliseReplicaStatus(undefined)).toBeUndefined();
-    expect(parseBinlogStatus({ File: 'b.000001', Position: 328, Executed_Gtid_Set: 'u:1-3,\nv:1' })).toEqual({ file: 'b.000001', position: 328, gtid: 'u:1-3,v:1' });
+    expect(parseBinlogStatus({ File: 'b.000001', Position: 328, Executed_Gtid_Set: 'u:1-3,\nv:1' })).toEqual({
+      file: 'b.000001',
+      position: 328,
+      gtid: 'u:1-3,v:1',
+    });
     expect(parseBinlogStatus(undefined)).toBeUndefined();
   });
 });
@@ -183,7 +228,9 @@ describe('what every flavour needs beyond statements', () => {
   const my97 = dialectFor(parseServerVersion('9.7.4-2'));
   const my80 = dialectFor(parseServerVersion('8.0.36'));
   it('changes only the credentials of a replica, so its source and position stay', () => {
-    expect(maria.changeCredentials('repl', "n'w", 'off')).toBe("CHANGE MASTER TO MASTER_USER='repl', MASTER_PASSWORD='n\\'w', MASTER_SSL=0, MASTER_SSL_VERIFY_SERVER_CERT=0");
+    expect(maria.changeCredentials('repl', "n'w", 'off')).toBe(
+      "CHANGE MASTER TO MASTER_USER='repl', MASTER_PASSWORD='n\\'w', MASTER_SSL=0, MASTER_SSL_VERIFY_SERVER_CERT=0",
+    );
     expect(my97.changeCredentials('repl', 'x', 'required')).toBe(
       "CHANGE REPLICATION SOURCE TO SOURCE_USER='repl', SOURCE_PASSWORD='x', SOURCE_SSL=1, SOURCE_SSL_CA='/run/secrets/replikit-ca.pem', SOURCE_SSL_VERIFY_SERVER_CERT=0",
     );
@@ -193,27 +240,60 @@ describe('what every flavour needs beyond statements', () => {
   });
   it('lifts super_read_only for root work where it exists, and nothing on MariaDB', () => {
     expect(maria.adminWritable()).toBeUndefined();
-    expect(my97.adminWritable()).toEqual({ check: 'SELECT @@GLOBAL.super_read_only AS ro', lift: ['SET GLOBAL super_read_only=OFF'], restore: ['SET GLOBAL super_read_only=ON'] });
+    expect(my97.adminWritable()).toEqual({
+      check: 'SELECT @@GLOBAL.super_read_only AS ro',
+      lift: ['SET GLOBAL super_read_only=OFF'],
+      restore: ['SET GLOBAL super_read_only=ON'],
+    });
   });
-  it('empties the GTID state of a snapshot target in each version\'s words', () => {
-    expect([maria.prepareSnapshotTarget(), my97.prepareSnapshotTarget(), my80.prepareSnapshotTarget()]).toEqual([[], ['RESET BINARY LOGS AND GTIDS'], ['RESET MASTER']]);
+  it("empties the GTID state of a snapshot target in each version's words", () => {
+    expect([maria.prepareSnapshotTarget(), my97.prepareSnapshotTarget(), my80.prepareSnapshotTarget()]).toEqual([
+      [],
+      ['RESET BINARY LOGS AND GTIDS'],
+      ['RESET MASTER'],
+    ]);
   });
   it('reads GTID use from the status of each flavour', () => {
     expect([maria.usingGtid({ usingGtid: 'Slave_Pos' }), maria.usingGtid({ usingGtid: 'No' })]).toEqual([true, false]);
     expect([my97.usingGtid({ usingGtid: '1' }), my97.usingGtid({ usingGtid: '0' })]).toEqual([true, false]);
     // MariaDB keeps a position by file and offset outside the transaction: its links are by GTID in both modes.
-    expect([maria.linkMode('position'), maria.linkMode('gtid'), my97.linkMode('position'), my97.linkMode('gtid')]).toEqual(['gtid', 'gtid', 'position', 'gtid']);
+    expect([maria.linkMode('position'), maria.linkMode('gtid'), my97.linkMode('position'), my97.linkMode('gtid')]).toEqual([
+      'gtid',
+      'gtid',
+      'position',
+      'gtid',
+    ]);
   });
-  it('reads the flavour and version from a server binary\'s --version', () => {
-    expect(parseServerVersion('/usr/sbin/mysqld  Ver 9.7.4-2 for Linux on x86_64 ((Debian))')).toMatchObject({ flavor: 'mysql', major: 9, minor: 7, patch: 4 });
-    expect(parseServerVersion('mariadbd  Ver 11.8.9-MariaDB-0+deb13u1 from Debian')).toMatchObject({ flavor: 'mariadb', major: 11, minor: 8, patch: 9 });
+  it("reads the flavour and version from a server binary's --version", () => {
+    expect(parseServerVersion('/usr/sbin/mysqld  Ver 9.7.4-2 for Linux on x86_64 ((Debian))')).toMatchObject({
+      flavor: 'mysql',
+      major: 9,
+      minor: 7,
+      patch: 4,
+    });
+    expect(parseServerVersion('mariadbd  Ver 11.8.9-MariaDB-0+deb13u1 from Debian')).toMatchObject({
+      flavor: 'mariadb',
+      major: 11,
+      minor: 8,
+      patch: 9,
+    });
   });
-  it('takes the version from the official images\' environment', () => {
-    expect(versionFromEnv(['PATH=/bin', 'MARIADB_VERSION=1:11.4.2+maria~ubu2404'])).toMatchObject({ flavor: 'mariadb', major: 11, minor: 4, patch: 2 });
-    expect(versionFromEnv(['MYSQL_MAJOR=8.4', 'MYSQL_VERSION=8.4.0-1.el9'])).toMatchObject({ flavor: 'mysql', major: 8, minor: 4, patch: 0 });
+  it("takes the version from the official images' environment", () => {
+    expect(versionFromEnv(['PATH=/bin', 'MARIADB_VERSION=1:11.4.2+maria~ubu2404'])).toMatchObject({
+      flavor: 'mariadb',
+      major: 11,
+      minor: 4,
+      patch: 2,
+    });
+    expect(versionFromEnv(['MYSQL_MAJOR=8.4', 'MYSQL_VERSION=8.4.0-1.el9'])).toMatchObject({
+      flavor: 'mysql',
+      major: 8,
+      minor: 4,
+      patch: 0,
+    });
     expect(versionFromEnv(['PATH=/bin'])).toBeUndefined();
   });
-  it('keeps every flavour\'s image facts in its module', () => {
+  it("keeps every flavour's image facts in its module", () => {
     expect(FLAVORS.map((f) => [f.name, f.envPrefix, f.perCopyFiles])).toEqual([
       ['mariadb', 'MARIADB', []],
       ['mysql', 'MYSQL', ['auto.cnf']],
@@ -227,7 +307,14 @@ describe('MySQL dump header', () => {
       "SET @@GLOBAL.GTID_PURGED=/*!80000 '+'*/ '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5';",
       "-- CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE='primary-bin.000001', SOURCE_LOG_POS=1887;",
     ].join('\n');
-    expect(d('9.7.4').parseDumpCoordinates(header)).toEqual({ file: 'primary-bin.000001', position: 1887, gtid: '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5' });
-    expect(d('5.7.44').parseDumpCoordinates("-- CHANGE MASTER TO MASTER_LOG_FILE='b.000002', MASTER_LOG_POS=4;")).toEqual({ file: 'b.000002', position: 4 });
+    expect(d('9.7.4').parseDumpCoordinates(header)).toEqual({
+      file: 'primary-bin.000001',
+      position: 1887,
+      gtid: '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5',
+    });
+    expect(d('5.7.44').parseDumpCoordinates("-- CHANGE MASTER TO MASTER_LOG_FILE='b.000002', MASTER_LOG_POS=4;")).toEqual({
+      file: 'b.000002',
+      position: 4,
+    });
   });
 });

@@ -16,7 +16,13 @@ function context(servers: Record<string, FakeServer> = {}) {
   const t = parse(VALID);
   const engine = new FakeEngine();
   const sessions = new Map(Object.entries(servers).map(([node, server]) => [node, fakeSession(node, server)]));
-  const c: ExecContext = { t, engines: fakeEngines(engine), desired: desiredState(t), sessions, created: { containers: [], networks: [], volumes: [] } };
+  const c: ExecContext = {
+    t,
+    engines: fakeEngines(engine),
+    desired: desiredState(t),
+    sessions,
+    created: { containers: [], networks: [], volumes: [] },
+  };
   return { c, engine };
 }
 
@@ -69,7 +75,12 @@ describe('container executors', () => {
     engine.restartsOnFiles = true;
     await execute(c, op({ kind: 'restart-container', node: 'replica1', name: 'shop-replica1', cause: 'x' }));
     const files = MYCNF_PATH;
-    expect(engine.calls).toEqual([`putFiles shop-primary ${files}`, `putFiles shop-replica1 ${files}`, 'restart shop-replica1', `putFiles shop-replica1 ${files}`]);
+    expect(engine.calls).toEqual([
+      `putFiles shop-primary ${files}`,
+      `putFiles shop-replica1 ${files}`,
+      'restart shop-replica1',
+      `putFiles shop-replica1 ${files}`,
+    ]);
   });
 
   it('start, remove-orphan and remove-moved go to the engine holding the container', async () => {
@@ -93,8 +104,15 @@ describe('server executors', () => {
   it('set-settings on a replica: applier stopped, SET GLOBAL, applier started, then my.cnf, then both threads running', async () => {
     const replica = new FakeServer().replicating();
     const { c, engine } = context({ replica1: replica });
-    await execute(c, op({ kind: 'set-settings', node: 'replica1', settings: [{ name: 'max_connections', from: '200', to: '300' }], cause: 'x' }));
-    expect(replica.statements.filter((s) => !/STATUS/.test(s))).toEqual(['STOP REPLICA', 'SET GLOBAL max_connections = 300', 'START REPLICA']);
+    await execute(
+      c,
+      op({ kind: 'set-settings', node: 'replica1', settings: [{ name: 'max_connections', from: '200', to: '300' }], cause: 'x' }),
+    );
+    expect(replica.statements.filter((s) => !/STATUS/.test(s))).toEqual([
+      'STOP REPLICA',
+      'SET GLOBAL max_connections = 300',
+      'START REPLICA',
+    ]);
     expect(engine.calls).toEqual([expect.stringMatching(/^putFiles shop-replica1 /)]);
     expect(replica.statements.at(-1)).toMatch(/STATUS/);
   });
@@ -102,11 +120,18 @@ describe('server executors', () => {
   it('set-settings the server refuses: the error names node and value, my.cnf is not written, the applier runs again', async () => {
     const replica = new FakeServer().replicating().fail(/^SET GLOBAL/, 'Variable sql_mode cannot be set to NOT_A_MODE');
     const { c, engine } = context({ replica1: replica });
-    const error = await execute(c, op({ kind: 'set-settings', node: 'replica1', settings: [{ name: 'sql_mode', to: 'NOT_A_MODE' }], cause: 'x' })).catch((e) => e);
+    const error = await execute(
+      c,
+      op({ kind: 'set-settings', node: 'replica1', settings: [{ name: 'sql_mode', to: 'NOT_A_MODE' }], cause: 'x' }),
+    ).catch((e) => e);
     expect(error).toBeInstanceOf(NodeError);
     expect(error.message).toMatch(/^replica1: the server refused sql_mode = NOT_A_MODE/);
     expect(engine.calls).toEqual([]);
-    expect(replica.statements.filter((s) => !/STATUS/.test(s))).toEqual(['STOP REPLICA', "SET GLOBAL sql_mode = 'NOT_A_MODE'", 'START REPLICA']);
+    expect(replica.statements.filter((s) => !/STATUS/.test(s))).toEqual([
+      'STOP REPLICA',
+      "SET GLOBAL sql_mode = 'NOT_A_MODE'",
+      'START REPLICA',
+    ]);
   });
 
   it('renew-certificates writes the files, then the server reloads them', async () => {
@@ -123,12 +148,22 @@ describe('server executors', () => {
     await execute(c, op({ kind: 'create-replication-user', node: 'primary', cause: 'x' }));
     expect(primary.statements[0]).toMatch(/super_read_only|sql_log_bin=0/);
     expect(primary.statements).toContain('SET SESSION sql_log_bin=0');
-    expect(primary.statements.find((s) => s.startsWith('CREATE USER'))).toMatch(/^CREATE USER IF NOT EXISTS 'repl'@'%' IDENTIFIED BY 'replpw' REQUIRE SSL/);
+    expect(primary.statements.find((s) => s.startsWith('CREATE USER'))).toMatch(
+      /^CREATE USER IF NOT EXISTS 'repl'@'%' IDENTIFIED BY 'replpw' REQUIRE SSL/,
+    );
     expect(primary.statements.at(-1)).toBe('SET SESSION sql_log_bin=1');
   });
 
-  it('an operation that changes a link waits for both threads, and fails with the server\'s own error', async () => {
-    expect(Object.keys(WAITS_FOR).sort()).toEqual(['change-source', 'connect-replica', 'position-by-gtid', 'readdress-source', 'set-delay', 'start-replica', 'update-credentials']);
+  it("an operation that changes a link waits for both threads, and fails with the server's own error", async () => {
+    expect(Object.keys(WAITS_FOR).sort()).toEqual([
+      'change-source',
+      'connect-replica',
+      'position-by-gtid',
+      'readdress-source',
+      'set-delay',
+      'start-replica',
+      'update-credentials',
+    ]);
     const replica = new FakeServer().replicating();
     const { c } = context({ replica1: replica });
     await execute(c, op({ kind: 'set-delay', node: 'replica1', seconds: 30, cause: 'x' }));
@@ -136,35 +171,61 @@ describe('server executors', () => {
     expect(replica.statements[3]).toMatch(/STATUS/);
 
     replica.replicating({ Slave_SQL_Running: 'No', Last_SQL_Errno: 1062, Last_SQL_Error: "Duplicate entry '1' for key 'PRIMARY'" });
-    await expect(execute(c, op({ kind: 'start-replica', node: 'replica1', cause: 'x' }))).rejects.toThrow(/^replica1: replication SQL thread stopped: Duplicate entry '1'/);
+    await expect(execute(c, op({ kind: 'start-replica', node: 'replica1', cause: 'x' }))).rejects.toThrow(
+      /^replica1: replication SQL thread stopped: Duplicate entry '1'/,
+    );
   });
 
   it('update-credentials and readdress-source keep the position; change-source by GTID points anew; each then waits for the threads', async () => {
     const replica = new FakeServer().replicating({ Relay_Master_Log_File: 'primary-bin.000004', Exec_Master_Log_Pos: 777 });
     const { c } = context({ replica1: replica });
     await execute(c, op({ kind: 'update-credentials', node: 'replica1', source: 'primary', cause: 'x' }));
-    expect(sql(replica)).toEqual(['STOP REPLICA', "CHANGE REPLICATION SOURCE TO SOURCE_USER='repl', SOURCE_PASSWORD='replpw', SOURCE_SSL=1, SOURCE_SSL_CA='/run/secrets/replikit-ca.pem', SOURCE_SSL_VERIFY_SERVER_CERT=1", 'START REPLICA']);
+    expect(sql(replica)).toEqual([
+      'STOP REPLICA',
+      "CHANGE REPLICATION SOURCE TO SOURCE_USER='repl', SOURCE_PASSWORD='replpw', SOURCE_SSL=1, SOURCE_SSL_CA='/run/secrets/replikit-ca.pem', SOURCE_SSL_VERIFY_SERVER_CERT=1",
+      'START REPLICA',
+    ]);
     expect(replica.statements.at(-1)).toMatch(/STATUS/);
 
     replica.statements.length = 0;
     await execute(c, op({ kind: 'readdress-source', node: 'replica1', source: 'primary', cause: 'x' }));
-    expect(sql(replica)).toEqual(['STOP REPLICA', 'STOP REPLICA', expect.stringMatching(/^CHANGE REPLICATION SOURCE TO SOURCE_HOST='shop-primary', .*SOURCE_LOG_FILE='primary-bin.000004', SOURCE_LOG_POS=777/), 'START REPLICA']);
+    expect(sql(replica)).toEqual([
+      'STOP REPLICA',
+      'STOP REPLICA',
+      expect.stringMatching(
+        /^CHANGE REPLICATION SOURCE TO SOURCE_HOST='shop-primary', .*SOURCE_LOG_FILE='primary-bin.000004', SOURCE_LOG_POS=777/,
+      ),
+      'START REPLICA',
+    ]);
 
     replica.statements.length = 0;
     const gtid = { ...c, t: { ...c.t, replication: { ...c.t.replication, mode: 'gtid' as const } } };
     await execute(gtid, op({ kind: 'change-source', node: 'replica1', from: 'replica2', to: 'primary', cause: 'x' }));
-    expect(sql(replica)).toEqual(['STOP REPLICA', expect.stringMatching(/^CHANGE REPLICATION SOURCE TO SOURCE_HOST='shop-primary', .*SOURCE_AUTO_POSITION=1/), 'START REPLICA']);
+    expect(sql(replica)).toEqual([
+      'STOP REPLICA',
+      expect.stringMatching(/^CHANGE REPLICATION SOURCE TO SOURCE_HOST='shop-primary', .*SOURCE_AUTO_POSITION=1/),
+      'START REPLICA',
+    ]);
   });
 
   it('position-by-gtid (MariaDB): the replica goes on by GTID from where it stands, as its source names that point', async () => {
-    const replica = new FakeServer().replicating({ Relay_Master_Log_File: 'primary-bin.000004', Exec_Master_Log_Pos: 777, Using_Gtid: 'No' });
+    const replica = new FakeServer().replicating({
+      Relay_Master_Log_File: 'primary-bin.000004',
+      Exec_Master_Log_Pos: 777,
+      Using_Gtid: 'No',
+    });
     const primary = new FakeServer().answer(/BINLOG_GTID_POS/, [{ gtid: '0-101-42' }]);
     const { c } = context();
     c.sessions.set('replica1', fakeSession('replica1', replica, '10.11.6-MariaDB'));
     c.sessions.set('primary', fakeSession('primary', primary, '10.11.6-MariaDB'));
     await execute(c, op({ kind: 'position-by-gtid', node: 'replica1', source: 'primary', cause: 'x' }));
     expect(primary.statements).toEqual(["SELECT BINLOG_GTID_POS('primary-bin.000004', 777) AS gtid"]);
-    expect(sql(replica)).toEqual(['STOP SLAVE', "SET GLOBAL gtid_slave_pos = '0-101-42'", 'CHANGE MASTER TO MASTER_USE_GTID=slave_pos', 'START SLAVE']);
+    expect(sql(replica)).toEqual([
+      'STOP SLAVE',
+      "SET GLOBAL gtid_slave_pos = '0-101-42'",
+      'CHANGE MASTER TO MASTER_USE_GTID=slave_pos',
+      'START SLAVE',
+    ]);
   });
 
   it('pull-image pulls on each engine that lacks the image, and only there', async () => {

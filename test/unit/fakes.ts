@@ -27,7 +27,9 @@ export class FakeServer {
   }
   /** What SHOW REPLICA/SLAVE STATUS answers: running threads by default. */
   replicating(row: Row = {}): this {
-    return this.answer(/SHOW (ALL )?(SLAVE|REPLICA)S? STATUS/i, [{ Master_Host: 'shop-primary', Master_Port: 3306, Slave_IO_Running: 'Yes', Slave_SQL_Running: 'Yes', ...row }]);
+    return this.answer(/SHOW (ALL )?(SLAVE|REPLICA)S? STATUS/i, [
+      { Master_Host: 'shop-primary', Master_Port: 3306, Slave_IO_Running: 'Yes', Slave_SQL_Running: 'Yes', ...row },
+    ]);
   }
   query(sql: string): Row[] {
     this.statements.push(sql);
@@ -42,7 +44,13 @@ export class FakeServer {
 export function fakeSession(node: string, server: FakeServer, version = '8.0.36'): SqlSession {
   const conn = { query: async (o: { sql: string }) => [server.query(o.sql)], end: async () => undefined, destroy: () => undefined };
   const Ctor = SqlSession as unknown as new (...a: unknown[]) => SqlSession;
-  return new Ctor(node, conn, dialectFor(parseServerVersion(version)), { node, host: '127.0.0.1', port: 3306, user: 'root', password: 'rootpw' });
+  return new Ctor(node, conn, dialectFor(parseServerVersion(version)), {
+    node,
+    host: '127.0.0.1',
+    port: 3306,
+    user: 'root',
+    password: 'rootpw',
+  });
 }
 
 /** An engine that records each call as one line: `verb name [detail]`. */

@@ -36,7 +36,9 @@ describe('a topology given as an object', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(TopologyError);
-    expect((error as TopologyError).problems.map((p) => [p.path, p.message])).toEqual([['nodes.replica1.source', "no node named 'nobody'"]]);
+    expect((error as TopologyError).problems.map((p) => [p.path, p.message])).toEqual([
+      ['nodes.replica1.source', "no node named 'nobody'"],
+    ]);
   });
 
   it('reads ${VAR} values from the given environment', () => {

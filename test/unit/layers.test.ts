@@ -32,7 +32,9 @@ const ALLOWED: Record<string, string> = {
 const SRC = path.join(__dirname, '..', '..', 'src');
 
 function sources(dir = SRC): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
 }
 
 /** Each file's imports of other files of src/, as paths relative to src/. */
@@ -40,7 +42,9 @@ function imports(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of sources()) {
     const text = fs.readFileSync(file, 'utf8');
-    const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'(\.[^']+)'|import\('(\.[^']+)'\)/g)].map((m) => m[1] ?? m[2]);
+    const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'(\.[^']+)'|import\('(\.[^']+)'\)/g)].map(
+      (m) => m[1] ?? m[2],
+    );
     const targets = specs.map((s) => {
       const base = path.resolve(path.dirname(file), s);
       return path.relative(SRC, fs.existsSync(`${base}.ts`) ? `${base}.ts` : path.join(base, 'index.ts'));

@@ -44,7 +44,9 @@ describe('the topology lock', () => {
     const engine = new FakeEngine();
     const first = await TopologyLock.acquire(asEngine(engine), 'shop', 'img');
     const error = await TopologyLock.acquire(asEngine(engine), 'shop', 'img').catch((e) => e);
-    expect(error.message).toMatch(new RegExp(`^another replikit up of topology shop is running \\(${os.hostname()}:${process.pid}, since `));
+    expect(error.message).toMatch(
+      new RegExp(`^another replikit up of topology shop is running \\(${os.hostname()}:${process.pid}, since `),
+    );
     await first.release();
     expect(engine.containers.size).toBe(0);
     const second = await TopologyLock.acquire(asEngine(engine), 'shop', 'img');

@@ -13,7 +13,14 @@ import { certificateNames } from '../../src/tls/names';
 const t = parse(VALID);
 const desired = desiredState(t);
 
-const container = (name: string, node: string, hash: string, state = 'running') => ({ id: name, name, node, topology: 'shop', configHash: hash, state });
+const container = (name: string, node: string, hash: string, state = 'running') => ({
+  id: name,
+  name,
+  node,
+  topology: 'shop',
+  configHash: hash,
+  state,
+});
 
 /** Replication as SHOW REPLICA STATUS reports it, running from `source`. */
 function replicating(source: string, extra: Partial<ReplicaStatus & { gtid: boolean }> = {}): ObservedServer['replica'] {
@@ -56,14 +63,28 @@ function convergedFor(d: Desired, servers: Record<string, ObservedServer>): Obse
 }
 
 const primaryServer: ObservedServer = { readOnly: false, account: 'accepted', initDone: true };
-const replicaServer = (source = 'primary', extra = {}): ObservedServer => ({ readOnly: true, account: 'accepted', initDone: true, replica: replicating(source, extra) });
+const replicaServer = (source = 'primary', extra = {}): ObservedServer => ({
+  readOnly: true,
+  account: 'accepted',
+  initDone: true,
+  replica: replicating(source, extra),
+});
 const converged = convergedFor(desired, { primary: primaryServer, replica1: replicaServer() });
 
 const lines = (d: Desired, o: Observed) => reconcile(d, o).toString().split('\n');
 
 describe('reconcile: containers', () => {
   it('plans everything, with causes, in the order up runs it, for an empty engine; new servers get an account, a source and no read-only step', () => {
-    const plan = reconcile(desired, { network: false, volumes: [], images: [], containers: [], configs: new Map(), certificates: new Map(), servers: new Map(), serverIds: new Map() });
+    const plan = reconcile(desired, {
+      network: false,
+      volumes: [],
+      images: [],
+      containers: [],
+      configs: new Map(),
+      certificates: new Map(),
+      servers: new Map(),
+      serverIds: new Map(),
+    });
     expect(plan.toString()).toBe(
       [
         'pull-image mysql:8.0: image not present',
@@ -90,7 +111,13 @@ describe('reconcile: containers', () => {
 
   it('recreates only for image, address or port; starts a stopped container with its new my.cnf written first', () => {
     const moved = desiredState(parse(VALID.replace('port: 3308', 'port: 3309')));
-    const observed = { ...convergedFor(moved, { primary: primaryServer }), containers: [container('shop-primary', 'primary', moved.nodes[0].plan.configHash, 'exited'), container('shop-replica1', 'replica1', desired.nodes[1].plan.configHash)] };
+    const observed = {
+      ...convergedFor(moved, { primary: primaryServer }),
+      containers: [
+        container('shop-primary', 'primary', moved.nodes[0].plan.configHash, 'exited'),
+        container('shop-replica1', 'replica1', desired.nodes[1].plan.configHash),
+      ],
+    };
     observed.configs.set('shop-primary', desired.nodes[0].config.replace('max_connections', 'max_connections'));
     expect(lines(moved, observed)).toEqual([
       `recreate-container replica1: image, address, port or placement changed (container hash ${desired.nodes[1].plan.configHash} → ${moved.nodes[1].plan.configHash})`,
@@ -101,8 +128,17 @@ describe('reconcile: containers', () => {
   });
 
   it('restarts a container its restart policy keeps restarting, after writing the fixed my.cnf', () => {
-    const observed = { ...converged, containers: [container('shop-primary', 'primary', desired.nodes[0].plan.configHash), container('shop-replica1', 'replica1', desired.nodes[1].plan.configHash, 'restarting')] };
-    observed.configs = new Map(observed.configs).set('shop-replica1', desired.nodes[1].config.replace('[mysqld]\n', '[mysqld]\nno_such_server_option = 1\n'));
+    const observed = {
+      ...converged,
+      containers: [
+        container('shop-primary', 'primary', desired.nodes[0].plan.configHash),
+        container('shop-replica1', 'replica1', desired.nodes[1].plan.configHash, 'restarting'),
+      ],
+    };
+    observed.configs = new Map(observed.configs).set(
+      'shop-replica1',
+      desired.nodes[1].config.replace('[mysqld]\n', '[mysqld]\nno_such_server_option = 1\n'),
+    );
     expect(lines(desired, observed).slice(0, 2)).toEqual([
       'write-config replica1: no_such_server_option 1 → (unset)',
       'restart-container replica1: its server keeps exiting (the container is restarting)',
@@ -115,7 +151,11 @@ describe('reconcile: containers', () => {
     observed.containers.push(container('shop-old', 'old', 'x'));
     const plan = reconcile(grown, observed);
     expect(plan.operations.map((o) => `${o.kind} ${'node' in o ? o.node : ''}`)).toEqual([
-      'create-volume replica2', 'create-container replica2', 'start-container replica2', 'create-replication-user replica2', 'connect-replica replica2',
+      'create-volume replica2',
+      'create-container replica2',
+      'start-container replica2',
+      'create-replication-user replica2',
+      'connect-replica replica2',
     ]);
     expect(plan.orphans).toEqual(['shop-old']);
     const removing = reconcile(grown, observed, { removeOrphans: true });
@@ -124,7 +164,11 @@ describe('reconcile: containers', () => {
   });
 
   it('recreates a container that was created but never started (an up killed between create and start)', () => {
-    const observed = { ...converged, servers: new Map([['replica1', replicaServer()]]), containers: [container('shop-primary', 'primary', desired.nodes[0].plan.configHash, 'created'), converged.containers[1]] };
+    const observed = {
+      ...converged,
+      servers: new Map([['replica1', replicaServer()]]),
+      containers: [container('shop-primary', 'primary', desired.nodes[0].plan.configHash, 'created'), converged.containers[1]],
+    };
     expect(lines(desired, observed)).toEqual([
       'recreate-container primary: created but never started (an earlier up was interrupted)',
       'start-container primary: its container is new',
@@ -142,15 +186,29 @@ describe('reconcile: server ids', () => {
     expect(kept.nodes.map((n) => n.serverId)).toEqual([101, 2]);
     const d = desiredState(kept);
     // Its my.cnf holds 2 already: the rendered one is the same, so no operation.
-    expect(reconcile(d, { ...convergedFor(d, { primary: primaryServer, replica1: replicaServer() }), serverIds: recorded.serverIds }).empty).toBe(true);
+    expect(
+      reconcile(d, { ...convergedFor(d, { primary: primaryServer, replica1: replicaServer() }), serverIds: recorded.serverIds }).empty,
+    ).toBe(true);
     // Without the record the derived id would be written, and the node restarted for it.
-    expect(reconcile(desiredState(t), convergedFor(d, { primary: primaryServer, replica1: replicaServer() })).toString()).toMatch(/^restart-container replica1: server_id 2 → \d+/);
+    expect(reconcile(desiredState(t), convergedFor(d, { primary: primaryServer, replica1: replicaServer() })).toString()).toMatch(
+      /^restart-container replica1: server_id 2 → \d+/,
+    );
   });
 
   it('a given server_id that differs from the one its data was made with is refused, with the way out', () => {
-    const observed = { ...converged, serverIds: new Map([['primary', 7], ['replica1', replica.serverId]]) };
+    const observed = {
+      ...converged,
+      serverIds: new Map([
+        ['primary', 7],
+        ['replica1', replica.serverId],
+      ]),
+    };
     const plan = reconcile(desiredState(withRecordedServerIds(t, observed)), observed);
-    expect(plan.refused).toEqual([expect.stringMatching(/^primary: server_id 7 → 101: a node keeps the server_id its data was made with \(set server_id: 7 again, or start the node anew without its data: .*docker volume rm shop-primary-data, then put it back\)$/)]);
+    expect(plan.refused).toEqual([
+      expect.stringMatching(
+        /^primary: server_id 7 → 101: a node keeps the server_id its data was made with \(set server_id: 7 again, or start the node anew without its data: .*docker volume rm shop-primary-data, then put it back\)$/,
+      ),
+    ]);
     expect(primary.serverId).toBe(101);
   });
 });
@@ -161,7 +219,9 @@ describe('reconcile: MariaDB links are by GTID in either mode', () => {
   const bySlavePos = (source = 'primary', extra = {}) => replicaServer(source, { usingGtid: 'Slave_Pos', ...extra });
 
   it('position mode: a link by GTID is what the mode expects (nothing to do); one by file and offset is positioned by GTID', () => {
-    expect(reconcile(d, convergedFor(d, { primary: primaryServer, replica1: bySlavePos() })).toString()).toBe('nothing to do: containers and replication match the topology');
+    expect(reconcile(d, convergedFor(d, { primary: primaryServer, replica1: bySlavePos() })).toString()).toBe(
+      'nothing to do: containers and replication match the topology',
+    );
     expect(lines(d, convergedFor(d, { primary: primaryServer, replica1: replicaServer() }))).toEqual([
       'position-by-gtid replica1: its position by file and offset is kept outside each transaction: a replica killed between the two applies a transaction again',
     ]);
@@ -171,8 +231,12 @@ describe('reconcile: MariaDB links are by GTID in either mode', () => {
 
   it('position → gtid turns gtid_strict_mode on (set-mode) although the links are by GTID already', () => {
     const gtid = desiredState(parse(VALID.replace('image: mysql:8.0', 'image: mariadb:11.4').replace('mode: position', 'mode: gtid')));
-    expect(lines(gtid, convergedFor(d, { primary: primaryServer, replica1: bySlavePos() })).filter((l) => !l.startsWith('write-config'))).toEqual(['set-mode topology: replica1 not in GTID mode']);
-    expect(reconcile(gtid, convergedFor(gtid, { primary: primaryServer, replica1: bySlavePos('primary', { gtid: true }) })).empty).toBe(true);
+    expect(
+      lines(gtid, convergedFor(d, { primary: primaryServer, replica1: bySlavePos() })).filter((l) => !l.startsWith('write-config')),
+    ).toEqual(['set-mode topology: replica1 not in GTID mode']);
+    expect(reconcile(gtid, convergedFor(gtid, { primary: primaryServer, replica1: bySlavePos('primary', { gtid: true }) })).empty).toBe(
+      true,
+    );
   });
 });
 
@@ -186,22 +250,34 @@ describe('reconcile: settings', () => {
 
   it('binlog_format changes on every node at run time', () => {
     const d = desiredState(parse(VALID.replace('binlog_format: ROW', 'binlog_format: MIXED')));
-    expect(lines(d, converged)).toEqual(['set-settings primary: binlog_format ROW → MIXED', 'set-settings replica1: binlog_format ROW → MIXED']);
+    expect(lines(d, converged)).toEqual([
+      'set-settings primary: binlog_format ROW → MIXED',
+      'set-settings replica1: binlog_format ROW → MIXED',
+    ]);
   });
 
   it('a static setting added restarts that node alone; removing it restarts it again', () => {
     const added = desiredState(parse(VALID.replace('max_connections: 200', 'max_connections: 200\n      thread_stack: 512K')));
-    expect(lines(added, converged)).toEqual(['restart-container replica1: thread_stack (unset) → 512K (thread_stack cannot change at run time)']);
+    expect(lines(added, converged)).toEqual([
+      'restart-container replica1: thread_stack (unset) → 512K (thread_stack cannot change at run time)',
+    ]);
     expect(lines(desired, convergedFor(added, { primary: primaryServer, replica1: replicaServer() }))).toEqual([
       'restart-container replica1: thread_stack 512K → (unset) (thread_stack cannot change at run time)',
     ]);
   });
 
   it('event_scheduler to or from DISABLED restarts (start-only), ON ↔ OFF is set at run time', () => {
-    const withScheduler = (v: string) => desiredState(parse(VALID.replace('max_connections: 200', `max_connections: 200\n      event_scheduler: ${v}`)));
-    expect(lines(withScheduler('DISABLED'), converged)).toEqual(['restart-container replica1: event_scheduler (unset) → DISABLED (event_scheduler cannot change at run time)']);
-    expect(lines(withScheduler('ON'), convergedFor(withScheduler('OFF'), { primary: primaryServer, replica1: replicaServer() }))).toEqual(['set-settings replica1: event_scheduler OFF → ON']);
-    expect(lines(withScheduler('ON'), convergedFor(withScheduler('DISABLED'), { primary: primaryServer, replica1: replicaServer() }))[0]).toMatch(/^restart-container replica1: event_scheduler DISABLED → ON/);
+    const withScheduler = (v: string) =>
+      desiredState(parse(VALID.replace('max_connections: 200', `max_connections: 200\n      event_scheduler: ${v}`)));
+    expect(lines(withScheduler('DISABLED'), converged)).toEqual([
+      'restart-container replica1: event_scheduler (unset) → DISABLED (event_scheduler cannot change at run time)',
+    ]);
+    expect(lines(withScheduler('ON'), convergedFor(withScheduler('OFF'), { primary: primaryServer, replica1: replicaServer() }))).toEqual([
+      'set-settings replica1: event_scheduler OFF → ON',
+    ]);
+    expect(
+      lines(withScheduler('ON'), convergedFor(withScheduler('DISABLED'), { primary: primaryServer, replica1: replicaServer() }))[0],
+    ).toMatch(/^restart-container replica1: event_scheduler DISABLED → ON/);
   });
 
   it('a dynamic setting removed goes back to the server default at run time', () => {
@@ -211,7 +287,9 @@ describe('reconcile: settings', () => {
   });
 
   it('reads the settings that differ from two my.cnf texts, in any spelling', () => {
-    expect(configChanges('[mysqld]\nlog-bin = a\nmax_connections = 5\n', '[mysqld]\nlog_bin = a\nmax-connections = 6\nsync_binlog = 1\n')).toEqual([
+    expect(
+      configChanges('[mysqld]\nlog-bin = a\nmax_connections = 5\n', '[mysqld]\nlog_bin = a\nmax-connections = 6\nsync_binlog = 1\n'),
+    ).toEqual([
       { name: 'max-connections', from: '5', to: '6' },
       { name: 'sync_binlog', to: '1' },
     ]);
@@ -230,12 +308,18 @@ describe('reconcile: replication', () => {
   });
 
   it('a replica whose login is refused gets the credentials again; a stopped one is started', () => {
-    expect(lines(desired, convergedFor(desired, { primary: primaryServer, replica1: replicaServer('primary', { lastIoErrno: 1045, ioRunning: 'Connecting' }) }))).toEqual([
-      'update-credentials replica1: primary refuses its login (error 1045)',
-    ]);
-    expect(lines(desired, convergedFor(desired, { primary: primaryServer, replica1: replicaServer('primary', { sqlRunning: 'No' }) }))).toEqual([
-      'start-replica replica1: IO thread Yes, SQL thread No',
-    ]);
+    expect(
+      lines(
+        desired,
+        convergedFor(desired, {
+          primary: primaryServer,
+          replica1: replicaServer('primary', { lastIoErrno: 1045, ioRunning: 'Connecting' }),
+        }),
+      ),
+    ).toEqual(['update-credentials replica1: primary refuses its login (error 1045)']);
+    expect(
+      lines(desired, convergedFor(desired, { primary: primaryServer, replica1: replicaServer('primary', { sqlRunning: 'No' }) })),
+    ).toEqual(['start-replica replica1: IO thread Yes, SQL thread No']);
   });
 
   const chainText = `${VALID}  replica2:\n    role: replica\n    source: replica1\n`;
@@ -270,21 +354,34 @@ describe('reconcile: replication', () => {
   });
 
   it('position → gtid with a restart in the same run: until the switch has run, the files get no GTID line', () => {
-    const gtid = parse(VALID.replace('mode: position', 'mode: gtid').replace('max_connections: 200', 'max_connections: 200\n      thread_stack: 512K'));
+    const gtid = parse(
+      VALID.replace('mode: position', 'mode: gtid').replace('max_connections: 200', 'max_connections: 200\n      thread_stack: 512K'),
+    );
     const now = convergedFor(desired, { primary: primaryServer, replica1: replicaServer() });
     const full = lines(desiredState(gtid), now);
     expect(full.find((l) => l.startsWith('restart-container replica1'))).toMatch(/gtid_mode \(unset\) → ON.*thread_stack/);
     expect(full).toContain('set-mode topology: replica1 position by file and offset');
     // What up runs before the switch: replica1 restarts with thread_stack alone, no file says gtid_mode yet.
     const before = desiredState(beforeGtidSwitch(gtid));
-    expect(reconcile(before, now).operations.filter(isContainerOperation).map(describeOp)).toEqual(['restart-container replica1: thread_stack (unset) → 512K (thread_stack cannot change at run time)']);
+    expect(reconcile(before, now).operations.filter(isContainerOperation).map(describeOp)).toEqual([
+      'restart-container replica1: thread_stack (unset) → 512K (thread_stack cannot change at run time)',
+    ]);
     expect(before.nodes.map((n) => n.config.includes('gtid_mode'))).toEqual([false, false]);
     expect(desiredState(gtid).nodes.map((n) => n.config.includes('gtid_mode'))).toEqual([true, true]);
   });
 
   it('after switchover --write: my.cnf follows each role, no container is recreated, no restart', () => {
-    const swapped = desiredState(parse(VALID.replace('role: primary', 'role: TMP').replace('role: replica\n    source: primary', 'role: primary').replace('role: TMP', 'role: replica\n    source: replica1')));
-    const now = convergedFor(desired, { primary: { ...primaryServer, readOnly: true, replica: replicating('replica1') }, replica1: { ...primaryServer } });
+    const swapped = desiredState(
+      parse(
+        VALID.replace('role: primary', 'role: TMP')
+          .replace('role: replica\n    source: primary', 'role: primary')
+          .replace('role: TMP', 'role: replica\n    source: replica1'),
+      ),
+    );
+    const now = convergedFor(desired, {
+      primary: { ...primaryServer, readOnly: true, replica: replicating('replica1') },
+      replica1: { ...primaryServer },
+    });
     now.containers = now.containers.map((c) => ({ ...c, configHash: swapped.nodes.find((n) => n.plan.name === c.name)!.plan.configHash }));
     expect(lines(swapped, now)).toEqual([
       // MySQL 8.0: super_read_only binds root as well.
@@ -294,34 +391,54 @@ describe('reconcile: replication', () => {
   });
 
   it('read-only state follows the role; a primary that replicates is refused (switchover does that)', () => {
-    expect(lines(desired, convergedFor(desired, { primary: { ...primaryServer, readOnly: true }, replica1: { ...replicaServer(), readOnly: false } }))).toEqual([
-      'set-read-only primary: the primary is read-only',
-      'set-read-only replica1: a replica is writable',
-    ]);
-    const plan = reconcile(desired, convergedFor(desired, { primary: { ...primaryServer, replica: replicating('replica1') }, replica1: replicaServer() }));
-    expect(plan.refused[0]).toMatch(/^primary: the topology makes it the primary, but it replicates from replica1; use replikit switchover primary/);
+    expect(
+      lines(
+        desired,
+        convergedFor(desired, { primary: { ...primaryServer, readOnly: true }, replica1: { ...replicaServer(), readOnly: false } }),
+      ),
+    ).toEqual(['set-read-only primary: the primary is read-only', 'set-read-only replica1: a replica is writable']);
+    const plan = reconcile(
+      desired,
+      convergedFor(desired, { primary: { ...primaryServer, replica: replicating('replica1') }, replica1: replicaServer() }),
+    );
+    expect(plan.refused[0]).toMatch(
+      /^primary: the topology makes it the primary, but it replicates from replica1; use replikit switchover primary/,
+    );
   });
 
   it('init SQL that has not run on the primary runs; a replica that replicates from nowhere is connected', () => {
     const withInit = { ...desired, topology: { ...t, init: ['/tmp/a.sql'] } };
-    expect(lines(withInit, convergedFor(desired, { primary: { ...primaryServer, initDone: false }, replica1: { ...replicaServer(), replica: undefined } }))).toEqual([
-      'connect-replica replica1: replicates from nowhere',
-      'run-init primary: init SQL has not run on this primary',
-    ]);
+    expect(
+      lines(
+        withInit,
+        convergedFor(desired, { primary: { ...primaryServer, initDone: false }, replica1: { ...replicaServer(), replica: undefined } }),
+      ),
+    ).toEqual(['connect-replica replica1: replicates from nowhere', 'run-init primary: init SQL has not run on this primary']);
   });
 
   it('a delay changed: set-delay; TLS changed: the account and the link follow; a foreign CA in a container: renewed', () => {
     const delayed = desiredState(parse(VALID.replace('    port: 3308\n', '    port: 3308\n    delay: 5s\n')));
-    expect(lines(delayed, convergedFor(delayed, { primary: primaryServer, replica1: replicaServer() }))).toEqual(['set-delay replica1: delay 0 s → 5 s']);
+    expect(lines(delayed, convergedFor(delayed, { primary: primaryServer, replica1: replicaServer() }))).toEqual([
+      'set-delay replica1: delay 0 s → 5 s',
+    ]);
     const off = desiredState(parse(VALID.replace('replication:\n', 'replication:\n  tls: off\n')));
     const now = convergedFor(off, { primary: { ...primaryServer, account: 'tls-differs' }, replica1: replicaServer() });
     expect(lines(off, now)).toEqual([
-      'set-replication-password primary: the account\'s TLS requirement differs from replication.tls: off',
+      "set-replication-password primary: the account's TLS requirement differs from replication.tls: off",
       'update-credentials replica1: TLS verify → off',
     ]);
-    const withCa = { ...desired, nodes: desired.nodes.map((n) => ({ ...n, plan: { ...n.plan, files: [...n.plan.files, { path: '/run/secrets/replikit-ca.pem', content: 'CA', mode: 0o444 }] } })) };
+    const withCa = {
+      ...desired,
+      nodes: desired.nodes.map((n) => ({
+        ...n,
+        plan: { ...n.plan, files: [...n.plan.files, { path: '/run/secrets/replikit-ca.pem', content: 'CA', mode: 0o444 }] },
+      })),
+    };
     const held = convergedFor(withCa, { primary: primaryServer, replica1: replicaServer() });
-    held.certificates = new Map([['shop-primary', 'CA'], ['shop-replica1', 'OTHER CA']]);
+    held.certificates = new Map([
+      ['shop-primary', 'CA'],
+      ['shop-replica1', 'OTHER CA'],
+    ]);
     expect(lines(withCa, held)).toEqual(["renew-certificates replica1: its CA is not the topology's"]);
   });
 

@@ -43,10 +43,14 @@ describe('preflight problems', () => {
     const error = new PreflightError(problems);
     expect(error.exitCode).toBe(1);
     expect(error.describe()).toContain('4 problems found before anything was created:\n  - a volume named shop-primary-data');
-    expect(error.describe()).toContain('  - replica1: host port 127.0.0.1:3308 is already in use by process nginx (pid 12)\n    fix: stop what holds it');
+    expect(error.describe()).toContain(
+      '  - replica1: host port 127.0.0.1:3308 is already in use by process nginx (pid 12)\n    fix: stop what holds it',
+    );
   });
 
   it('says "rm -f" for a container', () => {
-    expect(preflightProblems(t, { ...none, named: [{ kind: 'container', name: 'shop-primary', owner: '' }] })[0].hint).toMatch(/^remove it \(docker rm -f shop-primary\)/);
+    expect(preflightProblems(t, { ...none, named: [{ kind: 'container', name: 'shop-primary', owner: '' }] })[0].hint).toMatch(
+      /^remove it \(docker rm -f shop-primary\)/,
+    );
   });
 });

@@ -32,15 +32,30 @@ describe('my.cnf rendering', () => {
 
   it('renders replicas read-only, node settings last', () => {
     const cnf = mysqld(renderNode(t, replica).text);
-    expect(cnf).toMatchObject({ server_id: String(derivedServerId('shop', 'replica1')), relay_log: 'replica1-relay-bin', log_replica_updates: 'ON', read_only: 'ON', max_connections: '200' });
+    expect(cnf).toMatchObject({
+      server_id: String(derivedServerId('shop', 'replica1')),
+      relay_log: 'replica1-relay-bin',
+      log_replica_updates: 'ON',
+      read_only: 'ON',
+      max_connections: '200',
+    });
   });
 
   it("a my.cnf written for mysqld: its binary log basename is used, its expire_logs_days in the server's own setting", () => {
     const seed = parse(VALID.replace('max_connections: 200', 'log-bin: mall-mysql-slave1-bin\n      expire_logs_days: 7'));
     const onMysql = mysqld(renderNode(seed, seed.nodes[1], v('9.7.4')).text);
-    expect([onMysql['log-bin'], onMysql.log_bin, onMysql.binlog_expire_logs_seconds, onMysql.expire_logs_days]).toEqual(['mall-mysql-slave1-bin', undefined, '604800', undefined]);
+    expect([onMysql['log-bin'], onMysql.log_bin, onMysql.binlog_expire_logs_seconds, onMysql.expire_logs_days]).toEqual([
+      'mall-mysql-slave1-bin',
+      undefined,
+      '604800',
+      undefined,
+    ]);
     const onMariaDb = mysqld(renderNode(seed, seed.nodes[1], v('10.11.6-MariaDB')).text);
-    expect([onMariaDb['log-bin'], onMariaDb.expire_logs_days, onMariaDb.binlog_expire_logs_seconds]).toEqual(['mall-mysql-slave1-bin', '7', undefined]);
+    expect([onMariaDb['log-bin'], onMariaDb.expire_logs_days, onMariaDb.binlog_expire_logs_seconds]).toEqual([
+      'mall-mysql-slave1-bin',
+      '7',
+      undefined,
+    ]);
   });
 
   it('spells settings the way the server version needs', () => {
@@ -53,7 +68,11 @@ describe('my.cnf rendering', () => {
   });
 
   it('writes repeated binlog_ignore_db lines, skip errors and GTID settings when asked', () => {
-    const g = parse(VALID.replace('mode: position', 'mode: gtid').replace('[mysql]', '[mysql, audit]').replace('skip_errors: []', 'skip_errors: [1062, 1032]'));
+    const g = parse(
+      VALID.replace('mode: position', 'mode: gtid')
+        .replace('[mysql]', '[mysql, audit]')
+        .replace('skip_errors: []', 'skip_errors: [1062, 1032]'),
+    );
     const text = renderNode(g, g.nodes[1]).text;
     expect(text).toContain('binlog_ignore_db = mysql\nbinlog_ignore_db = audit\n');
     expect(text).not.toContain('[]');
@@ -75,7 +94,7 @@ describe('my.cnf rendering', () => {
     expect(maria).toEqual(["# my.cnf for node 'primary' (replica) of topology 'shop', rendered by replikit.", 'read_only = ON']);
   });
 
-  it('writes the dev profile redo log size in each version\'s own setting', () => {
+  it("writes the dev profile redo log size in each version's own setting", () => {
     const dev = parse(VALID);
     const redo = (version: string) => {
       const m = mysqld(renderNode(dev, dev.nodes[0], v(version)).text);
@@ -125,12 +144,24 @@ describe('parallel apply', () => {
     const m = mysqld(renderNode({ ...t, replication: { ...t.replication, parallelWorkers: workers } }, t.nodes[0], d(version)).text);
     return Object.fromEntries(Object.entries(m).filter(([k]) => /parallel|commit_order/.test(k)));
   };
-  it('is on for every node by default, in each version\'s own settings, keeping the commit order', () => {
+  it("is on for every node by default, in each version's own settings, keeping the commit order", () => {
     expect(settings('10.11.6-MariaDB')).toEqual({ slave_parallel_threads: '4', slave_parallel_mode: 'optimistic' });
     expect(settings('9.7.4')).toEqual({ replica_parallel_workers: '4', replica_preserve_commit_order: 'ON' });
-    expect(settings('8.0.26')).toEqual({ replica_parallel_workers: '4', replica_parallel_type: 'LOGICAL_CLOCK', replica_preserve_commit_order: 'ON' });
-    expect(settings('8.0.25')).toEqual({ slave_parallel_workers: '4', slave_parallel_type: 'LOGICAL_CLOCK', slave_preserve_commit_order: 'ON' });
-    expect(settings('5.7.44')).toEqual({ slave_parallel_workers: '4', slave_parallel_type: 'LOGICAL_CLOCK', slave_preserve_commit_order: 'ON' });
+    expect(settings('8.0.26')).toEqual({
+      replica_parallel_workers: '4',
+      replica_parallel_type: 'LOGICAL_CLOCK',
+      replica_preserve_commit_order: 'ON',
+    });
+    expect(settings('8.0.25')).toEqual({
+      slave_parallel_workers: '4',
+      slave_parallel_type: 'LOGICAL_CLOCK',
+      slave_preserve_commit_order: 'ON',
+    });
+    expect(settings('5.7.44')).toEqual({
+      slave_parallel_workers: '4',
+      slave_parallel_type: 'LOGICAL_CLOCK',
+      slave_preserve_commit_order: 'ON',
+    });
   });
   it('follows replication.parallel_workers, down to one at a time', () => {
     expect(settings('10.11.6-MariaDB', 8)).toEqual({ slave_parallel_threads: '8', slave_parallel_mode: 'optimistic' });

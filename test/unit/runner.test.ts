@@ -5,7 +5,10 @@ import { runSteps, Step } from '../../src/run/runner';
 function recorder() {
   const events: RunEvent[] = [];
   const log: string[] = [];
-  const text = (e: RunEvent) => (e.type === 'step' ? `step ${e.step.title} [${(e.step.lines ?? []).map((l) => l.title).join(', ')}]` : `${e.type} ${e.id}${'title' in e ? ` ${e.title}` : ''}`);
+  const text = (e: RunEvent) =>
+    e.type === 'step'
+      ? `step ${e.step.title} [${(e.step.lines ?? []).map((l) => l.title).join(', ')}]`
+      : `${e.type} ${e.id}${'title' in e ? ` ${e.title}` : ''}`;
   return { events: (e: RunEvent) => (events.push(e), log.push(text(e))), log, all: events };
 }
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -17,16 +20,25 @@ describe('the runner', () => {
     const steps: Step<{ n: number }>[] = [
       { title: 'first', run: async (c, out) => (did.push(`first ${c.n}`), out.title('first: ok')) },
       { title: 'nothing to do', lines: () => [] },
-      { title: (c) => `named ${c.n}`, lines: () => [{ title: 'a', run: async () => void did.push('a') }, { title: 'b', run: async () => void did.push('b') }] },
+      {
+        title: (c) => `named ${c.n}`,
+        lines: () => [
+          { title: 'a', run: async () => void did.push('a') },
+          { title: 'b', run: async () => void did.push('b') },
+        ],
+      },
     ];
     await runSteps(steps, { n: 7 }, { events: r.events });
     expect(did).toEqual(['first 7', 'a', 'b']);
     expect(r.log).toEqual(['step first []', 'title 1 first: ok', 'done 1', 'step named 7 [a, b]', 'done 3', 'done 4', 'done 2']);
   });
 
-  it('runs a step\'s lines at once by default and in turn when asked', async () => {
+  it("runs a step's lines at once by default and in turn when asked", async () => {
     const order: string[] = [];
-    const line = (name: string, ms: number) => ({ title: name, run: async () => (order.push(`${name}+`), await pause(ms), order.push(`${name}-`)) as unknown as void });
+    const line = (name: string, ms: number) => ({
+      title: name,
+      run: async () => (order.push(`${name}+`), await pause(ms), order.push(`${name}-`)) as unknown as void,
+    });
     await runSteps([{ title: 'together', lines: () => [line('slow', 30), line('fast', 1)] }], {});
     expect(order).toEqual(['slow+', 'fast+', 'fast-', 'slow-']);
     order.length = 0;
@@ -37,7 +49,19 @@ describe('the runner', () => {
   it('groups of lines: a group in turn, the lines in a group at once', async () => {
     const order: string[] = [];
     const line = (name: string, ms: number) => ({ title: name, run: async () => void (await pause(ms), order.push(name)) });
-    await runSteps([{ title: 'by depth', inTurn: true, lines: () => [{ title: 'depth 1', lines: [line('r1', 20), line('r2', 1)] }, { title: 'depth 2', lines: [line('r3', 1)] }] }], {});
+    await runSteps(
+      [
+        {
+          title: 'by depth',
+          inTurn: true,
+          lines: () => [
+            { title: 'depth 1', lines: [line('r1', 20), line('r2', 1)] },
+            { title: 'depth 2', lines: [line('r3', 1)] },
+          ],
+        },
+      ],
+      {},
+    );
     expect(order).toEqual(['r2', 'r1', 'r3']);
   });
 
@@ -46,7 +70,10 @@ describe('the runner', () => {
     let ran = false;
     await runSteps([{ title: 'verify', skip: () => 'nothing changed', run: async () => void (ran = true) }], {}, { events: r.events });
     expect(ran).toBe(false);
-    expect(r.all).toEqual([{ type: 'step', step: { id: '1', title: 'verify' } }, { type: 'skipped', id: '1', reason: 'nothing changed' }]);
+    expect(r.all).toEqual([
+      { type: 'step', step: { id: '1', title: 'verify' } },
+      { type: 'skipped', id: '1', reason: 'nothing changed' },
+    ]);
   });
 
   it('stops at the first failure: the failing line and its step fail with the error itself, later steps never run', async () => {
@@ -55,7 +82,13 @@ describe('the runner', () => {
     let later = false;
     const error = await runSteps(
       [
-        { title: 'fails', lines: () => [{ title: 'ok', run: async () => undefined }, { title: 'bad', run: async () => Promise.reject(boom) }] },
+        {
+          title: 'fails',
+          lines: () => [
+            { title: 'ok', run: async () => undefined },
+            { title: 'bad', run: async () => Promise.reject(boom) },
+          ],
+        },
         { title: 'later', run: async () => void (later = true) },
       ],
       {},

@@ -16,7 +16,9 @@ describe('the schema and the TypeScript types agree', () => {
   const t = parse(VALID);
 
   it('replication settings', () => {
-    const fromSchema = Object.keys(schema.properties.replication.properties).map((k) => renamed[k] ?? camel(k)).sort();
+    const fromSchema = Object.keys(schema.properties.replication.properties)
+      .map((k) => renamed[k] ?? camel(k))
+      .sort();
     expect(Object.keys(t.replication).sort()).toEqual(fromSchema);
   });
 
@@ -29,7 +31,11 @@ describe('the schema and the TypeScript types agree', () => {
         .replace('    port: 3308\n', '    port: 3308\n    engine: box\n    advertise: 192.0.2.5:3308\n'),
     );
     const replica = spread.nodes.find((n) => n.role === 'replica')!;
-    expect([replica.engine, replica.advertise, spread.engines]).toEqual(['box', { host: '192.0.2.5', port: 3308 }, { box: 'tcp://192.0.2.5:2376' }]);
+    expect([replica.engine, replica.advertise, spread.engines]).toEqual([
+      'box',
+      { host: '192.0.2.5', port: 3308 },
+      { box: 'tcp://192.0.2.5:2376' },
+    ]);
     // Every node has a name (the map key) besides.
     const typed = Object.keys(replica).filter((k) => k !== 'name');
     expect(typed.filter((k) => !fromSchema.includes(k))).toEqual([]);
@@ -57,12 +63,36 @@ describe('the types generated from the schema', () => {
       image: 'mysql:8.0',
       profile: 'dev',
       credentials: { root_password: 'rootpw', replication_user: 'repl', replication_password: 'replpw' },
-      replication: { mode: 'gtid', binlog_format: 'ROW', ignore_databases: ['mysql'], skip_errors: [], parallel_workers: 2, tls: 'required', charset: 'utf8mb4' },
+      replication: {
+        mode: 'gtid',
+        binlog_format: 'ROW',
+        ignore_databases: ['mysql'],
+        skip_errors: [],
+        parallel_workers: 2,
+        tls: 'required',
+        charset: 'utf8mb4',
+      },
       init: [],
       engines: { box: 'tcp://192.0.2.5:2376' },
       nodes: {
-        primary: { role: 'primary', server_id: 7, port: 3307, bind: '127.0.0.1', image: 'mysql:8.0', advertise: '192.0.2.4:3307', mysqld: { max_connections: 50 } },
-        replica1: { role: 'replica', source: 'primary', port: 3308, engine: 'box', advertise: '192.0.2.5:3308', delay: '1m', placement: [] },
+        primary: {
+          role: 'primary',
+          server_id: 7,
+          port: 3307,
+          bind: '127.0.0.1',
+          image: 'mysql:8.0',
+          advertise: '192.0.2.4:3307',
+          mysqld: { max_connections: 50 },
+        },
+        replica1: {
+          role: 'replica',
+          source: 'primary',
+          port: 3308,
+          engine: 'box',
+          advertise: '192.0.2.5:3308',
+          delay: '1m',
+          placement: [],
+        },
       },
     };
     const used = (o: object) => Object.keys(o).sort();
@@ -71,6 +101,11 @@ describe('the types generated from the schema', () => {
     expect(used(input.replication!)).toEqual(Object.keys(schema.properties.replication.properties).sort());
     expect(used({ ...input.nodes.primary, ...input.nodes.replica1 })).toEqual(Object.keys(schema.definitions.node.properties).sort());
     const t = topologyFromObject(input, {});
-    expect([t.replication.tls, t.engines, t.nodes[1].engine, t.nodes[1].delaySeconds]).toEqual(['required', { box: 'tcp://192.0.2.5:2376' }, 'box', 60]);
+    expect([t.replication.tls, t.engines, t.nodes[1].engine, t.nodes[1].delaySeconds]).toEqual([
+      'required',
+      { box: 'tcp://192.0.2.5:2376' },
+      'box',
+      60,
+    ]);
   });
 });

@@ -49,7 +49,9 @@ describe('switchover phases', () => {
       'SELECT @@GLOBAL.gtid_executed AS gtid',
       'UNLOCK TABLES',
       'STOP REPLICA',
-      expect.stringMatching(/^CHANGE REPLICATION SOURCE TO SOURCE_HOST='shop-replica1', .*SOURCE_LOG_FILE='replica1-bin.000002', SOURCE_LOG_POS=500/),
+      expect.stringMatching(
+        /^CHANGE REPLICATION SOURCE TO SOURCE_HOST='shop-replica1', .*SOURCE_LOG_FILE='replica1-bin.000002', SOURCE_LOG_POS=500/,
+      ),
       'START REPLICA',
       'SET GLOBAL read_only=ON',
       'SET GLOBAL super_read_only=ON',
@@ -63,7 +65,11 @@ describe('switchover phases', () => {
       'SET GLOBAL super_read_only=OFF',
       'SET GLOBAL read_only=OFF',
     ]);
-    expect(titles).toEqual(['Stop writes on primary: read-only at primary-bin.000003:900', 'replica1: applied up to primary-bin.000003:900', 'Promote replica1: writable at replica1-bin.000002:500']);
+    expect(titles).toEqual([
+      'Stop writes on primary: read-only at primary-bin.000003:900',
+      'replica1: applied up to primary-bin.000003:900',
+      'Promote replica1: writable at replica1-bin.000002:500',
+    ]);
     expect([c.promoting, c.repointed, c.writableAt >= c.readOnlyAt]).toEqual([true, ['primary'], true]);
   });
 
@@ -73,7 +79,9 @@ describe('switchover phases', () => {
       .answer(/PROCESSLIST/, [{ id: 12, user: 'app', seconds: 31, verb: 'update' }]);
     const c = context({ primary, replica1: new FakeServer() });
     const error = await stopWrites(c, noOut).catch((e) => e);
-    expect(error.message).toMatch(/^primary: writes could not be stopped within 10 s: connection 12 \(app, 31 s\): UPDATE …: .*Lock wait timeout exceeded/);
+    expect(error.message).toMatch(
+      /^primary: writes could not be stopped within 10 s: connection 12 \(app, 31 s\): UPDATE …: .*Lock wait timeout exceeded/,
+    );
     expect(error.hint).toMatch(/^primary takes writes again; nothing was switched/);
     expect(primary.statements.some((s) => /read_only/.test(s))).toBe(false);
     expect(c.readOnlyAt).toBe(0);
@@ -81,7 +89,11 @@ describe('switchover phases', () => {
 
   it('a replica that does not reach the stop point in time fails with the point and the bound', async () => {
     const replica1 = new FakeServer().answer(/SOURCE_POS_WAIT/, [{ result: -1 }]);
-    const c = { ...context({ primary: new FakeServer(), replica1 }), catchUpSeconds: 0.3, stoppedAt: { file: 'primary-bin.000003', position: 900 } };
+    const c = {
+      ...context({ primary: new FakeServer(), replica1 }),
+      catchUpSeconds: 0.3,
+      stoppedAt: { file: 'primary-bin.000003', position: 900 },
+    };
     await expect(waitApplied(c, c.newP, noOut)).rejects.toThrow('replica1: did not apply primary-bin.000003:900 within 0.3 s');
   });
 

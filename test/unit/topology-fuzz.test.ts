@@ -23,7 +23,24 @@ const odd = fc.oneof(
   fc.double(),
   fc.boolean(),
   fc.constant(null),
-  fc.constantFrom('', ' ', '${UNSET}', '${ROOT_PW}', '::::', '0.0.0.0', 'root', 'replikit', '-1', '1e309', 'x'.repeat(300), 'mysql:8.0:latest', '5s', 'gtid', 'verify', 'off'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '${UNSET}',
+    '${ROOT_PW}',
+    '::::',
+    '0.0.0.0',
+    'root',
+    'replikit',
+    '-1',
+    '1e309',
+    'x'.repeat(300),
+    'mysql:8.0:latest',
+    '5s',
+    'gtid',
+    'verify',
+    'off',
+  ),
   fc.array(fc.oneof(fc.string(), fc.integer()), { maxLength: 3 }),
   fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string(), fc.integer()), { maxKeys: 2 }),
 );
@@ -34,12 +51,23 @@ function paths(value: unknown, at: string[] = []): string[][] {
   return [at, ...Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => paths(v, [...at, k]))];
 }
 
-type Mutation = { kind: 'set'; pick: number; value: unknown } | { kind: 'delete'; pick: number } | { kind: 'add'; pick: number; key: string; value: unknown };
+type Mutation =
+  | { kind: 'set'; pick: number; value: unknown }
+  | { kind: 'delete'; pick: number }
+  | { kind: 'add'; pick: number; key: string; value: unknown };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('set' as const), pick: fc.nat(), value: odd }),
   fc.record({ kind: fc.constant('delete' as const), pick: fc.nat() }),
-  fc.record({ kind: fc.constant('add' as const), pick: fc.nat(), key: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('delay', 'tls', 'port', 'mysqld', 'source', 'bind', 'init', 'server-id', 'log_bin')), value: odd }),
+  fc.record({
+    kind: fc.constant('add' as const),
+    pick: fc.nat(),
+    key: fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom('delay', 'tls', 'port', 'mysqld', 'source', 'bind', 'init', 'server-id', 'log_bin'),
+    ),
+    value: odd,
+  }),
 );
 
 function apply(doc: Record<string, unknown>, m: Mutation): void {
@@ -58,9 +86,11 @@ function check(text: string): void {
   try {
     t = parseTopology(text, FILE, lookup);
   } catch (e) {
-    if (!(e instanceof TopologyError)) throw new Error(`not a positioned refusal: ${(e as Error).stack}\n--- file ---\n${text}`, { cause: e });
+    if (!(e instanceof TopologyError))
+      throw new Error(`not a positioned refusal: ${(e as Error).stack}\n--- file ---\n${text}`, { cause: e });
     for (const p of e.problems) {
-      if (p.file !== FILE || !(p.line >= 1) || !(p.column >= 1) || !p.message) throw new Error(`problem without a position: ${JSON.stringify(p)}\n--- file ---\n${text}`, { cause: e });
+      if (p.file !== FILE || !(p.line >= 1) || !(p.column >= 1) || !p.message)
+        throw new Error(`problem without a position: ${JSON.stringify(p)}\n--- file ---\n${text}`, { cause: e });
     }
     return;
   }
@@ -85,12 +115,18 @@ describe('property: any mutation of a valid topology is either usable or refused
 
   it('holds for text-level damage: anchors and aliases, cut lines, stray characters', () => {
     const damage = fc.oneof(
-      fc.record({ at: fc.nat(), text: fc.constantFrom('&a ', '*a', '<<: *a\n', ': :', '- ', '\t', '"', "'", '{', '[', '#', '\u0000', '\ufeff', '${', '!!binary ') }),
+      fc.record({
+        at: fc.nat(),
+        text: fc.constantFrom('&a ', '*a', '<<: *a\n', ': :', '- ', '\t', '"', "'", '{', '[', '#', '\u0000', '\ufeff', '${', '!!binary '),
+      }),
       fc.record({ at: fc.nat(), text: fc.string({ unit: 'grapheme', maxLength: 6 }) }),
     );
     fc.assert(
       fc.property(fc.array(damage, { minLength: 1, maxLength: 3 }), (ds) => {
-        let text = VALID.replace('image: mysql:8.0', 'image: &img mysql:8.0').replace('    port: 3308\n', '    port: 3308\n    image: *img\n');
+        let text = VALID.replace('image: mysql:8.0', 'image: &img mysql:8.0').replace(
+          '    port: 3308\n',
+          '    port: 3308\n    image: *img\n',
+        );
         for (const d of ds) {
           const i = d.at % (text.length + 1);
           text = text.slice(0, i) + d.text + text.slice(i);

@@ -7,7 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 describe('server ids', () => {
-  const file = (nodes: string) => `version: 1\nname: s\nimage: mariadb:11.4\ncredentials: { root_password: a, replication_password: b }\nnodes:\n${nodes}`;
+  const file = (nodes: string) =>
+    `version: 1\nname: s\nimage: mariadb:11.4\ncredentials: { root_password: a, replication_password: b }\nnodes:\n${nodes}`;
   const ids = (nodes: string) => Object.fromEntries(parse(file(nodes)).nodes.map((n) => [n.name, n.serverId]));
 
   it('do not move when other nodes are added, removed or reordered', () => {
@@ -28,7 +29,11 @@ describe('server ids', () => {
     const taken = derivedServerId('s', 'r1');
     const [problem, ...more] = problemsOf(file(`  p: { role: primary, server_id: ${taken} }\n  r1: { role: replica }\n`));
     expect(more).toEqual([]);
-    expect(problem).toMatchObject({ path: 'nodes.r1', message: `the server_id derived from this node's name (${taken}) is already used by 'p'`, hint: 'give this node a server_id: of its own' });
+    expect(problem).toMatchObject({
+      path: 'nodes.r1',
+      message: `the server_id derived from this node's name (${taken}) is already used by 'p'`,
+      hint: 'give this node a server_id: of its own',
+    });
   });
 });
 
@@ -37,7 +42,15 @@ describe('a valid topology', () => {
     const t = parse(VALID);
     expect(t.name).toBe('shop');
     expect(t.credentials).toEqual({ rootPassword: 'rootpw', replicationUser: 'repl', replicationPassword: 'replpw' });
-    expect(t.replication).toEqual({ mode: 'position', binlogFormat: 'ROW', ignoreDatabases: ['mysql'], skipErrors: [], parallelWorkers: 4, tls: 'verify', charset: 'utf8mb4' });
+    expect(t.replication).toEqual({
+      mode: 'position',
+      binlogFormat: 'ROW',
+      ignoreDatabases: ['mysql'],
+      skipErrors: [],
+      parallelWorkers: 4,
+      tls: 'verify',
+      charset: 'utf8mb4',
+    });
     expect(t.nodes.map((n) => [n.name, n.role, n.source, n.serverId, n.port, n.bind, n.image])).toEqual([
       ['primary', 'primary', undefined, 101, 3307, '127.0.0.1', 'mysql:8.0'],
       ['replica1', 'replica', 'primary', derivedServerId('shop', 'replica1'), 3308, '127.0.0.1', 'mysql:8.0'],
@@ -56,7 +69,11 @@ nodes:
   p: { role: primary, server_id: 2 }
   r1: { role: replica }
 `);
-    expect(t.nodes.map((n) => `${n.name}:${n.serverId}:${n.source ?? '-'}`)).toEqual(['p:2:-', `r1:${derivedServerId('s', 'r1')}:p`, `r2:${derivedServerId('s', 'r2')}:r1`]);
+    expect(t.nodes.map((n) => `${n.name}:${n.serverId}:${n.source ?? '-'}`)).toEqual([
+      'p:2:-',
+      `r1:${derivedServerId('s', 'r1')}:p`,
+      `r2:${derivedServerId('s', 'r2')}:r1`,
+    ]);
     // Every default comes from the schema, into a file that says none of them.
     expect([t.profile, t.credentials.replicationUser, t.replication, t.init, t.nodes[0].bind, t.nodes[0].mysqld]).toEqual([
       'dev',
@@ -76,7 +93,9 @@ nodes:
 
   it('ships example configs that all validate', () => {
     for (const f of ['classic', 'two-replicas', 'gtid', 'chain', 'many-replicas', 'seeded', 'swarm']) {
-      const t = loadTopology(`${__dirname}/../../configs/${f}.yaml`, { env: { MYSQL_ROOT_PASSWORD: 'x', MYSQL_REPLICATION_PASSWORD: 'y' } });
+      const t = loadTopology(`${__dirname}/../../configs/${f}.yaml`, {
+        env: { MYSQL_ROOT_PASSWORD: 'x', MYSQL_REPLICATION_PASSWORD: 'y' },
+      });
       expect(t.nodes.filter((n) => n.role === 'primary')).toHaveLength(1);
     }
   });
@@ -86,7 +105,14 @@ describe('validation errors', () => {
   it('points a misspelt key at its file:line:column and suggests the nearest valid key', () => {
     const [p, ...rest] = problemsOf(VALID.replace('    source: primary', '    sorce: primary'));
     expect(rest).toEqual([]);
-    expect(p).toMatchObject({ file: '/tmp/topo/replikit.yaml', line: 21, column: 5, path: 'nodes.replica1.sorce', message: "unknown key 'sorce'", hint: "did you mean 'source'?" });
+    expect(p).toMatchObject({
+      file: '/tmp/topo/replikit.yaml',
+      line: 21,
+      column: 5,
+      path: 'nodes.replica1.sorce',
+      message: "unknown key 'sorce'",
+      hint: "did you mean 'source'?",
+    });
     expect(formatProblem(p)).toBe("/tmp/topo/replikit.yaml:21:5: nodes.replica1.sorce: unknown key 'sorce' (did you mean 'source'?)");
   });
 
@@ -139,9 +165,16 @@ describe('validation errors', () => {
   });
 
   it('refuses mysqld settings that could break out of their line or section', () => {
-    const bad = VALID.replace('max_connections: 200', 'max_connections: "200\\n[client]"\n      "bad key=1": 2\n      general_log_file: "/x;#"');
+    const bad = VALID.replace(
+      'max_connections: 200',
+      'max_connections: "200\\n[client]"\n      "bad key=1": 2\n      general_log_file: "/x;#"',
+    );
     const problems = problemsOf(bad);
-    expect(problems.map((p) => p.path)).toEqual(['nodes.replica1.mysqld.max_connections', 'nodes.replica1.mysqld."bad key=1"', 'nodes.replica1.mysqld.general_log_file']);
+    expect(problems.map((p) => p.path)).toEqual([
+      'nodes.replica1.mysqld.max_connections',
+      'nodes.replica1.mysqld."bad key=1"',
+      'nodes.replica1.mysqld.general_log_file',
+    ]);
     expect(problems[0].message).toMatch(/break out of its line/);
   });
 
@@ -154,7 +187,13 @@ describe('validation errors', () => {
   it('requires the passwords and an image', () => {
     const text = VALID.replace(/credentials:\n( {2}.*\n)+/, '').replace('image: mysql:8.0\n', '');
     const messages = problemsOf(text).map((p) => p.message);
-    expect(messages).toEqual(expect.arrayContaining(['credentials.root_password is required', 'credentials.replication_password is required', 'no image for this node']));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'credentials.root_password is required',
+        'credentials.replication_password is required',
+        'no image for this node',
+      ]),
+    );
   });
 
   it('says where to look when the file does not exist', () => {
@@ -173,7 +212,10 @@ describe('inputs that would break up or do harm', () => {
   });
 
   it('refuses mysqld settings replikit manages, in any spelling, and names the key that owns each', () => {
-    const yaml = VALID.replace('max_connections: 200', 'server-id: 9\n      loose-skip-log-bin: 1\n      READ_ONLY: 0\n      gtid_mode: "ON"\n      skip-grant-tables: 1\n      init-file: /x.sql').replace('    port: 3308', '    port: 3308\n    server_id: 10');
+    const yaml = VALID.replace(
+      'max_connections: 200',
+      'server-id: 9\n      loose-skip-log-bin: 1\n      READ_ONLY: 0\n      gtid_mode: "ON"\n      skip-grant-tables: 1\n      init-file: /x.sql',
+    ).replace('    port: 3308', '    port: 3308\n    server_id: 10');
     const problems = problemsOf(yaml);
     expect(problems.map((p) => p.path)).toEqual([
       'nodes.replica1.mysqld.server-id',
@@ -194,39 +236,58 @@ describe('inputs that would break up or do harm', () => {
   });
 
   it('honours what agrees with replikit, as a my.cnf written for mysqld says it: a binary log basename, read_only by role, server_id', () => {
-    const seed = VALID.replace('    role: primary\n', '    role: primary\n    mysqld: { log-bin: mall-mysql-bin, read_only: 0 }\n')
-      .replace('max_connections: 200', 'max_connections: 200\n      server_id: 102\n      log-bin: mall-mysql-slave1-bin\n      relay_log: mall-mysql-relay-bin\n      read_only: 1\n      log_slave_updates: 1\n      expire_logs_days: 7');
+    const seed = VALID.replace('    role: primary\n', '    role: primary\n    mysqld: { log-bin: mall-mysql-bin, read_only: 0 }\n').replace(
+      'max_connections: 200',
+      'max_connections: 200\n      server_id: 102\n      log-bin: mall-mysql-slave1-bin\n      relay_log: mall-mysql-relay-bin\n      read_only: 1\n      log_slave_updates: 1\n      expire_logs_days: 7',
+    );
     const t = parse(seed.replace('    server_id: 101\n', ''));
-    expect(t.nodes.map((n) => [n.name, n.serverId])).toEqual([['primary', derivedServerId('shop', 'primary')], ['replica1', 102]]);
-    // Only what turns the binary log off, or disagrees with the role, is refused.
-    expect(problemsOf(seed.replace('log-bin: mall-mysql-bin', 'log-bin: "OFF"').replace('read_only: 1', 'read_only: 0')).map((p) => p.path)).toEqual([
-      'nodes.primary.mysqld.log-bin',
-      'nodes.replica1.mysqld.read_only',
+    expect(t.nodes.map((n) => [n.name, n.serverId])).toEqual([
+      ['primary', derivedServerId('shop', 'primary')],
+      ['replica1', 102],
     ]);
+    // Only what turns the binary log off, or disagrees with the role, is refused.
+    expect(
+      problemsOf(seed.replace('log-bin: mall-mysql-bin', 'log-bin: "OFF"').replace('read_only: 1', 'read_only: 0')).map((p) => p.path),
+    ).toEqual(['nodes.primary.mysqld.log-bin', 'nodes.replica1.mysqld.read_only']);
   });
 
   it("refuses ignoring replikit's own schema, a replication password longer than 32, and says the length only", () => {
     const long = 'x'.repeat(33);
-    const problems = problemsOf(VALID.replace('ignore_databases: [mysql]', 'ignore_databases: [mysql, replikit]').replace('replication_password: ${REPL_PW}', `replication_password: ${long}`));
+    const problems = problemsOf(
+      VALID.replace('ignore_databases: [mysql]', 'ignore_databases: [mysql, replikit]').replace(
+        'replication_password: ${REPL_PW}',
+        `replication_password: ${long}`,
+      ),
+    );
     expect(problems.map((p) => p.path)).toEqual(['credentials.replication_password', 'replication.ignore_databases.1']);
     expect(problems[0].message).toBe('the replication password has 33 characters; replicas accept at most 32');
     expect(JSON.stringify(problems)).not.toContain(long);
   });
 
   it('refuses an image reference Docker cannot parse and a bind that is not an address', () => {
-    const problems = problemsOf(VALID.replace('image: mysql:8.0', 'image: mysql:8.0:latest').replace('port: 3308', 'port: 3308\n    bind: "::::"'));
+    const problems = problemsOf(
+      VALID.replace('image: mysql:8.0', 'image: mysql:8.0:latest').replace('port: 3308', 'port: 3308\n    bind: "::::"'),
+    );
     expect(problems.map((p) => [p.path, p.message])).toEqual([
       ['image', "'mysql:8.0:latest' is not a valid image reference"],
       ['nodes.replica1.bind', "'::::' is not an IP address"],
     ]);
-    for (const ok of ['mysql:8.4', 'mariadb', 'registry.example.com:5000/team/mysql:8.4-oracle', 'replikit/mysql:9.7', `mysql@sha256:${'a'.repeat(64)}`]) {
+    for (const ok of [
+      'mysql:8.4',
+      'mariadb',
+      'registry.example.com:5000/team/mysql:8.4-oracle',
+      'replikit/mysql:9.7',
+      `mysql@sha256:${'a'.repeat(64)}`,
+    ]) {
       expect(parse(VALID.replace('image: mysql:8.0', `image: ${ok}`)).nodes[0].image).toBe(ok);
     }
   });
 
   it('refuses a bind address this host does not have, and takes any loopback address', () => {
     const problems = problemsOf(VALID.replace('port: 3308', 'port: 3308\n    bind: 192.0.2.1'));
-    expect(problems.map((p) => [p.path, p.message])).toEqual([['nodes.replica1.bind', '192.0.2.1 is not an address of this host, so Docker cannot publish the port on it']]);
+    expect(problems.map((p) => [p.path, p.message])).toEqual([
+      ['nodes.replica1.bind', '192.0.2.1 is not an address of this host, so Docker cannot publish the port on it'],
+    ]);
     expect(problems[0].hint).toMatch(/^use one of .*127\.0\.0\.1/);
     expect(parse(VALID.replace('port: 3308', 'port: 3308\n    bind: 127.0.0.2')).nodes[1].bind).toBe('127.0.0.2');
   });
