@@ -19,19 +19,17 @@ export async function ps(topology: TopologyRef, docker?: DockerEngine, roles: Re
   const engines = new TopologyEngines(placement, docker);
   await engines.ping();
   const rows = await Promise.all(
-    engines
-      .inUse()
-      .map(async (e) =>
-        (await e.containers(placement.name))
-          .filter((c) => c.node !== '')
-          .map((c) => ({
-            node: c.node,
-            role: roles[c.node] ?? '-',
-            container: c.name,
-            state: c.state,
-            ...(c.hostPort ? { address: `${e.publishedHost()}:${c.hostPort}` } : {}),
-          })),
-      ),
+    engines.inUse().map(async (e) =>
+      (await e.containers(placement.name))
+        .filter((c) => c.node !== '')
+        .map((c) => ({
+          node: c.node,
+          role: roles[c.node] ?? '-',
+          container: c.name,
+          state: c.state,
+          ...(c.hostPort ? { address: `${e.publishedHost()}:${c.hostPort}` } : {}),
+        })),
+    ),
   );
   return rows.flat().sort((a, b) => a.node.localeCompare(b.node));
 }

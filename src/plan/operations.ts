@@ -11,33 +11,74 @@ export interface SettingChange {
   to?: string;
 }
 
+/**
+ * Why an operation is planned, as a stable code beside its English `cause` (as terraform's
+ * action reasons): scripts match on it; the cause says the same to a person, with the details.
+ */
+export type Reason =
+  | 'image_missing'
+  | 'network_missing'
+  | 'volume_missing'
+  | 'container_missing'
+  | 'container_new'
+  | 'never_started'
+  | 'container_spec_changed'
+  | 'config_changed'
+  | 'static_setting_changed'
+  | 'dynamic_setting_changed'
+  | 'certificate_missing'
+  | 'certificate_foreign_ca'
+  | 'certificate_lacks_name'
+  | 'server_keeps_exiting'
+  | 'container_stopped'
+  | 'swarm_files_changed'
+  | 'orphan_removed'
+  | 'moved_to_other_engine'
+  | 'account_missing'
+  | 'password_refused'
+  | 'account_tls_differs'
+  | 'not_in_gtid_mode'
+  | 'new_node'
+  | 'replicates_from_nowhere'
+  | 'source_changed'
+  | 'source_readdressed'
+  | 'password_changed_on_source'
+  | 'login_refused'
+  | 'link_tls_differs'
+  | 'threads_stopped'
+  | 'position_outside_transaction'
+  | 'delay_changed'
+  | 'init_not_run'
+  | 'replica_writable'
+  | 'primary_read_only';
+
 export type ContainerOperation =
-  | { kind: 'pull-image'; image: string; cause: string }
-  | { kind: 'create-network'; name: string; cause: string }
-  | { kind: 'create-volume'; node: string; name: string; cause: string }
-  | { kind: 'create-container'; node: string; name: string; cause: string }
-  | { kind: 'recreate-container'; node: string; name: string; cause: string }
-  | { kind: 'write-config'; node: string; name: string; cause: string }
-  | { kind: 'start-container'; node: string; name: string; cause: string }
-  | { kind: 'restart-container'; node: string; name: string; cause: string }
-  | { kind: 'remove-orphan'; name: string; cause: string }
-  | { kind: 'remove-moved'; node: string; name: string; engine: string; cause: string };
+  | { kind: 'pull-image'; image: string; cause: string; reason: Reason }
+  | { kind: 'create-network'; name: string; cause: string; reason: Reason }
+  | { kind: 'create-volume'; node: string; name: string; cause: string; reason: Reason }
+  | { kind: 'create-container'; node: string; name: string; cause: string; reason: Reason }
+  | { kind: 'recreate-container'; node: string; name: string; cause: string; reason: Reason }
+  | { kind: 'write-config'; node: string; name: string; cause: string; reason: Reason }
+  | { kind: 'start-container'; node: string; name: string; cause: string; reason: Reason }
+  | { kind: 'restart-container'; node: string; name: string; cause: string; reason: Reason }
+  | { kind: 'remove-orphan'; name: string; cause: string; reason: Reason }
+  | { kind: 'remove-moved'; node: string; name: string; engine: string; cause: string; reason: Reason };
 
 export type ServerOperation =
-  | { kind: 'set-settings'; node: string; settings: SettingChange[]; cause: string }
-  | { kind: 'renew-certificates'; node: string; cause: string }
-  | { kind: 'create-replication-user'; node: string; cause: string }
-  | { kind: 'set-replication-password'; node: string; cause: string }
-  | { kind: 'set-mode'; from: 'position'; to: 'gtid'; cause: string }
-  | { kind: 'connect-replica'; node: string; source: string; cause: string }
-  | { kind: 'change-source'; node: string; from: string; to: string; cause: string }
-  | { kind: 'update-credentials'; node: string; source: string; cause: string }
-  | { kind: 'readdress-source'; node: string; source: string; cause: string }
-  | { kind: 'position-by-gtid'; node: string; source: string; cause: string }
-  | { kind: 'start-replica'; node: string; cause: string }
-  | { kind: 'set-delay'; node: string; seconds: number; cause: string }
-  | { kind: 'run-init'; node: string; cause: string }
-  | { kind: 'set-read-only'; node: string; readOnly: boolean; cause: string };
+  | { kind: 'set-settings'; node: string; settings: SettingChange[]; cause: string; reason: Reason }
+  | { kind: 'renew-certificates'; node: string; cause: string; reason: Reason }
+  | { kind: 'create-replication-user'; node: string; cause: string; reason: Reason }
+  | { kind: 'set-replication-password'; node: string; cause: string; reason: Reason }
+  | { kind: 'set-mode'; from: 'position'; to: 'gtid'; cause: string; reason: Reason }
+  | { kind: 'connect-replica'; node: string; source: string; cause: string; reason: Reason }
+  | { kind: 'change-source'; node: string; from: string; to: string; cause: string; reason: Reason }
+  | { kind: 'update-credentials'; node: string; source: string; cause: string; reason: Reason }
+  | { kind: 'readdress-source'; node: string; source: string; cause: string; reason: Reason }
+  | { kind: 'position-by-gtid'; node: string; source: string; cause: string; reason: Reason }
+  | { kind: 'start-replica'; node: string; cause: string; reason: Reason }
+  | { kind: 'set-delay'; node: string; seconds: number; cause: string; reason: Reason }
+  | { kind: 'run-init'; node: string; cause: string; reason: Reason }
+  | { kind: 'set-read-only'; node: string; readOnly: boolean; cause: string; reason: Reason };
 
 export type Operation = ContainerOperation | ServerOperation;
 export type OperationKind = Operation['kind'];

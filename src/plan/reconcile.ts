@@ -9,7 +9,7 @@ import type { AccountState } from '../replication/link';
 import { configChanges, describeChange, ownedElsewhere } from './config-diff';
 import { certificateNames } from '../tls/names';
 import { sourceAddress, sourceNode } from '../replication/address';
-import type { Operation } from './operations';
+import type { Operation, Reason } from './operations';
 import { Plan } from './plan';
 import { inRunOrder } from './steps';
 
@@ -82,15 +82,17 @@ export function reconcile(desired: Desired, observed: Observed, options: Reconci
   const refused: string[] = [];
   const pending: string[] = [];
   for (const image of desired.images) {
-    if (!observed.images.includes(image)) ops.push({ kind: 'pull-image', image, cause: 'image not present' });
+    if (!observed.images.includes(image)) ops.push({ kind: 'pull-image', reason: 'image_missing', image, cause: 'image not present' });
   }
-  if (!observed.network) ops.push({ kind: 'create-network', name: desired.network, cause: 'no existing network' });
+  if (!observed.network)
+    ops.push({ kind: 'create-network', reason: 'network_missing', name: desired.network, cause: 'no existing network' });
   for (const d of desired.nodes) ops.push(...containerOperations(d, observed));
 
   const wanted = new Set(desired.nodes.map((n) => n.plan.name));
   const strays = observed.containers.filter((c) => !wanted.has(c.name)).map((c) => c.name);
   if (options.removeOrphans)
-    for (const name of strays) ops.push({ kind: 'remove-orphan', name, cause: 'its node is no longer in the topology file' });
+    for (const name of strays)
+      ops.push({ kind: 'remove-orphan', reason: 'orphan_removed', name, cause: 'its node is no longer in the topology file' });
 
   ops.push(...movedOperations(desired, observed, refused));
   refused.push(...serverIdChanges(desired, observed));
@@ -112,25 +114,41 @@ function containerOperations(d: DesiredNode, observed: Observed): Operation[] {
   const taken = ops.filter((o) => inPlace.includes(o.kind));
   if (!taken.length) return ops;
   const cause = `${taken.map((o) => o.cause).join('; ')} (a swarm task's files are secrets and configs: a new task takes the changed ones)`;
-  return [...ops.filter((o) => !taken.includes(o)), { kind: 'restart-container', node: d.spec.name, name: d.plan.name, cause }];
+  return [
+    ...ops.filter((o) => !taken.includes(o)),
+    { kind: 'restart-container', reason: 'swarm_files_changed', node: d.spec.name, name: d.plan.name, cause },
+  ];
 }
 
 function containerOrFileOperations({ spec, plan, volume, config, dialect }: DesiredNode, observed: Observed): Operation[] {
   const ops: Operation[] = [];
   const node = spec.name;
   const name = plan.name;
-  if (!observed.volumes.includes(volume)) ops.push({ kind: 'create-volume', node, name: volume, cause: 'no existing volume' });
+  if (!observed.volumes.includes(volume))
+    ops.push({ kind: 'create-volume', reason: 'volume_missing', node, name: volume, cause: 'no existing volume' });
   const current = observed.containers.find((c) => c.name === name);
-  const start = { kind: 'start-container', node, name, cause: 'its container is new' } as const;
-  if (!current) return [...ops, { kind: 'create-container', node, name, cause: 'no existing container' }, start];
+  const start = { kind: 'start-container', reason: 'container_new', node, name, cause: 'its container is new' } as const;
+  if (!current)
+    return [...ops, { kind: 'create-container', reason: 'container_missing', node, name, cause: 'no existing container' }, start];
   // Created but never started: an earlier up stopped between creating it and putting its files in.
   if (current.state === 'created')
-    return [...ops, { kind: 'recreate-container', node, name, cause: 'created but never started (an earlier up was interrupted)' }, start];
+    return [
+      ...ops,
+      {
+        kind: 'recreate-container',
+        reason: 'never_started',
+        node,
+        name,
+        cause: 'created but never started (an earlier up was interrupted)',
+      },
+      start,
+    ];
   if (current.configHash !== plan.configHash) {
     return [
       ...ops,
       {
         kind: 'recreate-container',
+        reason: 'container_spec_changed',
         node,
         name,
         cause: `image, address, port or placement changed (container hash ${current.configHash || 'none'} → ${plan.configHash})`,
@@ -146,15 +164,16 @@ function containerOrFileOperations({ spec, plan, volume, config, dialect }: Desi
       [roleChange(before, spec), ...all.map(describeChange)].filter(Boolean).join(', ') || 'my.cnf differs from the rendered one';
     const changes = all.filter((c) => !ownedElsewhere(c));
     const staticOnes = changes.filter((c) => !dialect.isDynamic(variableName(c.name)) || startOnlyChange(c.name, c.from, c.to));
-    if (!running || !changes.length) ops.push({ kind: 'write-config', node, name, cause: what });
+    if (!running || !changes.length) ops.push({ kind: 'write-config', reason: 'config_changed', node, name, cause: what });
     else if (staticOnes.length)
       ops.push({
         kind: 'restart-container',
+        reason: 'static_setting_changed',
         node,
         name,
         cause: `${what} (${staticOnes.map((c) => c.name).join(', ')} cannot change at run time)`,
       });
-    else ops.push({ kind: 'set-settings', node, settings: changes, cause: what });
+    else ops.push({ kind: 'set-settings', reason: 'dynamic_setting_changed', node, settings: changes, cause: what });
   }
   const ca = plan.files.find((f) => f.path === TLS_FILES.ca)?.content;
   const held = observed.certificates.get(name);
@@ -166,20 +185,31 @@ function containerOrFileOperations({ spec, plan, volume, config, dialect }: Desi
     (held !== ca || missing.length) &&
     !ops.some((o) => o.kind === 'write-config' || o.kind === 'restart-container')
   ) {
+    const whyCode: Reason = held === undefined ? 'certificate_missing' : held !== ca ? 'certificate_foreign_ca' : 'certificate_lacks_name';
     const why =
       held === undefined
         ? 'it has no TLS certificate yet'
         : held !== ca
           ? "its CA is not the topology's"
           : `its certificate does not name ${missing.join(', ')}`;
-    ops.push(running ? { kind: 'renew-certificates', node, cause: why } : { kind: 'write-config', node, name, cause: why });
+    ops.push(
+      running
+        ? { kind: 'renew-certificates', reason: whyCode, node, cause: why }
+        : { kind: 'write-config', reason: whyCode, node, name, cause: why },
+    );
   }
   // A container its restart policy keeps restarting (a server that exits, e.g. on a bad setting)
   // is not started by a start (the engine answers "already started"): it is restarted, now with
   // the my.cnf written above.
   if (current.state === 'restarting')
-    ops.push({ kind: 'restart-container', node, name, cause: 'its server keeps exiting (the container is restarting)' });
-  else if (!running) ops.push({ kind: 'start-container', node, name, cause: `container is ${current.state}` });
+    ops.push({
+      kind: 'restart-container',
+      reason: 'server_keeps_exiting',
+      node,
+      name,
+      cause: 'its server keeps exiting (the container is restarting)',
+    });
+  else if (!running) ops.push({ kind: 'start-container', reason: 'container_stopped', node, name, cause: `container is ${current.state}` });
   return ops;
 }
 
@@ -209,6 +239,7 @@ function movedOperations(desired: Desired, observed: Observed, refused: string[]
     } else {
       ops.push({
         kind: 'remove-moved',
+        reason: 'moved_to_other_engine',
         node: spec.name,
         name: m.name,
         engine: m.engine,
@@ -257,12 +288,23 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
   for (const { spec } of known) {
     const s = server(spec.name)!;
     if (s.account === 'missing')
-      ops.push({ kind: 'create-replication-user', node: spec.name, cause: `no ${t.credentials.replicationUser}@% account` });
+      ops.push({
+        kind: 'create-replication-user',
+        reason: 'account_missing',
+        node: spec.name,
+        cause: `no ${t.credentials.replicationUser}@% account`,
+      });
     if (s.account === 'refused')
-      ops.push({ kind: 'set-replication-password', node: spec.name, cause: "the topology's password is not accepted" });
+      ops.push({
+        kind: 'set-replication-password',
+        reason: 'password_refused',
+        node: spec.name,
+        cause: "the topology's password is not accepted",
+      });
     if (s.account === 'tls-differs')
       ops.push({
         kind: 'set-replication-password',
+        reason: 'account_tls_differs',
         node: spec.name,
         cause: `the account's TLS requirement differs from replication.tls: ${t.replication.tls}`,
       });
@@ -278,7 +320,13 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
     const how = behind.every((d) => !d.dialect.usingGtid(server(d.spec.name)!.replica!))
       ? 'position by file and offset'
       : 'not in GTID mode';
-    ops.push({ kind: 'set-mode', from: 'position', to: 'gtid', cause: `${behind.map((d) => d.spec.name).join(', ')} ${how}` });
+    ops.push({
+      kind: 'set-mode',
+      reason: 'not_in_gtid_mode',
+      from: 'position',
+      to: 'gtid',
+      cause: `${behind.map((d) => d.spec.name).join(', ')} ${how}`,
+    });
   }
   if (t.replication.mode === 'position' && byGtid.length) {
     refused.push(
@@ -303,7 +351,13 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
     const source = spec.source!;
     const to = sourceAddress(t, spec.name, source);
     if (!current) {
-      ops.push({ kind: 'connect-replica', node: spec.name, source, cause: fresh.has(spec.name) ? 'new node' : 'replicates from nowhere' });
+      ops.push({
+        kind: 'connect-replica',
+        reason: fresh.has(spec.name) ? 'new_node' : 'replicates_from_nowhere',
+        node: spec.name,
+        source,
+        cause: fresh.has(spec.name) ? 'new node' : 'replicates from nowhere',
+      });
     } else if (current !== source) {
       // By file and offset, a replica moves only between nodes whose positions can be lined up:
       // into a chain under a sibling, or out of one to its source's source.
@@ -313,35 +367,62 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
           `${spec.name}: replicates from ${current}; moving it to ${source} by file and offset needs ${source} to replicate from ${current} or the other way round (or replication.mode: gtid)`,
         );
       } else {
-        ops.push({ kind: 'change-source', node: spec.name, from: current, to: source, cause: `source ${current} → ${source}` });
+        ops.push({
+          kind: 'change-source',
+          reason: 'source_changed',
+          node: spec.name,
+          from: current,
+          to: source,
+          cause: `source ${current} → ${source}`,
+        });
       }
     } else if (!sameAddress(s.replica!, to)) {
       // A verified link checks that the source's certificate names the address it is reached at.
       if (t.replication.tls !== 'off')
         ops.push({
           kind: 'renew-certificates',
+          reason: 'certificate_lacks_name',
           node: source,
           cause: `its certificate must name ${to.host}, where its replicas now reach it`,
         });
       ops.push({
         kind: 'readdress-source',
+        reason: 'source_readdressed',
         node: spec.name,
         source,
         cause: `${source} is reached at ${to.host}:${to.port}, not ${s.replica!.sourceHost}:${s.replica!.sourcePort}`,
       });
     } else if (passwordSet.has(source)) {
-      ops.push({ kind: 'update-credentials', node: spec.name, source, cause: `password changed on ${source}` });
+      ops.push({
+        kind: 'update-credentials',
+        reason: 'password_changed_on_source',
+        node: spec.name,
+        source,
+        cause: `password changed on ${source}`,
+      });
     } else if ([1045, 2061].includes(s.replica!.lastIoErrno)) {
       ops.push({
         kind: 'update-credentials',
+        reason: 'login_refused',
         node: spec.name,
         source,
         cause: `${source} refuses its login (error ${s.replica!.lastIoErrno})`,
       });
     } else if (linkTls(s.replica!) !== t.replication.tls) {
-      ops.push({ kind: 'update-credentials', node: spec.name, source, cause: `TLS ${linkTls(s.replica!)} → ${t.replication.tls}` });
+      ops.push({
+        kind: 'update-credentials',
+        reason: 'link_tls_differs',
+        node: spec.name,
+        source,
+        cause: `TLS ${linkTls(s.replica!)} → ${t.replication.tls}`,
+      });
     } else if (s.replica!.ioRunning !== 'Yes' || s.replica!.sqlRunning !== 'Yes') {
-      ops.push({ kind: 'start-replica', node: spec.name, cause: `IO thread ${s.replica!.ioRunning}, SQL thread ${s.replica!.sqlRunning}` });
+      ops.push({
+        kind: 'start-replica',
+        reason: 'threads_stopped',
+        node: spec.name,
+        cause: `IO thread ${s.replica!.ioRunning}, SQL thread ${s.replica!.sqlRunning}`,
+      });
     }
   }
 
@@ -353,6 +434,7 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
     if (dialect.linkMode('position') === 'gtid' && !dialect.usingGtid(link)) {
       ops.push({
         kind: 'position-by-gtid',
+        reason: 'position_outside_transaction',
         node: spec.name,
         source: spec.source!,
         cause:
@@ -366,13 +448,20 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
     if (spec.role !== 'replica') continue;
     const now = server(spec.name)!.replica?.sqlDelay ?? 0;
     if (now !== spec.delaySeconds)
-      ops.push({ kind: 'set-delay', node: spec.name, seconds: spec.delaySeconds, cause: `delay ${now} s → ${spec.delaySeconds} s` });
+      ops.push({
+        kind: 'set-delay',
+        reason: 'delay_changed',
+        node: spec.name,
+        seconds: spec.delaySeconds,
+        cause: `delay ${now} s → ${spec.delaySeconds} s`,
+      });
   }
 
   const primary = known.find((d) => d.spec.role === 'primary');
   if (primary && !server(primary.spec.name)!.initDone)
     ops.push({
       kind: 'run-init',
+      reason: fresh.has(primary.spec.name) ? 'new_node' : 'init_not_run',
       node: primary.spec.name,
       cause: fresh.has(primary.spec.name) ? 'new node' : 'init SQL has not run on this primary',
     });
@@ -383,6 +472,7 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
     if (fresh.has(spec.name) || server(spec.name)!.readOnly === want) continue;
     ops.push({
       kind: 'set-read-only',
+      reason: want ? 'replica_writable' : 'primary_read_only',
       node: spec.name,
       readOnly: want,
       cause: want ? 'a replica is writable' : 'the primary is read-only',

@@ -27,7 +27,9 @@ function context(servers: Record<string, FakeServer> = {}) {
 }
 
 const sql = (server: FakeServer) => server.statements.filter((s) => !/^SHOW (REPLICA|SLAVE) STATUS/.test(s));
-const op = <K extends OperationKind>(o: Extract<Operation, { kind: K }>) => o as Operation;
+/** An operation as reconcile plans it; what it is planned for does not change what it does. */
+type Bare<O> = O extends Operation ? Omit<O, 'cause' | 'reason'> : never;
+const op = (o: Bare<Operation>) => ({ ...o, cause: 'x', reason: 'new_node' }) as Operation;
 
 describe('the step table', () => {
   it('runs every kind of operation in exactly one step, and every kind has its executor and its disruption', () => {
@@ -52,17 +54,17 @@ describe('the step table', () => {
 describe('container executors', () => {
   it('create-volume labels the volume with its node and server_id, and counts it as created only when it is new', async () => {
     const { c, engine } = context();
-    await execute(c, op({ kind: 'create-volume', node: 'primary', name: 'shop-primary-data', cause: 'x' }));
+    await execute(c, op({ kind: 'create-volume', node: 'primary', name: 'shop-primary-data' }));
     engine.existing.add('shop-replica1-data');
-    await execute(c, op({ kind: 'create-volume', node: 'replica1', name: 'shop-replica1-data', cause: 'x' }));
+    await execute(c, op({ kind: 'create-volume', node: 'replica1', name: 'shop-replica1-data' }));
     expect(engine.calls[0]).toMatch(/^ensureVolume shop-primary-data .*"io.replikit.node":"primary".*"io.replikit.server-id":"101"/);
     expect(c.created.volumes).toEqual(['shop-primary-data']);
   });
 
   it('create-container creates from the node plan and records it; recreate removes first', async () => {
     const { c, engine } = context();
-    await execute(c, op({ kind: 'create-container', node: 'primary', name: 'shop-primary', cause: 'x' }));
-    await execute(c, op({ kind: 'recreate-container', node: 'replica1', name: 'shop-replica1', cause: 'x' }));
+    await execute(c, op({ kind: 'create-container', node: 'primary', name: 'shop-primary' }));
+    await execute(c, op({ kind: 'recreate-container', node: 'replica1', name: 'shop-replica1' }));
     expect(engine.calls).toEqual(['create shop-primary', 'remove shop-replica1', 'create shop-replica1']);
     expect(c.created.containers).toEqual(['shop-primary']);
   });
@@ -70,10 +72,10 @@ describe('container executors', () => {
   it('write-config puts my.cnf (and the TLS files), never the password file; restart-container restarts after it, a swarm service does not', async () => {
     const { c, engine } = context();
     expect(c.desired.nodes[0].plan.files.length).toBeGreaterThan(1);
-    await execute(c, op({ kind: 'write-config', node: 'primary', name: 'shop-primary', cause: 'x' }));
-    await execute(c, op({ kind: 'restart-container', node: 'replica1', name: 'shop-replica1', cause: 'x' }));
+    await execute(c, op({ kind: 'write-config', node: 'primary', name: 'shop-primary' }));
+    await execute(c, op({ kind: 'restart-container', node: 'replica1', name: 'shop-replica1' }));
     engine.restartsOnFiles = true;
-    await execute(c, op({ kind: 'restart-container', node: 'replica1', name: 'shop-replica1', cause: 'x' }));
+    await execute(c, op({ kind: 'restart-container', node: 'replica1', name: 'shop-replica1' }));
     const files = MYCNF_PATH;
     expect(engine.calls).toEqual([
       `putFiles shop-primary ${files}`,
@@ -85,16 +87,16 @@ describe('container executors', () => {
 
   it('start, remove-orphan and remove-moved go to the engine holding the container', async () => {
     const { c, engine } = context();
-    await execute(c, op({ kind: 'start-container', node: 'primary', name: 'shop-primary', cause: 'x' }));
-    await execute(c, op({ kind: 'remove-orphan', name: 'shop-old', cause: 'x' }));
-    await execute(c, op({ kind: 'remove-moved', node: 'replica1', name: 'shop-replica1', engine: 'box', cause: 'x' }));
+    await execute(c, op({ kind: 'start-container', node: 'primary', name: 'shop-primary' }));
+    await execute(c, op({ kind: 'remove-orphan', name: 'shop-old' }));
+    await execute(c, op({ kind: 'remove-moved', node: 'replica1', name: 'shop-replica1', engine: 'box' }));
     expect(engine.calls).toEqual(['start shop-primary', 'remove shop-old', 'remove shop-replica1']);
   });
 
   it('create-network makes it on each engine in use and records where it made it', async () => {
     const { c, engine } = context();
-    await execute(c, op({ kind: 'create-network', name: 'shop-net', cause: 'x' }));
-    await execute(c, op({ kind: 'create-network', name: 'shop-net', cause: 'x' }));
+    await execute(c, op({ kind: 'create-network', name: 'shop-net' }));
+    await execute(c, op({ kind: 'create-network', name: 'shop-net' }));
     expect(engine.calls).toEqual(['ensureNetwork shop-net', 'ensureNetwork shop-net']);
     expect(c.created.networks.map((n) => n.name)).toEqual(['shop-net']);
   });
@@ -104,10 +106,7 @@ describe('server executors', () => {
   it('set-settings on a replica: applier stopped, SET GLOBAL, applier started, then my.cnf, then both threads running', async () => {
     const replica = new FakeServer().replicating();
     const { c, engine } = context({ replica1: replica });
-    await execute(
-      c,
-      op({ kind: 'set-settings', node: 'replica1', settings: [{ name: 'max_connections', from: '200', to: '300' }], cause: 'x' }),
-    );
+    await execute(c, op({ kind: 'set-settings', node: 'replica1', settings: [{ name: 'max_connections', from: '200', to: '300' }] }));
     expect(replica.statements.filter((s) => !/STATUS/.test(s))).toEqual([
       'STOP REPLICA',
       'SET GLOBAL max_connections = 300',
@@ -122,7 +121,7 @@ describe('server executors', () => {
     const { c, engine } = context({ replica1: replica });
     const error = await execute(
       c,
-      op({ kind: 'set-settings', node: 'replica1', settings: [{ name: 'sql_mode', to: 'NOT_A_MODE' }], cause: 'x' }),
+      op({ kind: 'set-settings', node: 'replica1', settings: [{ name: 'sql_mode', to: 'NOT_A_MODE' }] }),
     ).catch((e) => e);
     expect(error).toBeInstanceOf(NodeError);
     expect(error.message).toMatch(/^replica1: the server refused sql_mode = NOT_A_MODE/);
@@ -137,7 +136,7 @@ describe('server executors', () => {
   it('renew-certificates writes the files, then the server reloads them', async () => {
     const primary = new FakeServer();
     const { c, engine } = context({ primary });
-    await execute(c, op({ kind: 'renew-certificates', node: 'primary', cause: 'x' }));
+    await execute(c, op({ kind: 'renew-certificates', node: 'primary' }));
     expect(engine.calls).toEqual([expect.stringMatching(/^putFiles shop-primary /)]);
     expect(primary.statements).toEqual(['ALTER INSTANCE RELOAD TLS']);
   });
@@ -145,7 +144,7 @@ describe('server executors', () => {
   it('the replication account is made without binary logging, requiring TLS', async () => {
     const primary = new FakeServer();
     const { c } = context({ primary });
-    await execute(c, op({ kind: 'create-replication-user', node: 'primary', cause: 'x' }));
+    await execute(c, op({ kind: 'create-replication-user', node: 'primary' }));
     expect(primary.statements[0]).toMatch(/super_read_only|sql_log_bin=0/);
     expect(primary.statements).toContain('SET SESSION sql_log_bin=0');
     expect(primary.statements.find((s) => s.startsWith('CREATE USER'))).toMatch(
@@ -166,12 +165,12 @@ describe('server executors', () => {
     ]);
     const replica = new FakeServer().replicating();
     const { c } = context({ replica1: replica });
-    await execute(c, op({ kind: 'set-delay', node: 'replica1', seconds: 30, cause: 'x' }));
+    await execute(c, op({ kind: 'set-delay', node: 'replica1', seconds: 30 }));
     expect(replica.statements.slice(0, 3)).toEqual(['STOP REPLICA', 'CHANGE REPLICATION SOURCE TO SOURCE_DELAY=30', 'START REPLICA']);
     expect(replica.statements[3]).toMatch(/STATUS/);
 
     replica.replicating({ Slave_SQL_Running: 'No', Last_SQL_Errno: 1062, Last_SQL_Error: "Duplicate entry '1' for key 'PRIMARY'" });
-    await expect(execute(c, op({ kind: 'start-replica', node: 'replica1', cause: 'x' }))).rejects.toThrow(
+    await expect(execute(c, op({ kind: 'start-replica', node: 'replica1' }))).rejects.toThrow(
       /^replica1: replication SQL thread stopped: Duplicate entry '1'/,
     );
   });
@@ -179,7 +178,7 @@ describe('server executors', () => {
   it('update-credentials and readdress-source keep the position; change-source by GTID points anew; each then waits for the threads', async () => {
     const replica = new FakeServer().replicating({ Relay_Master_Log_File: 'primary-bin.000004', Exec_Master_Log_Pos: 777 });
     const { c } = context({ replica1: replica });
-    await execute(c, op({ kind: 'update-credentials', node: 'replica1', source: 'primary', cause: 'x' }));
+    await execute(c, op({ kind: 'update-credentials', node: 'replica1', source: 'primary' }));
     expect(sql(replica)).toEqual([
       'STOP REPLICA',
       "CHANGE REPLICATION SOURCE TO SOURCE_USER='repl', SOURCE_PASSWORD='replpw', SOURCE_SSL=1, SOURCE_SSL_CA='/run/secrets/replikit-ca.pem', SOURCE_SSL_VERIFY_SERVER_CERT=1",
@@ -188,7 +187,7 @@ describe('server executors', () => {
     expect(replica.statements.at(-1)).toMatch(/STATUS/);
 
     replica.statements.length = 0;
-    await execute(c, op({ kind: 'readdress-source', node: 'replica1', source: 'primary', cause: 'x' }));
+    await execute(c, op({ kind: 'readdress-source', node: 'replica1', source: 'primary' }));
     expect(sql(replica)).toEqual([
       'STOP REPLICA',
       'STOP REPLICA',
@@ -200,7 +199,7 @@ describe('server executors', () => {
 
     replica.statements.length = 0;
     const gtid = { ...c, t: { ...c.t, replication: { ...c.t.replication, mode: 'gtid' as const } } };
-    await execute(gtid, op({ kind: 'change-source', node: 'replica1', from: 'replica2', to: 'primary', cause: 'x' }));
+    await execute(gtid, op({ kind: 'change-source', node: 'replica1', from: 'replica2', to: 'primary' }));
     expect(sql(replica)).toEqual([
       'STOP REPLICA',
       expect.stringMatching(/^CHANGE REPLICATION SOURCE TO SOURCE_HOST='shop-primary', .*SOURCE_AUTO_POSITION=1/),
@@ -218,7 +217,7 @@ describe('server executors', () => {
     const { c } = context();
     c.sessions.set('replica1', fakeSession('replica1', replica, '10.11.6-MariaDB'));
     c.sessions.set('primary', fakeSession('primary', primary, '10.11.6-MariaDB'));
-    await execute(c, op({ kind: 'position-by-gtid', node: 'replica1', source: 'primary', cause: 'x' }));
+    await execute(c, op({ kind: 'position-by-gtid', node: 'replica1', source: 'primary' }));
     expect(primary.statements).toEqual(["SELECT BINLOG_GTID_POS('primary-bin.000004', 777) AS gtid"]);
     expect(sql(replica)).toEqual([
       'STOP SLAVE',
@@ -230,15 +229,15 @@ describe('server executors', () => {
 
   it('pull-image pulls on each engine that lacks the image, and only there', async () => {
     const { c, engine } = context();
-    await execute(c, op({ kind: 'pull-image', image: 'mysql:8.0', cause: 'x' }));
-    await execute(c, op({ kind: 'pull-image', image: 'mysql:8.0', cause: 'x' }));
+    await execute(c, op({ kind: 'pull-image', image: 'mysql:8.0' }));
+    await execute(c, op({ kind: 'pull-image', image: 'mysql:8.0' }));
     expect(engine.calls).toEqual(['pull mysql:8.0']);
   });
 
   it('set-replication-password sets the account again, as create-replication-user does', async () => {
     const primary = new FakeServer();
     const { c } = context({ primary });
-    await execute(c, op({ kind: 'set-replication-password', node: 'primary', cause: 'x' }));
+    await execute(c, op({ kind: 'set-replication-password', node: 'primary' }));
     expect(primary.statements.find((s) => s.startsWith('ALTER USER'))).toMatch(/^ALTER USER 'repl'@'%' IDENTIFIED BY 'replpw' REQUIRE SSL/);
   });
 
@@ -246,8 +245,8 @@ describe('server executors', () => {
     const primary = new FakeServer();
     const replica = new FakeServer();
     const { c } = context({ primary, replica1: replica });
-    await execute(c, op({ kind: 'set-read-only', node: 'replica1', readOnly: true, cause: 'x' }));
-    await execute(c, op({ kind: 'set-read-only', node: 'primary', readOnly: false, cause: 'x' }));
+    await execute(c, op({ kind: 'set-read-only', node: 'replica1', readOnly: true }));
+    await execute(c, op({ kind: 'set-read-only', node: 'primary', readOnly: false }));
     expect(replica.statements).toEqual(['SET GLOBAL read_only=ON', 'SET GLOBAL super_read_only=ON']);
     expect(primary.statements).toEqual(['SET GLOBAL super_read_only=OFF', 'SET GLOBAL read_only=OFF']);
   });

@@ -101,6 +101,27 @@ describe('reconcile: containers', () => {
       ].join('\n'),
     );
     expect([...plan.nodesStarted()]).toEqual(['primary', 'replica1']);
+    // For machines: a stable reason code beside each cause, and the step of up that runs it.
+    expect(plan.toJSON().operations.map((o) => `${o.kind} ${o.reason} ${o.step}`)).toEqual([
+      'pull-image image_missing pull',
+      'create-network network_missing storage',
+      'create-volume volume_missing storage',
+      'create-volume volume_missing storage',
+      'create-container container_missing containers',
+      'create-container container_missing containers',
+      'start-container container_new start',
+      'start-container container_new start',
+      'create-replication-user account_missing accounts',
+      'create-replication-user account_missing accounts',
+      'connect-replica new_node replicas',
+    ]);
+    // What plan prints: each operation under the title of the step up shows it in.
+    expect(plan.toText().split('\n').slice(0, 4)).toEqual([
+      'Pull images',
+      '  pull-image mysql:8.0: image not present',
+      'Create the network and data volumes',
+      '  create-network shop-net: no existing network',
+    ]);
   });
 
   it('plans nothing when containers, files and servers match: up is idempotent', () => {
