@@ -1,6 +1,7 @@
 import Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import { ReplikitError } from '../errors';
+import { debug } from '../debug';
 import { calling, orMissing, statusOf, wrap } from './api-errors';
 import { ArchiveFile, firstFileOf, tarOf } from './archive';
 import { OneOff, runOnce } from './one-off';
@@ -40,6 +41,10 @@ export class DockerEngine {
   constructor(docker?: Docker, target: EngineTarget = engineTarget()) {
     this.target = target;
     this.docker = docker ?? new Docker(target.options);
+    // Every Engine API call goes through the modem's dial: DEBUG=replikit:engine shows each one.
+    const modem = this.docker.modem as { dial?: (o: { method?: string; path: string }, cb?: unknown) => void };
+    const dial = modem.dial?.bind(modem);
+    if (dial) modem.dial = (o, cb) => (debug('replikit:engine', () => `${target.describe} ${o.method ?? 'GET'} ${o.path}`), dial(o, cb));
   }
 
   /** What the user named the engine by: DOCKER_HOST, a context, or the socket. */

@@ -3,6 +3,7 @@ import { NodeError, ReplikitError } from '../errors';
 import type { Row } from '../flavors/dialect';
 import type { ConnectionConfig } from './connection';
 import { Dialect, dialectFor, parseServerVersion } from '../flavors';
+import { debug, redactSql } from '../debug';
 
 /** How long making a server read-only for root again may take after the work failed. */
 const RESTORE_MS = 5000;
@@ -56,6 +57,7 @@ export class SqlSession {
   }
 
   async rows(sql: string, values?: unknown[]): Promise<Row[]> {
+    debug('replikit:sql', () => `${this.node}: ${redactSql(sql)}${values?.length ? ` (${values.length} value(s))` : ''}`);
     try {
       const [rows] = await this.conn.query<RowDataPacket[]>({ sql, values, timeout: QUERY_TIMEOUT_MS });
       return rows as Row[];
@@ -112,6 +114,7 @@ export class SqlSession {
   /** Statements with a bound on each: for a server that may not answer. */
   private async runWithin(ms: number, ...statements: string[]): Promise<void> {
     for (const sql of statements) {
+      debug('replikit:sql', () => `${this.node}: ${redactSql(sql)}`);
       await this.conn.query({ sql, timeout: ms }).catch((e: unknown) => {
         throw new NodeError(this.node, `${firstWords(sql)} failed`, undefined, redacted(e, sql));
       });

@@ -7,7 +7,7 @@ import * as path from 'node:path';
  * again through its imports (type imports count: a cycle of types is a knot all the same).
  */
 const LAYERS: string[][] = [
-  ['errors', 'poll', 'run'],
+  ['errors', 'poll', 'run', 'debug'],
   ['topology'],
   ['names'],
   ['flavors'],
