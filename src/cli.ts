@@ -80,7 +80,7 @@ async function showPlan(o: { file: string; removeOrphans?: boolean; detailedExit
   else if (o.detailedExitcode && !p.empty) process.exitCode = EXIT.input;
 }
 
-function program(): Command {
+export function program(): Command {
   const cli = new Command('replikit')
     .description('One YAML topology file to running, verified MySQL/MariaDB replication in Docker')
     .version(packageVersion())
@@ -89,7 +89,10 @@ function program(): Command {
 
   cli
     .command('validate')
-    .description('check a topology file; exit 2 with every problem, positioned, when it is invalid')
+    .summary('check a topology file; exit 2 with every problem, positioned, when it is invalid')
+    .description(
+      'parse and check the file; every problem at once, as `file:line:column: key.path: what (how to fix)`; exit 2 when it is invalid',
+    )
     .addOption(fileOption())
     .option('--json', 'print the result as JSON')
     .option('-q, --quiet', 'print nothing when valid; the exit code says it')
@@ -111,7 +114,8 @@ function program(): Command {
 
   cli
     .command('render')
-    .description("write each node's my.cnf (to stdout, or into --out DIR as NODE.cnf)")
+    .summary("write each node's my.cnf (to stdout, or into --out DIR as NODE.cnf)")
+    .description("each node's my.cnf, printed, or written as `DIR/NODE.cnf` (mode 0644) with --out")
     .addOption(fileOption())
     .option('--out <dir>', 'folder to write NODE.cnf files into')
     .option('--json', 'print [{ node, file?, text }] as JSON')
@@ -139,7 +143,10 @@ function program(): Command {
 
   cli
     .command('up')
-    .description('create, start, connect and verify every node; idempotent')
+    .summary('create, start, connect and verify every node; idempotent')
+    .description(
+      "preflight, pull what is missing, lock the topology, then observe → plan → execute → verify: network, volumes (new data directories are copies of a cached seed), containers, then each server: changed settings, the replication account, the mode, each replica's source, init SQL, read-only state, and a heartbeat. Idempotent: on a converged topology it changes nothing and says so; any change to the file is applied with the least disruption. When it fails it removes what this run created (--keep-on-failure keeps it). --dry-run is `plan`",
+    )
     .addOption(fileOption())
     .option('--json', 'print the result as one JSON document (no progress output)')
     .option('--plain', 'timestamped progress lines instead of the live tree')
@@ -167,7 +174,10 @@ function program(): Command {
 
   cli
     .command('plan')
-    .description('print what up would do and why, changing nothing; --detailed-exitcode exits 2 when changes are pending')
+    .summary('print what up would do and why, changing nothing')
+    .description(
+      'what `up` would do and why, each operation (`kind target: cause`) under the step of `up` that runs it; changes nothing. Exit 0; with --detailed-exitcode, 2 when `up` would change something (drift in CI, as `terraform plan`); 1 when `up` would refuse a change',
+    )
     .addOption(fileOption())
     .option('--json', 'print the plan as one JSON document')
     .option('--remove-orphans', 'plan the removal of containers whose node left the file')
@@ -176,7 +186,10 @@ function program(): Command {
 
   cli
     .command('status')
-    .description('containers, versions and replication threads of every node')
+    .summary('containers, versions and replication threads of every node')
+    .description(
+      "node, role, container state, address, version, source, IO/SQL threads, seconds behind (with a replica's `delay:` beside it), last error and its likely cause; chains shown as a tree. Exit 1 when unhealthy",
+    )
     .addOption(fileOption())
     .option('--json', 'print the status as one JSON document')
     .option('-q, --quiet', 'print nothing; exit 1 when not healthy')
@@ -190,7 +203,10 @@ function program(): Command {
 
   cli
     .command('verify')
-    .description('read-only check: threads running, lag under a bound, every replicated table equal to its source (checksums)')
+    .summary('read-only check: threads running, lag under a bound, every replicated table equal to its source')
+    .description(
+      "read-only check for CI: every node answers, every replica's threads run with lag ≤ --max-lag seconds (a `delay:` on purpose is not counted), and every replicated table holds its source's rows: compared in chunks of 10,000 keys (row count and XOR of each row's CRC32, as pt-table-checksum does), a difference reported with its key range; tables without a primary key whole, with CHECKSUM TABLE. Exit 1 otherwise, a line per problem",
+    )
     .addOption(fileOption())
     .option('--max-lag <seconds>', 'largest replica lag that passes', (v) => positiveInt(v, '--max-lag'), 10)
     .option('--json', 'print the report as one JSON document')
@@ -218,7 +234,10 @@ function program(): Command {
 
   cli
     .command('down')
-    .description("remove the topology's containers and network (and data with --volumes)")
+    .summary("remove the topology's containers and network (and data with --volumes)")
+    .description(
+      "removes the topology's labelled containers and network; with --volumes also its data volumes, a lock left by a killed run and its CA: nothing of the topology is left. Nothing else is touched",
+    )
     .addOption(fileOption())
     .option('--volumes', 'also remove the data volumes')
     .option('--json', 'print what was removed as JSON')
@@ -234,7 +253,10 @@ function program(): Command {
     });
   cli
     .command('prune')
-    .description("remove replikit's caches: seed data directories and the image facts; no topology is touched")
+    .summary("remove replikit's caches: seed data directories and the image facts")
+    .description(
+      "removes replikit's caches: the seed data directories (one per image and profile) and the cache of what each image runs. No topology is touched",
+    )
     .option('--json', 'print what was removed as JSON')
     .option('-q, --quiet', 'print nothing but errors')
     .action(async (o: OutputFlags) => {
@@ -246,7 +268,10 @@ function program(): Command {
 
   cli
     .command('switchover')
-    .description('planned role change: make NEW_PRIMARY the primary and repoint every other node at it')
+    .summary('planned role change: make NEW_PRIMARY the primary and repoint every other node at it')
+    .description(
+      'planned role change: writes stopped on the old primary (a global read lock bounded by lock_wait_timeout, then read-only), wait until the chosen replica has applied everything, promote it, repoint the others (old primary included), verify with a heartbeat; prints the topology edit, or writes it with --write. Ctrl-C before the promotion switches nothing',
+    )
     .argument('<new-primary>', 'a direct replica of the current primary')
     .addOption(fileOption())
     .option('--write', 'rewrite the topology file with the new roles (comments kept)')
@@ -266,8 +291,9 @@ function program(): Command {
 
   cli
     .command('sql')
+    .summary("the server's own client in NODE's container, as root, without typing the password")
     .description(
-      "the server's own client in NODE's container, as root, without typing the password: interactive on a terminal, batch otherwise",
+      "the server's own client (`mysql` or `mariadb`) in NODE's container, as root: interactive on a terminal, batch otherwise (statements on stdin). The password is read from the container's secret file inside the container: never typed, never on a command line; -e's query goes to the client on stdin too",
     )
     .argument('<node>', 'node name')
     .addOption(fileOption())
@@ -280,7 +306,8 @@ function program(): Command {
 
   cli
     .command('logs')
-    .description("NODE's server log (its container's output)")
+    .summary("NODE's server log (its container's output)")
+    .description("NODE's server log (its container's output); -f follows it (here --file has no short form)")
     .argument('<node>', 'node name')
     .option('--file <file>', 'topology file', DEFAULT_FILE)
     .option('-f, --follow', 'keep printing new lines until Ctrl-C')
@@ -293,7 +320,8 @@ function program(): Command {
 
   cli
     .command('ps')
-    .description("the topology's containers as Docker sees them (no SQL, no password needed)")
+    .summary("the topology's containers as Docker sees them (no SQL, no password needed)")
+    .description("the topology's containers as Docker sees them: node, role, state, address. No SQL and no password needed")
     .addOption(fileOption())
     .option('--json', 'print the rows as JSON')
     .action(async (o: { file: string } & OutputFlags) => {
@@ -306,7 +334,10 @@ function program(): Command {
 
   cli
     .command('init')
-    .description('write a commented replikit.yaml and a .env with generated passwords (mode 0600); never overwrites')
+    .summary('write a commented replikit.yaml and a .env with generated passwords (mode 0600)')
+    .description(
+      'writes a commented `replikit.yaml` and a `.env` with generated passwords (mode 0600); refuses to overwrite either. `replikit up` then brings it up',
+    )
     .option('--dir <dir>', 'folder to write into', '.')
     .option('--replicas <n>', 'number of replicas', (v) => positiveInt(v, '--replicas'), 2)
     .option('--image <image>', 'server image (mysql:8.4, mariadb:11.4, replikit/mysql:9.7, …; default: $REPLIKIT_IMAGE, else mysql:8.4)')

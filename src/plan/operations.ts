@@ -83,7 +83,42 @@ export type ServerOperation =
 export type Operation = ContainerOperation | ServerOperation;
 export type OperationKind = Operation['kind'];
 
-/** What each kind of operation disrupts: `plan` prints it, README documents it. */
+/** When each kind of operation is planned: docs/commands.md's table is generated from it and DISRUPTION. */
+export const WHEN: Record<OperationKind, string> = {
+  'pull-image': 'the image is not on the engine that runs the node',
+  'create-network': "the topology's network is missing",
+  'create-volume': "a node's data volume is missing",
+  'create-container': 'a node has no container',
+  'recreate-container':
+    "the image, `bind`, `port` or a swarm node's `placement:` changed (the data volume is kept), or an earlier `up` stopped between creating and starting it",
+  'write-config': 'my.cnf differs only in what another operation applies (role, GTID settings), or the node is stopped',
+  'start-container': 'a container is new or stopped',
+  'restart-container':
+    "a setting the server reads only at start changed (`thread_stack`, `innodb_log_file_size`, `event_scheduler` to or from `DISABLED`, any it does not know to be dynamic), a swarm task's files changed, or its server keeps exiting. Several nodes restart one at a time, replicas first, the primary last",
+  'remove-orphan': 'with `--remove-orphans`, a container whose node left the file (without it, a warning)',
+  'remove-moved': "a replica's `engine:` changed: its old container on the other engine",
+  'set-settings':
+    "a setting that `SET GLOBAL` changes (`binlog_format`, `max_connections`, the parallel applier, …; the list is each flavour's own) changed or was removed. The server takes the value first; my.cnf is written only once it has, so a value it refuses fails `up` naming it and stays in the plan",
+  'renew-certificates': "a node's certificate is missing, not from the topology's CA, or lacks an address it is now reached at",
+  'create-replication-user': 'the replication account is missing',
+  'set-replication-password': "the account refuses the topology's password, or its TLS requirement differs from `replication.tls`",
+  'set-mode':
+    "`mode: position → gtid`: MySQL's online steps (`enforce_gtid_consistency`, `OFF_PERMISSIVE`, `ON_PERMISSIVE`, no anonymous transaction left, `ON`) on the servers that need them, then each replica positions by GTID where it stands (MariaDB: from the source's `BINLOG_GTID_POS`). `gtid → position` is refused",
+  'connect-replica':
+    'a replica replicates from nowhere (new): a consistent snapshot when the source has data; DDL is held from the listing of schemas until the dump has its snapshot, so a schema created meanwhile is not lost',
+  'change-source':
+    "`source:` changed. With GTIDs: auto-position. By file and offset: into a chain (under a sibling) both stop at one point of the old source's log; out of a chain the old source stops until the replica has applied all of it. Other moves by file and offset are refused",
+  'update-credentials':
+    "the source's password changed, the source refuses the replica (1045, 2061), or the link's TLS differs from `replication.tls`",
+  'readdress-source': 'the source is the same node at another address (`advertise:` changed, or it moved between engines)',
+  'position-by-gtid': 'a MariaDB link by file and offset (made by an earlier replikit): its position is kept outside each transaction',
+  'start-replica': "a replica's threads are stopped",
+  'set-delay': "a replica's `delay:` changed",
+  'run-init': 'init SQL has not run on the primary',
+  'set-read-only': 'a replica is writable, or the primary read-only',
+};
+
+/** What each kind of operation disrupts: `plan` prints it, docs/commands.md's table shows it. */
 export const DISRUPTION: Record<OperationKind, string> = {
   'pull-image': 'none',
   'create-network': 'none',
@@ -101,8 +136,9 @@ export const DISRUPTION: Record<OperationKind, string> = {
   'set-replication-password': 'none: connected replicas keep their session',
   'set-mode': 'none for clients: GTIDs are turned on step by step, each replica pauses briefly',
   'connect-replica':
-    'a consistent snapshot: on the source, DDL (MariaDB) or writes (MySQL) wait while the dump starts, a fraction of a second',
-  'change-source': 'the moving replica and one neighbour (its new or its old source) pause applying until both stand at one point',
+    'a consistent snapshot: on the source, DDL (MariaDB) or writes (MySQL) wait while the dump starts, a fraction of a second; behind a long statement the lock is asked for a second at a time, with back-off (about a minute in all)',
+  'change-source':
+    'the moving replica and one neighbour (its new or its old source) pause applying until both stand at one point; writers never wait',
   'update-credentials': 'the replica pauses replication for a moment',
   'readdress-source': 'the replica pauses replication for a moment and fetches again from where it had applied',
   'position-by-gtid': 'the replica pauses for a moment and goes on from where it stands, now by GTID',

@@ -19,7 +19,7 @@ const LAYERS: string[][] = [
   ['plan'],
   ['preflight'],
   ['commands'],
-  ['jest', 'vitest', 'cli', 'index'],
+  ['jest', 'vitest', 'cli', 'index', 'reference'],
 ];
 
 /** Upward imports kept on purpose, each with its reason. */

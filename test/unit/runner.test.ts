@@ -33,30 +33,41 @@ describe('the runner', () => {
     expect(r.log).toEqual(['step first []', 'title 1 first: ok', 'done 1', 'step named 7 [a, b]', 'done 3', 'done 4', 'done 2']);
   });
 
-  it("runs a step's lines at once by default and in turn when asked", async () => {
+  it("runs a step's lines at once by default (the first waits for the second), and in turn when asked", async () => {
     const order: string[] = [];
-    const line = (name: string, ms: number) => ({
-      title: name,
-      run: async () => (order.push(`${name}+`), await pause(ms), order.push(`${name}-`)) as unknown as void,
-    });
-    await runSteps([{ title: 'together', lines: () => [line('slow', 30), line('fast', 1)] }], {});
-    expect(order).toEqual(['slow+', 'fast+', 'fast-', 'slow-']);
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const waits = { title: 'waits', run: async () => void (order.push('waits+'), await gate, order.push('waits-')) };
+    const opens = { title: 'opens', run: async () => void (order.push('opens'), open()) };
+    await runSteps([{ title: 'together', lines: () => [waits, opens] }], {});
+    expect(order).toEqual(['waits+', 'opens', 'waits-']);
     order.length = 0;
-    await runSteps([{ title: 'in turn', inTurn: true, lines: () => [line('slow', 30), line('fast', 1)] }], {});
-    expect(order).toEqual(['slow+', 'slow-', 'fast+', 'fast-']);
+    const line = (name: string) => ({
+      title: name,
+      run: async () => void (order.push(`${name}+`), await pause(5), order.push(`${name}-`)),
+    });
+    await runSteps([{ title: 'in turn', inTurn: true, lines: () => [line('first'), line('second')] }], {});
+    expect(order).toEqual(['first+', 'first-', 'second+', 'second-']);
   });
 
   it('groups of lines: a group in turn, the lines in a group at once', async () => {
     const order: string[] = [];
-    const line = (name: string, ms: number) => ({ title: name, run: async () => void (await pause(ms), order.push(name)) });
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
     await runSteps(
       [
         {
           title: 'by depth',
           inTurn: true,
           lines: () => [
-            { title: 'depth 1', lines: [line('r1', 20), line('r2', 1)] },
-            { title: 'depth 2', lines: [line('r3', 1)] },
+            {
+              title: 'depth 1',
+              lines: [
+                { title: 'r1', run: async () => void (await gate, order.push('r1')) },
+                { title: 'r2', run: async () => void (order.push('r2'), open()) },
+              ],
+            },
+            { title: 'depth 2', lines: [{ title: 'r3', run: async () => void order.push('r3') }] },
           ],
         },
       ],
