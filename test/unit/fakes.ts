@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { DockerEngine } from '../../src/docker/engine';
 import type { TopologyEngines } from '../../src/docker/engines';
 import { dialectFor, parseServerVersion } from '../../src/flavors';
@@ -98,6 +99,17 @@ export class FakeEngine {
   async putFiles(name: string, files: { path: string }[]): Promise<boolean> {
     this.calls.push(`putFiles ${name} ${files.map((f) => f.path).join(' ')}`);
     return this.restartsOnFiles;
+  }
+  /** What each exec's command received on stdin, and the exit code and stderr the next execs give. */
+  readonly execInputs: string[] = [];
+  execResults: { code: number; stderr: string }[] = [];
+  async exec(name: string, cmd: string[], stdin?: NodeJS.ReadableStream) {
+    this.calls.push(`exec ${name} ${cmd.at(-1)}`);
+    const chunks: Buffer[] = [];
+    if (stdin) for await (const c of stdin) chunks.push(Buffer.from(c as Buffer));
+    this.execInputs.push(Buffer.concat(chunks).toString('utf8'));
+    const { code, stderr } = this.execResults.shift() ?? { code: 0, stderr: '' };
+    return { stdout: Readable.from([]), stderr: () => stderr, done: Promise.resolve(code), cancel: () => undefined };
   }
   private made(name: string): boolean {
     if (this.existing.has(name)) return false;
