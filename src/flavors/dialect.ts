@@ -43,6 +43,13 @@ export interface ServerVersion {
   text: string;
 }
 
+/** Transactions one GTID position has and another lacks (Dialect.gtidsMissing). */
+export interface GtidGap {
+  /** As the flavour names them; '' when none. */
+  text: string;
+  count: number;
+}
+
 export interface BinlogCoordinates {
   file: string;
   position: number;
@@ -176,8 +183,13 @@ export interface Dialect {
   prepareSnapshotTarget(): string[];
   /** Statements run on a freshly loaded replica before it starts, to adopt the dump's GTID state. */
   adoptSnapshot(c: BinlogCoordinates): string[];
-  /** The GTID position this server has written to its binary log. */
+  /** The GTID position this server has written to its binary log (every node logs what it applies: all it holds). */
   gtidPosition(): string;
+  /**
+   * The transactions of `held` (a gtidPosition answer) that `other` lacks: named as the flavour
+   * writes them (`uuid:12-14`, `0-101-12..14`) with their number; count 0 when `other` has them all.
+   */
+  gtidsMissing(held: string, other: string): GtidGap;
   /** Whether a replica's status says it replicates by GTID. */
   usingGtid(s: Pick<ReplicaStatus, 'usingGtid'>): boolean;
   /**

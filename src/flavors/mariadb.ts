@@ -1,4 +1,4 @@
-import type { BinlogCoordinates, ChangeSourceOptions, Dialect, Flavor, ReplicaStatus, ServerVersion, WaitQuery } from './dialect';
+import type { BinlogCoordinates, ChangeSourceOptions, Dialect, Flavor, GtidGap, ReplicaStatus, ServerVersion, WaitQuery } from './dialect';
 import type { ReplicationMode, ReplicationTls } from '../topology/types';
 import {
   BUSY_STATEMENTS,
@@ -179,6 +179,9 @@ export class MariaDbDialect implements Dialect {
   gtidPosition(): string {
     return 'SELECT @@GLOBAL.gtid_binlog_pos AS gtid';
   }
+  gtidsMissing(held: string, other: string): GtidGap {
+    return mariadbGtidsMissing(held, other);
+  }
   usingGtid(s: Pick<ReplicaStatus, 'usingGtid'>): boolean {
     return s.usingGtid !== '' && s.usingGtid !== 'No';
   }
@@ -222,4 +225,31 @@ export class MariaDbDialect implements Dialect {
 function positionOptions(o: ChangeSourceOptions): string[] {
   if (!o.coordinates) throw new Error('position mode needs binary log coordinates');
   return [`MASTER_LOG_FILE=${literal(o.coordinates.file)}`, `MASTER_LOG_POS=${o.coordinates.position}`];
+}
+
+/**
+ * What of a MariaDB GTID position (`domain-server-seq`, one a domain) another lacks: in each
+ * domain, the sequence numbers past the other's. Sequence numbers in a domain only grow, so a
+ * position past another holds what it lacks; the server id named is `held`'s last one.
+ */
+export function mariadbGtidsMissing(held: string, other: string): GtidGap {
+  const parse = (pos: string) =>
+    new Map(
+      pos
+        .replace(/\s+/g, '')
+        .split(',')
+        .filter(Boolean)
+        .map((g) => g.split('-').map(Number))
+        .map(([domain, server, seq]) => [domain, { server, seq }] as const),
+    );
+  const theirs = parse(other);
+  const parts: string[] = [];
+  let count = 0;
+  for (const [domain, { server, seq }] of parse(held)) {
+    const from = (theirs.get(domain)?.seq ?? 0) + 1;
+    if (seq < from) continue;
+    count += seq - from + 1;
+    parts.push(seq === from ? `${domain}-${server}-${seq}` : `${domain}-${server}-${from}..${seq}`);
+  }
+  return { text: parts.join(','), count };
 }

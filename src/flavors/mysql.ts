@@ -1,4 +1,4 @@
-import type { BinlogCoordinates, ChangeSourceOptions, Dialect, Flavor, ReplicaStatus, ServerVersion, WaitQuery } from './dialect';
+import type { BinlogCoordinates, ChangeSourceOptions, Dialect, Flavor, GtidGap, ReplicaStatus, ServerVersion, WaitQuery } from './dialect';
 import type { ReplicationMode, ReplicationTls } from '../topology/types';
 import {
   atLeast,
@@ -213,6 +213,9 @@ export class MySql57Dialect implements Dialect {
   gtidPosition(): string {
     return 'SELECT @@GLOBAL.gtid_executed AS gtid';
   }
+  gtidsMissing(held: string, other: string): GtidGap {
+    return mysqlGtidsMissing(held, other);
+  }
   usingGtid(s: Pick<ReplicaStatus, 'usingGtid'>): boolean {
     return s.usingGtid === '1';
   }
@@ -392,4 +395,45 @@ function halfOf(size: string): string {
     u -= 1;
   }
   return `${n / 2}${units[u]}`;
+}
+
+type Intervals = [number, number][];
+
+/**
+ * A MySQL GTID set (`uuid:1-5:7,uuid2[:tag]:1-3`, as gtid_executed prints it, newlines and all)
+ * as intervals by source (uuid, with its tag from 8.3 on).
+ */
+export function parseMysqlGtidSet(set: string): Map<string, Intervals> {
+  const out = new Map<string, Intervals>();
+  for (const part of set.replace(/\s+/g, '').split(',').filter(Boolean)) {
+    const [uuid, ...rest] = part.split(':');
+    let key = uuid.toLowerCase();
+    for (const item of rest) {
+      const range = /^(\d+)(?:-(\d+))?$/.exec(item);
+      if (!range) {
+        key = `${uuid.toLowerCase()}:${item}`; // a tag: the intervals after it are the tagged ones
+        continue;
+      }
+      const list = out.get(key) ?? out.set(key, []).get(key)!;
+      list.push([Number(range[1]), Number(range[2] ?? range[1])]);
+    }
+  }
+  return out;
+}
+
+/** What of `held` `other` lacks, as a GTID set and its number of transactions (GTID_SUBTRACT, computed here). */
+export function mysqlGtidsMissing(held: string, other: string): GtidGap {
+  const theirs = parseMysqlGtidSet(other);
+  const parts: string[] = [];
+  let count = 0;
+  for (const [key, intervals] of parseMysqlGtidSet(held)) {
+    let left: Intervals = intervals;
+    for (const [a, b] of theirs.get(key) ?? []) {
+      left = left.flatMap(([x, y]): Intervals => (b < x || a > y ? [[x, y]] : [...(x < a ? [[x, a - 1] as [number, number]] : []), ...(y > b ? [[b + 1, y] as [number, number]] : [])]));
+    }
+    if (!left.length) continue;
+    count += left.reduce((n, [x, y]) => n + y - x + 1, 0);
+    parts.push(`${key}:${left.map(([x, y]) => (x === y ? `${x}` : `${x}-${y}`)).join(':')}`);
+  }
+  return { text: parts.join(','), count };
 }

@@ -1,4 +1,6 @@
 import { dialectFor, FLAVORS, guessImageVersion, parseServerVersion } from '../../src/flavors';
+import { mysqlGtidsMissing } from '../../src/flavors/mysql';
+import { mariadbGtidsMissing } from '../../src/flavors/mariadb';
 import { versionFromEnv } from '../../src/docker/detect-image';
 import { ChangeSourceOptions, normaliseReplicaStatus, parseBinlogStatus, setGlobal } from '../../src/flavors/dialect';
 
@@ -316,5 +318,24 @@ describe('MySQL dump header', () => {
       file: 'b.000002',
       position: 4,
     });
+  });
+});
+
+describe('GTIDs one server holds and another lacks (failover picks, errant transactions)', () => {
+  const A = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
+  const B = '4a22fb58-82db-22f2-af44-d91bb0530673';
+  it('MySQL: interval arithmetic on GTID sets, tags and line breaks as gtid_executed prints them', () => {
+    expect(mysqlGtidsMissing(`${A}:1-20`, `${A}:1-20`)).toEqual({ text: '', count: 0 });
+    expect(mysqlGtidsMissing(`${A}:1-20,\n${B}:1-3`, `${A}:1-17`)).toEqual({ text: `${A}:18-20,${B}:1-3`, count: 6 });
+    expect(mysqlGtidsMissing(`${A}:1-10:12-20`, `${A}:3-5:15`)).toEqual({ text: `${A}:1-2:6-10:12-14:16-20`, count: 15 });
+    expect(mysqlGtidsMissing(`${A.toUpperCase()}:1-5:tag:1-2`, `${A}:1-5`)).toEqual({ text: `${A}:tag:1-2`, count: 2 });
+    expect(mysqlGtidsMissing('', `${A}:1-5`)).toEqual({ text: '', count: 0 });
+  });
+
+  it('MariaDB: sequence numbers past the other position, domain by domain', () => {
+    expect(mariadbGtidsMissing('0-101-20', '0-102-20')).toEqual({ text: '', count: 0 });
+    expect(mariadbGtidsMissing('0-101-20', '0-101-17')).toEqual({ text: '0-101-18..20', count: 3 });
+    expect(mariadbGtidsMissing('0-101-20,1-7-4', '0-102-30')).toEqual({ text: '1-7-1..4', count: 4 });
+    expect(mariadbGtidsMissing('0-101-18', '0-101-17')).toEqual({ text: '0-101-18', count: 1 });
   });
 });
