@@ -290,6 +290,39 @@ export function program(): Command {
     });
 
   cli
+    .command('failover')
+    .summary('unplanned role change: the primary does not answer; promote the replica that holds the most')
+    .description(
+      'unplanned role change, for a primary that does not answer: every replica of it applies what it received, the one that holds everything the others hold (or NODE) is promoted, the old primary is fenced (its container stopped, its my.cnf read-only), the other replicas follow the new primary, a heartbeat proves it; prints the topology edit, or writes it with --write. Refused while the primary answers (switchover is the way; --force fences it first). replikit up then brings the old primary back as a replica',
+    )
+    .argument('[node]', 'the replica to promote (default: the one that holds the most)')
+    .addOption(fileOption())
+    .option('--write', 'rewrite the topology file with the new roles (comments kept)')
+    .option('--force', 'fail over from a primary that still answers: it is made read-only and stopped first')
+    .option('--json', 'print the result as one JSON document (no progress output)')
+    .option('--plain', 'timestamped progress lines instead of the live tree')
+    .option('-q, --quiet', 'print nothing but errors')
+    .action(async (node: string | undefined, o: { file: string; write?: boolean; force?: boolean } & OutputFlags) => {
+      const { failover } = await import('./commands/failover');
+      // An interrupt before the promotion changes nothing more; after it, the failover completes first.
+      const controller = interruptible();
+      const r = await failover(o.file, { to: node, write: o.write, force: o.force, progress: progressOf(o), signal: controller.signal });
+      if (o.json) return print(r);
+      say(
+        o,
+        `${r.newPrimary} is the primary (writable after ${r.writableAfterMs} ms); ${r.repointed.join(', ') || 'no other replica'} follow it`,
+      );
+      say(
+        o,
+        r.fenced === 'stopped'
+          ? `${r.oldPrimary} is fenced: stopped, read-only when it starts; replikit up brings it back as a replica`
+          : `${r.oldPrimary} could not be fenced (its engine does not answer): run replikit up before it starts again`,
+      );
+      say(o, r.written ? `updated ${o.file}:` : `edit ${o.file} to match (or run again with --write):`);
+      say(o, r.edit);
+    });
+
+  cli
     .command('sql')
     .summary("the server's own client in NODE's container, as root, without typing the password")
     .description(

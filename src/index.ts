@@ -30,6 +30,8 @@ export type { ReplicationTarget } from './verify/wait';
 export { down } from './commands/down';
 export type { DownResult, DownTarget } from './commands/down';
 export { switchover } from './commands/switchover';
+export { failover } from './commands/failover';
+export type { FailoverOptions, FailoverResult } from './commands/failover';
 export type { SwitchoverOptions, SwitchoverResult } from './commands/switchover';
 export { dialectFor, parseServerVersion } from './flavors';
 export type { Dialect } from './flavors/dialect';

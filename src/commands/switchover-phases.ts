@@ -48,7 +48,7 @@ export const SWITCHOVER_PHASES: readonly Step<SwitchCtx>[] = [
     title: (c) => `Wait until the replicas of ${c.oldP.name} have applied everything`,
     lines: (c) => awaited(c).map((n) => ({ title: n.name, run: (out) => waitApplied(c, n, out) })),
   },
-  { title: (c) => `Promote ${c.newP.name}`, run: (c, out) => promote(c, out) },
+  { title: (c) => `Promote ${c.newP.name}`, run: (c, out) => promote(c, out), pointOfNoReturn: true },
   {
     title: (c) => `Repoint ${[c.oldP, ...c.moving].map((n) => n.name).join(', ')} at ${c.newP.name}`,
     lines: (c) => [c.oldP, ...c.moving].map((n) => ({ title: n.name, run: () => repoint(c, n) })),

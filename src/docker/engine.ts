@@ -259,6 +259,16 @@ export class DockerEngine {
     return out;
   }
 
+  /** Stops a container (a fenced primary); one that is not running, or not there, is left as it is. */
+  async stop(name: string): Promise<void> {
+    try {
+      await (await this.containerOf(name)).stop({ t: 30 });
+    } catch (e) {
+      // 304: not running; 404: no such container.
+      if (statusOf(e) !== 304 && statusOf(e) !== 404) throw wrap(`stop container ${name}`, e);
+    }
+  }
+
   /** Stops and starts a container: its server reads its my.cnf again. */
   async restart(name: string): Promise<void> {
     await this.call(`restart container ${name}`, async () => (await this.containerOf(name)).restart({ t: 30 }));

@@ -77,6 +77,18 @@ export class SwarmEngine extends DockerEngine {
     await this.runningTask(name);
   }
 
+  /** No task: the service scaled to none, its running task gone (a fenced primary). */
+  override async stop(name: string): Promise<void> {
+    const { spec, version } = await this.service(name);
+    if (spec.Mode?.Replicated?.Replicas !== 0) await this.update(name, version, { ...spec, Mode: { Replicated: { Replicas: 0 } } });
+    await poll(async () => ((await this.tasksOf(name)).some((t) => t.State === 'running') ? undefined : true), {
+      timeoutMs: 90_000,
+      intervalMs: 250,
+      onTimeout: () =>
+        new ReplikitError(`the task of service ${name} still runs 90 s after it was scaled to none`, `docker service ps ${name} shows it`),
+    });
+  }
+
   /** A new task replaces the running one (the swarm stops it first): the server starts again. */
   override async restart(name: string): Promise<void> {
     const before = await this.taskContainer(name);

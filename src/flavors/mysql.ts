@@ -429,7 +429,11 @@ export function mysqlGtidsMissing(held: string, other: string): GtidGap {
   for (const [key, intervals] of parseMysqlGtidSet(held)) {
     let left: Intervals = intervals;
     for (const [a, b] of theirs.get(key) ?? []) {
-      left = left.flatMap(([x, y]): Intervals => (b < x || a > y ? [[x, y]] : [...(x < a ? [[x, a - 1] as [number, number]] : []), ...(y > b ? [[b + 1, y] as [number, number]] : [])]));
+      left = left.flatMap(([x, y]): Intervals =>
+        b < x || a > y
+          ? [[x, y]]
+          : [...(x < a ? [[x, a - 1] as [number, number]] : []), ...(y > b ? [[b + 1, y] as [number, number]] : [])],
+      );
     }
     if (!left.length) continue;
     count += left.reduce((n, [x, y]) => n + y - x + 1, 0);

@@ -36,11 +36,34 @@ export async function runInit(
     const code = await run.done;
     if (code !== 0) throw initError(file, run.stderr());
   }
-  await primary.run(
-    'CREATE DATABASE IF NOT EXISTS replikit CHARACTER SET utf8mb4',
-    'CREATE TABLE IF NOT EXISTS replikit.meta (name VARCHAR(64) NOT NULL PRIMARY KEY, value TEXT NOT NULL)',
-  );
+  await primary.run(...META_DDL);
   await primary.rows("INSERT INTO replikit.meta (name, value) VALUES ('init', ?)", [JSON.stringify(files)]);
+}
+
+/** replikit's own bookkeeping on the primary, replicated like everything else. */
+const META_DDL = [
+  'CREATE DATABASE IF NOT EXISTS replikit CHARACTER SET utf8mb4',
+  'CREATE TABLE IF NOT EXISTS replikit.meta (name VARCHAR(64) NOT NULL PRIMARY KEY, value TEXT NOT NULL)',
+];
+
+/** The last failover, as the new primary records it: from whom, to whom, and the GTID position it stood at. */
+export interface FailoverRecord {
+  from: string;
+  to: string;
+  at?: string;
+  when: string;
+}
+
+export async function recordFailover(primary: SqlSession, record: FailoverRecord): Promise<void> {
+  await primary.run(...META_DDL);
+  await primary.rows("REPLACE INTO replikit.meta (name, value) VALUES ('failover', ?)", [JSON.stringify(record)]);
+}
+
+/** The last failover a server knows of (its own, or replicated from the primary that recorded it). */
+export async function lastFailover(s: SqlSession): Promise<FailoverRecord | undefined> {
+  const hasMeta = await s.first("SELECT 1 AS found FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'replikit' AND TABLE_NAME = 'meta'");
+  const row = hasMeta && (await s.first("SELECT value FROM replikit.meta WHERE name = 'failover'"));
+  return row ? (JSON.parse(String(row.value)) as FailoverRecord) : undefined;
 }
 
 /** `ERROR 1064 (42000) at line 12: …` from the client, as `FILE:12: …`. */

@@ -33,11 +33,16 @@ export interface Step<C> {
   run?: (c: C, out: LineOut) => Promise<void>;
   /** Why the step has nothing to do this time (shown as skipped), or false. */
   skip?: (c: C) => string | false;
+  /**
+   * From this step on the run completes, whatever the abort signal says: stopping half-way would
+   * leave worse than either end (a promotion: two writable primaries, or none).
+   */
+  pointOfNoReturn?: boolean;
 }
 
 export interface RunOptions {
   events?: RunEvents;
-  /** Checked between steps; work that takes long checks it itself. */
+  /** Checked between steps until a point of no return; work that takes long checks it itself. */
   signal?: AbortSignal;
 }
 
@@ -46,8 +51,10 @@ export async function runSteps<C>(steps: readonly Step<C>[], c: C, options: RunO
   const emit: RunEvents = options.events ?? (() => undefined);
   let next = 0;
   const id = () => String(++next);
+  let committed = false;
   for (const step of steps) {
-    options.signal?.throwIfAborted();
+    committed ||= Boolean(step.pointOfNoReturn);
+    if (!committed) options.signal?.throwIfAborted();
     const skipped = step.skip?.(c);
     if (skipped) {
       const shape: Shape = { id: id(), title: titleOf(step, c) };

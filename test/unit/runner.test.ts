@@ -113,6 +113,24 @@ describe('the runner', () => {
     ]);
   });
 
+  it('an abort is not heard past a point of no return: the run completes', async () => {
+    const abort = new AbortController();
+    const ran: string[] = [];
+    await runSteps(
+      [
+        {
+          title: 'promote',
+          pointOfNoReturn: true,
+          run: async () => (ran.push('promote'), abort.abort(new Error('Ctrl-C'))) as unknown as void,
+        },
+        { title: 'repoint', run: async () => void ran.push('repoint') },
+      ],
+      {},
+      { signal: abort.signal },
+    );
+    expect(ran).toEqual(['promote', 'repoint']);
+  });
+
   it('an abort is heard between steps', async () => {
     const abort = new AbortController();
     const ran: string[] = [];
