@@ -199,7 +199,7 @@ export async function pick(c: FailCtx, out: LineOut): Promise<void> {
     const behind = moving({ ...c, newP: chosen }).filter((n) => !c.candidates.includes(n));
     if (apart.length || behind.length) {
       throw new ReplikitError(
-        `by file and offset the replicas of ${c.oldP.name} cannot follow ${chosen.name} exactly: ${[...apart, ...behind].map((n) => n.name).join(', ')} stand elsewhere in its log`,
+        `by file and offset the replicas of ${c.oldP.name} cannot follow ${chosen.name} exactly: ${[...apart, ...behind].map((n) => n.name).join(', ')} ${apart.length + behind.length === 1 ? 'stands' : 'stand'} elsewhere in ${c.oldP.name}'s log`,
         'nothing was changed; with replication.mode: gtid each replica follows the new primary from where it stands (replikit up turns GTIDs on in place)',
       );
     }

@@ -218,6 +218,8 @@ export interface Dialect {
    * applied coordinates, where the flavour needs one (see gtidAtSourcePosition).
    */
   positionByGtid(gtid?: string): string[];
+  /** Statements that make a server which replicates from nowhere (a former primary) go on by GTID from all it holds. */
+  rejoinFromHere(): string[];
   /** A query run on the source (one row, column `gtid`) for its GTID position at `c`; undefined where none is needed. */
   gtidAtSourcePosition(c: BinlogCoordinates): string | undefined;
 }

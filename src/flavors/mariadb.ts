@@ -217,6 +217,10 @@ export class MariaDbDialect implements Dialect {
     // gtid_slave_pos set from the source's own answer, not trusted from the replica's bookkeeping.
     return [...(gtid !== undefined ? [`SET GLOBAL gtid_slave_pos = ${literal(gtid)}`] : []), 'CHANGE MASTER TO MASTER_USE_GTID=slave_pos'];
   }
+  rejoinFromHere(): string[] {
+    // Its own writes are in its binary log, not in its replica position.
+    return ['SET GLOBAL gtid_slave_pos = @@GLOBAL.gtid_binlog_pos'];
+  }
   gtidAtSourcePosition(c: BinlogCoordinates): string {
     return `SELECT BINLOG_GTID_POS(${literal(c.file)}, ${c.position}) AS gtid`;
   }

@@ -265,6 +265,10 @@ export class MySql57Dialect implements Dialect {
   positionByGtid(): string[] {
     return [`${this.changeStatement()} ${this.changePrefix()}_AUTO_POSITION=1`];
   }
+  rejoinFromHere(): string[] {
+    // Auto-position sends what gtid_executed lacks: nothing to set.
+    return [];
+  }
   gtidAtSourcePosition(): undefined {
     return undefined;
   }

@@ -166,6 +166,12 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
       sourceOf: (st) => sourceNode(c.t, st),
     });
   },
+  'rejoin-replica': async (c, op) => {
+    const s = session(c, op.node);
+    // Where it stands is what it holds: its own writes from when it was the primary, and all it applied.
+    await s.run(...s.dialect.rejoinFromHere());
+    await pointAt(s, linkOf(c, op.node, op.source));
+  },
   'update-credentials': (c, op) => updateCredentials(session(c, op.node), linkOf(c, op.node, op.source)),
   'readdress-source': (c, op) => readdress(session(c, op.node), linkOf(c, op.node, op.source)),
   'position-by-gtid': (c, op) => positionByGtidHere(session(c, op.node), session(c, op.source)),

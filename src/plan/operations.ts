@@ -50,7 +50,8 @@ export type Reason =
   | 'delay_changed'
   | 'init_not_run'
   | 'replica_writable'
-  | 'primary_read_only';
+  | 'primary_read_only'
+  | 'rejoins_in_place';
 
 export type ContainerOperation =
   | { kind: 'pull-image'; image: string; cause: string; reason: Reason }
@@ -75,6 +76,7 @@ export type ServerOperation =
   | { kind: 'update-credentials'; node: string; source: string; cause: string; reason: Reason }
   | { kind: 'readdress-source'; node: string; source: string; cause: string; reason: Reason }
   | { kind: 'position-by-gtid'; node: string; source: string; cause: string; reason: Reason }
+  | { kind: 'rejoin-replica'; node: string; source: string; cause: string; reason: Reason }
   | { kind: 'start-replica'; node: string; cause: string; reason: Reason }
   | { kind: 'set-delay'; node: string; seconds: number; cause: string; reason: Reason }
   | { kind: 'run-init'; node: string; cause: string; reason: Reason }
@@ -112,6 +114,8 @@ export const WHEN: Record<OperationKind, string> = {
     "the source's password changed, the source refuses the replica (1045, 2061), or the link's TLS differs from `replication.tls`",
   'readdress-source': 'the source is the same node at another address (`advertise:` changed, or it moved between engines)',
   'position-by-gtid': 'a MariaDB link by file and offset (made by an earlier replikit): its position is kept outside each transaction',
+  'rejoin-replica':
+    'a replica that replicates from nowhere holds data (a former primary back after a failover) and nothing its source lacks; one that holds transactions its source never received (errant) is refused, naming them',
   'start-replica': "a replica's threads are stopped",
   'set-delay': "a replica's `delay:` changed",
   'run-init': 'init SQL has not run on the primary',
@@ -142,6 +146,7 @@ export const DISRUPTION: Record<OperationKind, string> = {
   'update-credentials': 'the replica pauses replication for a moment',
   'readdress-source': 'the replica pauses replication for a moment and fetches again from where it had applied',
   'position-by-gtid': 'the replica pauses for a moment and goes on from where it stands, now by GTID',
+  'rejoin-replica': 'none: the former primary, read-only since it was fenced, follows its source from where it stands, by GTID',
   'start-replica': 'none',
   'set-delay': 'the replica pauses for a moment; from then on it applies changes that much later',
   'run-init': 'none',

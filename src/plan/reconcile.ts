@@ -4,8 +4,9 @@ import type { ObservedContainer } from '../docker/engine';
 import type { Misplaced } from '../docker/engines';
 import type { Dialect, ReplicaStatus } from '../flavors/dialect';
 import { startOnlyChange, variableName } from '../flavors/dialect';
-import type { NodeSpec, ReplicationTls, Topology } from '../topology/types';
+import type { NodeSpec, ReplicationMode, ReplicationTls, Topology } from '../topology/types';
 import type { AccountState } from '../replication/link';
+import type { FailoverRecord } from '../replication/init-sql';
 import { configChanges, describeChange, ownedElsewhere } from './config-diff';
 import { certificateNames } from '../tls/names';
 import { sourceAddress, sourceNode } from '../replication/address';
@@ -26,6 +27,12 @@ export interface ObservedServer {
   account: AccountState;
   /** The init files already ran (the marker row); true when the topology has none. */
   initDone: boolean;
+  /** Asked only of a server that replicates from nowhere: whether it holds data of its own. */
+  holdsData?: boolean;
+  /** Its GTID position (Dialect.gtidPosition): what it holds. */
+  gtids?: string;
+  /** The last failover this server knows of (replikit.meta, written by the promoted primary). */
+  failover?: FailoverRecord;
 }
 
 /** What exists now, as far as replikit owns it (by label). */
@@ -350,7 +357,9 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
     }
     const source = spec.source!;
     const to = sourceAddress(t, spec.name, source);
-    if (!current) {
+    if (!current && !fresh.has(spec.name) && s.holdsData) {
+      ops.push(...rejoin(spec, dialect, t.replication.mode, s, server(source), refused));
+    } else if (!current) {
       ops.push({
         kind: 'connect-replica',
         reason: fresh.has(spec.name) ? 'new_node' : 'replicates_from_nowhere',
@@ -479,6 +488,55 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
     });
   }
   return ops;
+}
+
+/**
+ * A replica that replicates from nowhere but holds data: a former primary back after a failover
+ * (or a node whose link was reset). It follows its source from where it stands when it holds
+ * nothing the source lacks; what it holds beyond (errant: written on it after the last point its
+ * successor received) is named, never merged and never dropped silently. Measured against the
+ * point where the source was promoted when it recorded that failover (MariaDB's sequence numbers
+ * go on past it on the new primary).
+ */
+function rejoin(
+  spec: NodeSpec,
+  dialect: Dialect,
+  mode: ReplicationMode,
+  s: ObservedServer,
+  src: ObservedServer | undefined,
+  refused: string[],
+): Operation[] {
+  const source = spec.source!;
+  if (s.failover?.to === spec.name && !s.readOnly) {
+    refused.push(
+      `${spec.name}: is the primary since a failover from ${s.failover.from} (${s.failover.when}), but the file makes it a replica of ${source}: write the edit replikit failover printed (replikit failover --write makes it), then run up`,
+    );
+    return [];
+  }
+  if (src?.gtids === undefined) return []; // its source is not asked yet: planned once it answers
+  if (dialect.linkMode(mode) === 'position') {
+    refused.push(
+      `${spec.name}: holds data but replicates from nowhere (a former primary?); by file and offset it cannot follow ${source} from where it stands (with replication.mode: gtid up rejoins it in place; or start it anew without its data: remove its volume)`,
+    );
+    return [];
+  }
+  const reference = src.failover?.from === spec.name && src.failover.at !== undefined ? src.failover.at : src.gtids;
+  const errant = dialect.gtidsMissing(s.gtids ?? '', reference);
+  if (errant.count) {
+    refused.push(
+      `${spec.name}: holds ${errant.text} (${errant.count} transaction(s)) that ${source} never received (errant: written on ${spec.name} after ${source} last heard from it); up neither merges nor drops them: keep them (docker volume ls shows its data volume), then start ${spec.name} anew without its data (remove it from the file, up --remove-orphans, docker volume rm its volume, put it back)`,
+    );
+    return [];
+  }
+  return [
+    {
+      kind: 'rejoin-replica',
+      reason: 'rejoins_in_place',
+      node: spec.name,
+      source,
+      cause: `holds data and nothing ${source} lacks${src.failover?.from === spec.name ? ` (the primary before the failover to ${src.failover.to})` : ''}: it follows ${source} from where it stands`,
+    },
+  ];
 }
 
 const sameAddress = (link: ReplicaStatus, at: { host: string; port: number }) => link.sourceHost === at.host && link.sourcePort === at.port;

@@ -162,6 +162,7 @@ describe('server executors', () => {
       'connect-replica',
       'position-by-gtid',
       'readdress-source',
+      'rejoin-replica',
       'set-delay',
       'start-replica',
       'update-credentials',
@@ -226,6 +227,19 @@ describe('server executors', () => {
       'STOP SLAVE',
       "SET GLOBAL gtid_slave_pos = '0-101-42'",
       'CHANGE MASTER TO MASTER_USE_GTID=slave_pos',
+      'START SLAVE',
+    ]);
+  });
+
+  it('rejoin-replica (MariaDB): a former primary goes on by GTID from all it holds, its own writes included', async () => {
+    const old = new FakeServer().replicating();
+    const { c } = context();
+    c.sessions.set('primary', fakeSession('primary', old, '10.11.6-MariaDB'));
+    await execute(c, op({ kind: 'rejoin-replica', node: 'primary', source: 'replica1' }));
+    expect(sql(old)).toEqual([
+      'SET GLOBAL gtid_slave_pos = @@GLOBAL.gtid_binlog_pos',
+      'STOP SLAVE',
+      expect.stringMatching(/^CHANGE MASTER TO MASTER_HOST='shop-replica1', .*MASTER_USE_GTID=slave_pos/),
       'START SLAVE',
     ]);
   });

@@ -1,4 +1,5 @@
 import { beforeGtidSwitch, desiredState, withRecordedServerIds } from '../../src/plan/observe';
+import { afterRoleChange } from '../../src/topology/roles';
 import { reconcile, Observed, ObservedServer, Desired } from '../../src/plan/reconcile';
 import { configChanges } from '../../src/plan/config-diff';
 import { describe as describeOp, DISRUPTION, isContainerOperation } from '../../src/plan/operations';
@@ -486,5 +487,52 @@ describe('reconcile: replication', () => {
 
   it('documents the disruption of every kind of operation', () => {
     for (const [kind, text] of Object.entries(DISRUPTION)) expect(`${kind}: ${text}`).toMatch(/^[a-z-]+: \S/);
+  });
+});
+
+describe('reconcile: a former primary back after a failover', () => {
+  // The file after `failover --write`: replica1 is the primary, primary replicates from it.
+  const maria = parse(VALID.replace('image: mysql:8.0', 'image: mariadb:11.4'));
+  const after = afterRoleChange(maria, 'primary', 'replica1');
+  const d = desiredState(after);
+  const newPrimary = (extra: Partial<ObservedServer> = {}): ObservedServer => ({
+    ...primaryServer,
+    holdsData: true,
+    gtids: '0-102-12',
+    ...extra,
+  });
+  const fenced = (gtids: string): ObservedServer => ({ readOnly: true, account: 'accepted', initDone: true, holdsData: true, gtids });
+  const record = { from: 'primary', to: 'replica1', at: '0-101-10', when: '2026-12-03T15:00:00.000Z' };
+
+  it('holding nothing its new source lacks, it follows it in place', () => {
+    const plan = reconcile(d, convergedFor(d, { replica1: newPrimary({ failover: record }), primary: fenced('0-101-10') }));
+    expect(plan.toString()).toBe(
+      'rejoin-replica primary: holds data and nothing replica1 lacks (the primary before the failover to replica1): it follows replica1 from where it stands',
+    );
+    expect(plan.refused).toEqual([]);
+  });
+
+  it('holding transactions its successor never received, it is refused, naming them, against the point of the promotion', () => {
+    // By sequence number alone replica1 (0-102-12) would seem to hold them: the record says where it stood.
+    const plan = reconcile(d, convergedFor(d, { replica1: newPrimary({ failover: record }), primary: fenced('0-101-13') }));
+    expect(plan.operations).toEqual([]);
+    expect(plan.refused).toEqual([
+      expect.stringMatching(/^primary: holds 0-101-11\.\.13 \(3 transaction\(s\)\) that replica1 never received \(errant/),
+    ]);
+  });
+
+  it('by file and offset it is refused, with GTIDs as the way', () => {
+    const mysql = afterRoleChange(parse(VALID), 'primary', 'replica1');
+    const dm = desiredState(mysql);
+    const plan = reconcile(dm, convergedFor(dm, { replica1: newPrimary({ gtids: '' }), primary: fenced('') }));
+    expect(plan.refused).toEqual([expect.stringMatching(/^primary: holds data but replicates from nowhere .*replication\.mode: gtid/)]);
+  });
+
+  it('a file not edited after the failover is refused: the new primary is not made a replica again', () => {
+    const before = desiredState(maria);
+    const plan = reconcile(before, convergedFor(before, { replica1: newPrimary({ failover: record }), primary: fenced('0-101-10') }));
+    expect(plan.refused).toContainEqual(
+      expect.stringMatching(/^replica1: is the primary since a failover from primary .*replikit failover --write/),
+    );
   });
 });

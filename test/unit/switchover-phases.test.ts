@@ -1,4 +1,5 @@
 import { giveWritesBack, stopWrites, SWITCHOVER_PHASES, SwitchCtx, waitApplied } from '../../src/commands/switchover-phases';
+import { FailCtx, moving, pick } from '../../src/commands/failover-phases';
 import { runSteps } from '../../src/run/runner';
 import { FakeEngine, fakeEngines, FakeServer, fakeSession } from './fakes';
 import { parse, VALID } from './helpers';
@@ -105,5 +106,62 @@ describe('switchover phases', () => {
     primary.statements.length = 0;
     await giveWritesBack({ ...c, promoting: true });
     expect(primary.statements).toEqual([]);
+  });
+});
+
+describe('failover: picking the new primary', () => {
+  const A = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
+  const t = parse(VALID.replace('nodes:\n', 'nodes:\n').concat('  replica2:\n    role: replica\n    source: primary\n    port: 3309\n'));
+  const [oldP, r1, r2] = t.nodes;
+  const ctx = (held: Record<string, string>, extra: Partial<FailCtx> = {}): FailCtx => ({
+    t: { ...t, replication: { ...t.replication, mode: 'gtid' } },
+    engines: fakeEngines(new FakeEngine()),
+    sessions: new Map([r1, r2].map((n) => [n.name, fakeSession(n.name, new FakeServer())])),
+    oldP,
+    force: false,
+    applySeconds: 1,
+    candidates: [r1, r2],
+    held: new Map(Object.entries(held)),
+    applied: new Map([r1, r2].map((n) => [n.name, { file: 'primary-bin.000001', position: 900 }])),
+    oldAnswered: false,
+    writableAt: 0,
+    startedAt: 0,
+    repointed: [],
+    ...extra,
+  });
+  const titles: string[] = [];
+  const out = { title: (t: string) => void titles.push(t), output: () => undefined };
+
+  it('the replica that holds what the others hold, whichever the file lists first', async () => {
+    const c = ctx({ replica1: `${A}:1-17`, replica2: `${A}:1-20` });
+    await pick(c, out);
+    expect([c.newP?.name, titles.at(-1)]).toEqual(['replica2', `Pick replica2: it holds the most (${A}:1-20)`]);
+    expect(moving(c).map((n) => n.name)).toEqual(['replica1']);
+  });
+
+  it('two that each hold something the other lacks: refused, naming both, nothing picked', async () => {
+    const B = '4a22fb58-82db-22f2-af44-d91bb0530673';
+    const c = ctx({ replica1: `${A}:1-20`, replica2: `${A}:1-19,${B}:1-2` });
+    await expect(pick(c, out)).rejects.toThrow(
+      `no replica holds everything the others hold: replica1 holds ${A}:20 (1 transaction(s)) that replica2 lacks; replica2 holds ${B}:1-2 (2 transaction(s)) that replica1 lacks`,
+    );
+    expect(c.newP).toBeUndefined();
+  });
+
+  it('the one asked for must hold what the others hold', async () => {
+    await expect(pick(ctx({ replica1: `${A}:1-17`, replica2: `${A}:1-20` }, { to: 'replica1' }), out)).rejects.toThrow(
+      `replica2 holds ${A}:18-20 (3 transaction(s)) that replica1 lacks`,
+    );
+    const c = ctx({ replica1: `${A}:1-20`, replica2: `${A}:1-20` }, { to: 'replica1' });
+    await pick(c, out);
+    expect(c.newP?.name).toBe('replica1');
+  });
+
+  it('by file and offset, replicas that stand at different points are refused, with GTIDs as the way', async () => {
+    const c = ctx({ replica1: '', replica2: '' }, { t });
+    c.applied.set('replica2', { file: 'primary-bin.000001', position: 700 });
+    await expect(pick(c, out)).rejects.toThrow(
+      /by file and offset the replicas of primary cannot follow replica1 exactly: replica2 stands elsewhere/,
+    );
   });
 });
