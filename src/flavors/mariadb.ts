@@ -233,8 +233,10 @@ function positionOptions(o: ChangeSourceOptions): string[] {
 
 /**
  * What of a MariaDB GTID position (`domain-server-seq`, one a domain) another lacks: in each
- * domain, the sequence numbers past the other's. Sequence numbers in a domain only grow, so a
- * position past another holds what it lacks; the server id named is `held`'s last one.
+ * domain, the sequence numbers past the other's. A position names only the last transaction of
+ * each domain: one written by another server at or below the other's sequence number cannot be
+ * shown to be in the other's binary log (two servers that each wrote their own), and counts as
+ * lacking, on the safe side. The server id named is `held`'s last one.
  */
 export function mariadbGtidsMissing(held: string, other: string): GtidGap {
   const parse = (pos: string) =>
@@ -250,7 +252,13 @@ export function mariadbGtidsMissing(held: string, other: string): GtidGap {
   const parts: string[] = [];
   let count = 0;
   for (const [domain, { server, seq }] of parse(held)) {
-    const from = (theirs.get(domain)?.seq ?? 0) + 1;
+    const other = theirs.get(domain);
+    const from = (other?.seq ?? 0) + 1;
+    if (seq < from && other?.server !== server) {
+      count += 1;
+      parts.push(`${domain}-${server}-${seq}`);
+      continue;
+    }
     if (seq < from) continue;
     count += seq - from + 1;
     parts.push(seq === from ? `${domain}-${server}-${seq}` : `${domain}-${server}-${from}..${seq}`);

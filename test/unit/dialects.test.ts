@@ -333,9 +333,11 @@ describe('GTIDs one server holds and another lacks (failover picks, errant trans
   });
 
   it('MariaDB: sequence numbers past the other position, domain by domain', () => {
-    expect(mariadbGtidsMissing('0-101-20', '0-102-20')).toEqual({ text: '', count: 0 });
+    expect(mariadbGtidsMissing('0-101-20', '0-101-25')).toEqual({ text: '', count: 0 });
+    // Two servers that each wrote their own transaction 20: not the same one.
+    expect(mariadbGtidsMissing('0-101-20', '0-102-20')).toEqual({ text: '0-101-20', count: 1 });
     expect(mariadbGtidsMissing('0-101-20', '0-101-17')).toEqual({ text: '0-101-18..20', count: 3 });
-    expect(mariadbGtidsMissing('0-101-20,1-7-4', '0-102-30')).toEqual({ text: '1-7-1..4', count: 4 });
+    expect(mariadbGtidsMissing('0-101-20,1-7-4', '0-101-30')).toEqual({ text: '1-7-1..4', count: 4 });
     expect(mariadbGtidsMissing('0-101-18', '0-101-17')).toEqual({ text: '0-101-18', count: 1 });
   });
 });
