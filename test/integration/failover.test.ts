@@ -1,0 +1,141 @@
+import { failover, loadTopology, plan, up, verify } from '../../src';
+import { containerName } from '../../src/names';
+import {
+  cleanup,
+  docker,
+  ENV,
+  hostPort,
+  IMAGES,
+  pause,
+  replicaStatusOf,
+  requireEngine,
+  simpleTopology,
+  sql,
+  startWriter,
+  uniqueName,
+} from './harness';
+
+beforeAll(requireEngine);
+
+const GTID = 'replication:\n  mode: gtid\n';
+/** A primary that dies: SIGKILL, and kept down (its restart policy may have started it again already). */
+async function kill(t: { name: string }, node: string): Promise<void> {
+  const c = docker.docker.getContainer(containerName(t, node));
+  await c.kill({ signal: 'SIGKILL' });
+  await c.stop({ t: 1 }).catch(() => undefined);
+}
+const rows = async (port: number) => (await sql(port, 'SELECT id FROM app.t ORDER BY id')).map((r) => Number(r.id));
+
+describe.each(IMAGES)('failover, on %s', (image) => {
+  const name = uniqueName('fo');
+  afterAll(() => Promise.all(['', 'e', 'f', 'd'].map((s) => cleanup(`${name}${s}`))));
+
+  it('the primary killed under a writer: the replica that holds the most takes over, the other follows, up brings the old one back read-only', async () => {
+    const t = simpleTopology(name, image, { replica1: undefined, replica2: undefined }, GTID);
+    await up(t, { progress: 'silent' });
+    const p = await hostPort(t, 'primary');
+    await sql(p, 'CREATE DATABASE app');
+    await sql(p, 'CREATE TABLE app.t (id INT AUTO_INCREMENT PRIMARY KEY, payload VARCHAR(50))');
+    const writer = startWriter(p, 'app.t');
+    await pause(1500);
+    await kill(t, 'primary');
+    const acked = await writer.stop();
+    expect(acked.length).toBeGreaterThan(20);
+
+    const r = await failover(t, { write: true, progress: 'silent' });
+    expect([r.oldPrimary, r.fenced]).toEqual(['primary', 'stopped']);
+    expect(['replica1', 'replica2']).toContain(r.newPrimary);
+    const other = r.newPrimary === 'replica1' ? 'replica2' : 'replica1';
+    expect(r.repointed).toEqual([other]);
+    const after = loadTopology(t.file, { env: ENV });
+    expect(after.nodes.find((n) => n.role === 'primary')!.name).toBe(r.newPrimary);
+
+    const np = await hostPort(t, r.newPrimary);
+    await sql(np, "INSERT INTO app.t (payload) VALUES ('after the failover')");
+    expect((await replicaStatusOf(image, await hostPort(t, other))).sourceHost).toBe(containerName(t, r.newPrimary));
+    // Without semi-sync, what was acknowledged but not yet shipped is lost; the new primary holds
+    // nothing else than acknowledged rows, the insert in flight when the primary died, and its own.
+    const kept = await rows(np);
+    const lost = acked.filter((id) => !kept.includes(id));
+    expect(kept.filter((id) => !acked.includes(id)).length).toBeLessThanOrEqual(2);
+
+    // The old primary comes back: rejoined in place when it holds nothing the new one lacks;
+    // refused, naming them, when it does. Stopped, its server is asked once up has started it.
+    expect((await plan(after)).toString()).toMatch(/start-container primary: container is exited/);
+    const error = await up(after, { progress: 'silent' }).then(
+      () => undefined,
+      (e) => e,
+    );
+    if (error) {
+      expect(lost.length).toBeGreaterThan(0);
+      expect(String(error.message)).toMatch(/primary: holds .* never received \(errant/);
+      return;
+    }
+    const op = await hostPort(after, 'primary');
+    expect((await replicaStatusOf(image, op)).sourceHost).toBe(containerName(t, r.newPrimary));
+    const [ro] = await sql(op, 'SELECT @@GLOBAL.read_only AS ro');
+    expect(ro.ro).toBe(1);
+    expect((await verify(after)).ok).toBe(true);
+    expect((await plan(after)).empty).toBe(true);
+  });
+
+  it('transactions the old primary wrote that no replica received: up refuses, naming them; they stay in its data, not merged', async () => {
+    const t = simpleTopology(`${name}e`, image, { replica1: undefined }, GTID);
+    await up(t, { progress: 'silent' });
+    const p = await hostPort(t, 'primary');
+    await sql(p, 'CREATE DATABASE app');
+    await sql(p, 'CREATE TABLE app.t (id INT AUTO_INCREMENT PRIMARY KEY, payload VARCHAR(50))');
+    const r1 = await hostPort(t, 'replica1');
+    await pause(300);
+    // The replica stops receiving; three more commits stay on the primary alone.
+    await sql(r1, image.includes('mysql') ? 'STOP REPLICA IO_THREAD' : 'STOP SLAVE IO_THREAD');
+    for (let i = 0; i < 3; i++) await sql(p, "INSERT INTO app.t (payload) VALUES ('errant')");
+    await kill(t, 'primary');
+
+    await failover(t, { write: true, progress: 'silent' });
+    const after = loadTopology(t.file, { env: ENV });
+    const error = await up(after, { progress: 'silent' }).catch((e) => e);
+    expect(String(error.message)).toMatch(
+      /^up will not make this change:\n {2}primary: holds \S+ \(3 transaction\(s\)\) that replica1 never received \(errant/,
+    );
+    // Its data is as it was: read-only (up started it with the fenced my.cnf), with the three rows.
+    const op = await hostPort(after, 'primary');
+    await waitAnswers(op);
+    expect((await sql(op, "SELECT COUNT(*) AS n FROM app.t WHERE payload = 'errant'"))[0].n).toBe(3);
+    expect((await sql(op, 'SELECT @@GLOBAL.read_only AS ro'))[0].ro).toBe(1);
+  });
+
+  it('a primary that answers is not failed over from; --force fences it: read-only, stopped, a write to it fails', async () => {
+    const t = simpleTopology(`${name}f`, image, { replica1: undefined }, GTID);
+    await up(t, { progress: 'silent' });
+    const p = await hostPort(t, 'primary');
+    const refused = await failover(t, { progress: 'silent' }).catch((e) => e);
+    expect(String(refused.message)).toBe('primary answers: it is not failed over from');
+    expect(refused.hint).toMatch(/replikit switchover NODE/);
+    expect((await replicaStatusOf(image, await hostPort(t, 'replica1'))).sourceHost).toBe(containerName(t, 'primary'));
+
+    const r = await failover(t, { force: true, write: true, progress: 'silent' });
+    expect([r.newPrimary, r.fenced]).toEqual(['replica1', 'stopped']);
+    expect((await docker.inspect(containerName(t, 'primary')))?.State.Running).toBe(false);
+    await expect(sql(p, 'CREATE DATABASE nope')).rejects.toThrow();
+    // Started again by hand, it is read-only before anyone can write.
+    await docker.start(containerName(t, 'primary'));
+    const op = await hostPort(t, 'primary');
+    await waitAnswers(op);
+    expect((await sql(op, 'SELECT @@GLOBAL.read_only AS ro'))[0].ro).toBe(1);
+  });
+});
+
+async function waitAnswers(port: number): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (
+      await sql(port, 'SELECT 1').then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
+    await pause(200);
+  }
+  throw new Error(`nothing answers on ${port}`);
+}
