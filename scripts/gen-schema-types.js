@@ -5,7 +5,7 @@
 //   node scripts/gen-schema-types.js          write it
 //   node scripts/gen-schema-types.js --print  print it
 // It knows the parts of JSON Schema the topology schema uses: const, enum, type (one or a list),
-// arrays, objects with properties or with additionalProperties, and $ref to #/definitions.
+// anyOf/oneOf, arrays, objects with properties or with additionalProperties, and $ref to #/definitions.
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -29,6 +29,7 @@ function generate() {
       return def.type === 'object' ? iface(def, `Topology${pascal(target)}`) : type(def, target);
     }
     if ('const' in s) return literal(s.const);
+    if (s.anyOf || s.oneOf) return (s.anyOf ?? s.oneOf).map((x) => wrap(type(x, name))).join(' | ');
     if (s.enum) return s.enum.map(literal).join(' | ');
     const types = Array.isArray(s.type) ? s.type : [s.type];
     return types

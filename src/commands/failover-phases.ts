@@ -13,6 +13,7 @@ import { pointAt, readCoordinates, replicaStatus, sourceLink } from '../replicat
 import { sourceNode } from '../replication/address';
 import { recordFailover } from '../replication/init-sql';
 import { SqlSession } from '../replication/session';
+import { takeSemiSyncRole } from '../replication/semi-sync';
 import type { LineOut, Step } from '../run/runner';
 import { topologyTls } from '../tls/certificates';
 import { afterRoleChange } from '../topology/roles';
@@ -242,6 +243,7 @@ export async function promote(c: FailCtx, out: LineOut): Promise<void> {
   c.promotedAt = await readCoordinates(s);
   c.promotedGtids = String((await s.first(s.dialect.gtidPosition()))?.gtid ?? '').replace(/\s+/g, '');
   await s.run(s.dialect.resetReplica(), ...s.dialect.readWrite());
+  await takeSemiSyncRole(s, c.t, 'primary');
   c.writableAt = Date.now();
   // Where the new primary stood: what the old one holds beyond it never reached it (errant, when it returns).
   await recordFailover(s, { from: c.oldP.name, to: c.newP!.name, at: c.promotedGtids, when: new Date(c.writableAt).toISOString() });

@@ -6,6 +6,7 @@ import { poll } from '../poll';
 import { pointAt, readCoordinates, replicaStatus, sourceLink, waitUntilApplied } from '../replication/link';
 import { sourceNode } from '../replication/address';
 import { SqlSession } from '../replication/session';
+import { takeSemiSyncRole } from '../replication/semi-sync';
 import type { NodeSpec, Topology } from '../topology/types';
 import { waitForHeartbeat, writeHeartbeat } from '../verify/heartbeat';
 import { waitForThreads } from '../verify/threads';
@@ -138,6 +139,7 @@ export async function promote(c: SwitchCtx, out: LineOut): Promise<void> {
   await s.run(s.dialect.stopReplica());
   c.promotedAt = await readCoordinates(s);
   await s.run(s.dialect.resetReplica(), ...s.dialect.readWrite());
+  await takeSemiSyncRole(s, c.t, 'primary');
   c.writableAt = Date.now();
   out.title(`Promote ${c.newP.name}: writable at ${c.promotedAt.file}:${c.promotedAt.position}`);
 }
@@ -149,6 +151,7 @@ export async function repoint(c: SwitchCtx, n: NodeSpec): Promise<void> {
     await s.run(...s.dialect.unlockWrites());
     // The old primary's own writes are in its binlog, not in its replica GTID state.
     if (link.mode === 'gtid') await s.run(...s.dialect.adoptSnapshot(c.stoppedAt!));
+    await takeSemiSyncRole(s, c.t, 'replica');
   }
   await pointAt(s, link, link.mode === 'position' ? c.promotedAt : undefined);
   await s.run(...s.dialect.readOnly());

@@ -1,6 +1,6 @@
 import { escape } from 'mysql2';
 import { TLS_FILES } from '../names';
-import type { ReplicationMode, ReplicationTls } from '../topology/types';
+import type { ReplicationMode, ReplicationTls, Role, SemiSync } from '../topology/types';
 import { optionKey } from '../topology/types';
 
 /**
@@ -124,6 +124,12 @@ export interface Dialect {
   gtidSettings(): Record<string, string>;
   /** my.cnf settings that make a replica apply changes with `workers` threads, in the source's commit order. */
   parallelApplySettings(workers: number): Record<string, string | number>;
+  /**
+   * my.cnf settings for lossless semi-synchronous replication (wait point AFTER_SYNC): the source
+   * side on the primary, the replica side on replicas (the plugins loaded on both, where the
+   * flavour has them as plugins, so a role change is a SET GLOBAL).
+   */
+  semiSyncSettings(role: Role, s: SemiSync): Record<string, string | number>;
   /** my.cnf settings that make a server read-only (for every account the server can bind), or writable. */
   readOnlySettings(on: boolean): Record<string, string>;
   /** my.cnf settings that expire binary logs after `seconds`. */

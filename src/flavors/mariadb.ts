@@ -1,5 +1,5 @@
 import type { BinlogCoordinates, ChangeSourceOptions, Dialect, Flavor, GtidGap, ReplicaStatus, ServerVersion, WaitQuery } from './dialect';
-import type { ReplicationMode, ReplicationTls } from '../topology/types';
+import type { ReplicationMode, ReplicationTls, Role, SemiSync } from '../topology/types';
 import {
   BUSY_STATEMENTS,
   connectionOptions,
@@ -71,6 +71,17 @@ export class MariaDbDialect implements Dialect {
 
   gtidSettings(): Record<string, string> {
     return { gtid_strict_mode: 'ON' };
+  }
+
+  semiSyncSettings(role: Role, s: SemiSync): Record<string, string | number> {
+    // Built in (no plugin); a commit waits for one replica: MariaDB has no count to set.
+    const primary = role === 'primary';
+    return {
+      rpl_semi_sync_master_enabled: primary ? 'ON' : 'OFF',
+      rpl_semi_sync_master_wait_point: 'AFTER_SYNC',
+      rpl_semi_sync_master_timeout: s.timeoutMs,
+      rpl_semi_sync_slave_enabled: primary ? 'OFF' : 'ON',
+    };
   }
 
   binlogExpiry(seconds: number): Record<string, number> {
@@ -204,6 +215,7 @@ export class MariaDbDialect implements Dialect {
     // max_statement_time is MariaDB's name for what MySQL calls max_execution_time (which MariaDB lacks).
     return (
       DYNAMIC_SETTINGS.includes(name) ||
+      name.startsWith('rpl_semi_sync_') ||
       ['slave_parallel_threads', 'slave_parallel_mode', 'slave_parallel_max_queued', 'gtid_strict_mode', 'max_statement_time'].includes(
         name,
       )

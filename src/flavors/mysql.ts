@@ -1,5 +1,5 @@
 import type { BinlogCoordinates, ChangeSourceOptions, Dialect, Flavor, GtidGap, ReplicaStatus, ServerVersion, WaitQuery } from './dialect';
-import type { ReplicationMode, ReplicationTls } from '../topology/types';
+import type { ReplicationMode, ReplicationTls, Role, SemiSync } from '../topology/types';
 import {
   atLeast,
   BUSY_STATEMENTS,
@@ -69,6 +69,23 @@ export class MySql57Dialect implements Dialect {
     // Commit order needs the LOGICAL_CLOCK scheduler, which became the only one in 8.0.27.
     if (workers === 0) return { replica_parallel_workers: 0 };
     return { replica_parallel_workers: workers, replica_parallel_type: 'LOGICAL_CLOCK', replica_preserve_commit_order: 'ON' };
+  }
+
+  semiSyncSettings(role: Role, s: SemiSync): Record<string, string | number> {
+    const primary = role === 'primary';
+    // Before 8.0.26 the plugins and their variables say master and slave.
+    const [source, replica] = this.semiSyncNames();
+    return {
+      plugin_load_add: `semisync_${source}.so;semisync_${replica}.so`,
+      [`rpl_semi_sync_${source}_enabled`]: primary ? 'ON' : 'OFF',
+      [`rpl_semi_sync_${source}_wait_point`]: 'AFTER_SYNC',
+      [`rpl_semi_sync_${source}_wait_for_${replica}_count`]: s.replicas,
+      [`rpl_semi_sync_${source}_timeout`]: s.timeoutMs,
+      [`rpl_semi_sync_${replica}_enabled`]: primary ? 'OFF' : 'ON',
+    };
+  }
+  protected semiSyncNames(): [string, string] {
+    return ['master', 'slave'];
   }
 
   readOnlySettings(on: boolean): Record<string, string> {
@@ -248,7 +265,7 @@ export class MySql57Dialect implements Dialect {
       'slave_preserve_commit_order',
       'slave_parallel_type',
     ];
-    return DYNAMIC_SETTINGS.includes(name) || applier.includes(name) || name === 'max_execution_time';
+    return DYNAMIC_SETTINGS.includes(name) || applier.includes(name) || name === 'max_execution_time' || name.startsWith('rpl_semi_sync_');
   }
   gtidOnline() {
     // The manual's "Enabling GTID Transactions Online": each step on every server before the next,
@@ -292,6 +309,10 @@ export class MySql80Dialect extends MySql57Dialect {
   override readonly id: MySql57Dialect['id'] = 'mysql-8.0';
   constructor(version: ServerVersion) {
     super(version);
+  }
+
+  protected override semiSyncNames(): [string, string] {
+    return atLeast(this.version, 8, 0, 26) ? ['source', 'replica'] : super.semiSyncNames();
   }
 
   override settingName(name: string): string {

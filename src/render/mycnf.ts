@@ -42,6 +42,7 @@ export function renderNode(topology: Topology, node: NodeSpec, dialect: Dialect 
   if (r.mode === 'gtid') Object.assign(mysqld, dialect.gtidSettings());
   // Every node, not only replicas: any of them may become a replica after a switchover.
   Object.assign(mysqld, dialect.parallelApplySettings(r.parallelWorkers));
+  if (r.semiSync) Object.assign(mysqld, dialect.semiSyncSettings(node.role, r.semiSync));
   // In the file, not only set at run time: a restarted replica comes back read-only.
   Object.assign(mysqld, dialect.readOnlySettings(String(mysqld.read_only).toUpperCase() === 'ON'));
   // The server's own certificate, signed by the topology's CA: replicas check it (replication.tls).
@@ -69,7 +70,7 @@ export function renderNode(topology: Topology, node: NodeSpec, dialect: Dialect 
   const text =
     `# my.cnf for node '${node.name}' (${node.role}) of topology '${topology.name}', rendered by replikit.\n` +
     `# Dialect: ${dialect.id}. Edit the topology file, not this file.\n` +
-    ini.encode(toOptionFile(config), { whitespace: true, bracketedArray: false });
+    optionFileText(config);
   return { node: node.name, text, hash: hashOf(text) };
 }
 
@@ -77,7 +78,16 @@ export function renderNode(topology: Topology, node: NodeSpec, dialect: Dialect 
 export function profileCnf(profile: Topology['profile'], dialect: Dialect): string {
   const config = readTemplate(`profile-${profile}`, {});
   config.mysqld = translate(config.mysqld ?? {}, dialect);
-  return ini.encode(toOptionFile(config), { whitespace: true, bracketedArray: false });
+  return optionFileText(config);
+}
+
+/**
+ * The option file's text. ini escapes `;` as `\;`, which mysqld keeps as it is; a `;` inside a
+ * value is a list separator there (plugin_load_add) and a comment only at a line's start. No
+ * other value can hold one: mysqld: values are checked against a pattern without it.
+ */
+function optionFileText(config: Config): string {
+  return ini.encode(toOptionFile(config), { whitespace: true, bracketedArray: false }).replace(/\\;/g, ';');
 }
 
 /** Current MySQL names and values to the ones this server version reads. */

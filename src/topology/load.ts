@@ -9,7 +9,7 @@ import { Positions } from './positions';
 import { schemaProblems } from './schema';
 import { isObject, semanticProblems } from './check';
 import { givenServerId, RawNode, RawTopology } from './raw';
-import { DEFAULT_FILE, NodeSpec, onSwarm, ReplicationTls, Topology, withImplicitSwarm } from './types';
+import { DEFAULT_FILE, NodeSpec, onSwarm, ReplicationTls, SemiSync, Topology, withImplicitSwarm } from './types';
 
 export { DEFAULT_FILE };
 
@@ -186,6 +186,7 @@ function resolve(raw: RawTopology, file: string, interpolated: Set<string>): Top
       skipErrors,
       parallelWorkers: repl.parallel_workers as number,
       tls: repl.tls as ReplicationTls,
+      semiSync: semiSync(repl.semi_sync as boolean | { replicas?: number; timeout?: string | number }),
       charset: repl.charset as 'utf8mb4',
     },
     init: (raw.init as string[]).map((f) => path.resolve(path.dirname(file), f)),
@@ -193,6 +194,13 @@ function resolve(raw: RawTopology, file: string, interpolated: Set<string>): Top
     nodes: sourcesFirst(nodes),
     warnings,
   };
+}
+
+/** `semi_sync: true` is one replica and 10 s; an object sets either. */
+function semiSync(value: boolean | { replicas?: number; timeout?: string | number }): SemiSync | false {
+  if (!value) return false;
+  const given = value === true ? {} : value;
+  return { replicas: given.replicas ?? 1, timeoutMs: seconds(given.timeout ?? '10s') * 1000 };
 }
 
 /** `5`, `5s`, `2m`, `1h` (the schema allows no other shape) as seconds. */

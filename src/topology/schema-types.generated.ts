@@ -36,7 +36,16 @@ export interface TopologyReplication {
   parallel_workers?: number;
   /** Replication traffic: verify (TLS; each replica checks its source's certificate against the topology's own CA), required (TLS, certificate not checked), off (plain text). */
   tls?: 'verify' | 'required' | 'off';
+  /** Semi-synchronous replication, lossless (wait point AFTER_SYNC): a commit on the primary returns once `replicas` replicas hold it, or after `timeout` without them (then asynchronous until they catch up). true: 1 replica, 10 s. Off by default. */
+  semi_sync?: boolean | TopologySemiSync;
   charset?: 'utf8mb4';
+}
+
+export interface TopologySemiSync {
+  /** Replicas that must hold a commit before it returns (MySQL; MariaDB waits for one). */
+  replicas?: number;
+  /** How long a commit waits for them before the primary falls back to asynchronous: seconds, or a number with s, m or h. */
+  timeout?: number | string;
 }
 
 export interface TopologyNode {

@@ -55,7 +55,16 @@ export interface ReplicationSettings {
   parallelWorkers: number;
   /** verify: TLS with the source's certificate checked against the topology's CA; required: TLS only; off: plain text. */
   tls: ReplicationTls;
+  /** Lossless semi-synchronous replication (AFTER_SYNC), or false. */
+  semiSync: SemiSync | false;
   charset: 'utf8mb4';
+}
+
+export interface SemiSync {
+  /** Replicas that must hold a commit before it returns to its client. */
+  replicas: number;
+  /** How long a commit waits for them before the primary falls back to asynchronous replication. */
+  timeoutMs: number;
 }
 
 export interface Topology {

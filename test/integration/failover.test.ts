@@ -24,11 +24,16 @@ async function kill(t: { name: string }, node: string): Promise<void> {
   await c.kill({ signal: 'SIGKILL' });
   await c.stop({ t: 1 }).catch(() => undefined);
 }
+/** Whether the primary's commits wait for a replica (semi-sync's source side is on and has not fallen back). */
+const semiSyncOn = async (port: number) =>
+  String(
+    (await sql(port, "SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_source_status', 'Rpl_semi_sync_master_status')"))[0]?.Value,
+  );
 const rows = async (port: number) => (await sql(port, 'SELECT id FROM app.t ORDER BY id')).map((r) => Number(r.id));
 
 describe.each(IMAGES)('failover, on %s', (image) => {
   const name = uniqueName('fo');
-  afterAll(() => Promise.all(['', 'e', 'f', 'd'].map((s) => cleanup(`${name}${s}`))));
+  afterAll(() => Promise.all(['', 'e', 'f', 's'].map((s) => cleanup(`${name}${s}`))));
 
   it('the primary killed under a writer: the replica that holds the most takes over, the other follows, up brings the old one back read-only', async () => {
     const t = simpleTopology(name, image, { replica1: undefined, replica2: undefined }, GTID);
@@ -77,6 +82,30 @@ describe.each(IMAGES)('failover, on %s', (image) => {
     expect(ro.ro).toBe(1);
     expect((await verify(after)).ok).toBe(true);
     expect((await plan(after)).empty).toBe(true);
+  });
+
+  it('semi-sync (lossless): the primary killed mid-write loses no acknowledged row; the new primary is semi-synchronous at once', async () => {
+    const t = simpleTopology(`${name}s`, image, { replica1: undefined, replica2: undefined }, `${GTID}  semi_sync: true\n`);
+    await up(t, { progress: 'silent' });
+    const p = await hostPort(t, 'primary');
+    expect(await semiSyncOn(p)).toBe('ON');
+    await sql(p, 'CREATE DATABASE app');
+    await sql(p, 'CREATE TABLE app.t (id INT AUTO_INCREMENT PRIMARY KEY, payload VARCHAR(50))');
+    const writer = startWriter(p, 'app.t');
+    await pause(1500);
+    await kill(t, 'primary');
+    const acked = await writer.stop();
+    expect(acked.length).toBeGreaterThan(20);
+
+    const r = await failover(t, { write: true, progress: 'silent' });
+    const np = await hostPort(t, r.newPrimary);
+    const kept = await rows(np);
+    expect(acked.filter((id) => !kept.includes(id))).toEqual([]);
+    expect(await semiSyncOn(np)).toBe('ON');
+    // The other replica acknowledges the new primary's commits: one returns at once, not after the timeout.
+    const started = Date.now();
+    await sql(np, "INSERT INTO app.t (payload) VALUES ('acknowledged')");
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('transactions the old primary wrote that no replica received: up refuses, naming them; they stay in its data, not merged', async () => {

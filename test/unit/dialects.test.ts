@@ -341,3 +341,48 @@ describe('GTIDs one server holds and another lacks (failover picks, errant trans
     expect(mariadbGtidsMissing('0-101-18', '0-101-17')).toEqual({ text: '0-101-18', count: 1 });
   });
 });
+
+describe('semi-synchronous replication, lossless', () => {
+  const s = { replicas: 2, timeoutMs: 5000 };
+  const of = (v: string) => dialectFor(parseServerVersion(v));
+  it('MySQL 8.0.26 and later: the source and replica plugins, AFTER_SYNC, the count; each side by role', () => {
+    expect(of('9.7.4').semiSyncSettings('primary', s)).toEqual({
+      plugin_load_add: 'semisync_source.so;semisync_replica.so',
+      rpl_semi_sync_source_enabled: 'ON',
+      rpl_semi_sync_source_wait_point: 'AFTER_SYNC',
+      rpl_semi_sync_source_wait_for_replica_count: 2,
+      rpl_semi_sync_source_timeout: 5000,
+      rpl_semi_sync_replica_enabled: 'OFF',
+    });
+    expect(of('8.0.26').semiSyncSettings('replica', s)).toMatchObject({
+      rpl_semi_sync_source_enabled: 'OFF',
+      rpl_semi_sync_replica_enabled: 'ON',
+    });
+  });
+  it('MySQL before 8.0.26: master and slave names and plugins', () => {
+    expect(Object.keys(of('8.0.25').semiSyncSettings('primary', s))).toEqual([
+      'plugin_load_add',
+      'rpl_semi_sync_master_enabled',
+      'rpl_semi_sync_master_wait_point',
+      'rpl_semi_sync_master_wait_for_slave_count',
+      'rpl_semi_sync_master_timeout',
+      'rpl_semi_sync_slave_enabled',
+    ]);
+    expect(of('5.7.44').semiSyncSettings('primary', s).plugin_load_add).toBe('semisync_master.so;semisync_slave.so');
+  });
+  it('MariaDB: built in, AFTER_SYNC (its default, AFTER_COMMIT, is not lossless), one replica', () => {
+    expect(of('10.11.6-MariaDB').semiSyncSettings('primary', s)).toEqual({
+      rpl_semi_sync_master_enabled: 'ON',
+      rpl_semi_sync_master_wait_point: 'AFTER_SYNC',
+      rpl_semi_sync_master_timeout: 5000,
+      rpl_semi_sync_slave_enabled: 'OFF',
+    });
+  });
+  it('every semi-sync variable changes at run time; the plugins load only at start', () => {
+    for (const v of ['9.7.4', '8.0.25', '10.11.6-MariaDB']) {
+      const d = of(v);
+      const names = Object.keys(d.semiSyncSettings('primary', s));
+      expect(names.filter((n) => !d.isDynamic(n))).toEqual(names.includes('plugin_load_add') ? ['plugin_load_add'] : []);
+    }
+  });
+});

@@ -70,6 +70,7 @@ describe('the types generated from the schema', () => {
         skip_errors: [],
         parallel_workers: 2,
         tls: 'required',
+        semi_sync: { replicas: 1, timeout: '3s' },
         charset: 'utf8mb4',
       },
       init: [],
@@ -101,8 +102,9 @@ describe('the types generated from the schema', () => {
     expect(used(input.replication!)).toEqual(Object.keys(schema.properties.replication.properties).sort());
     expect(used({ ...input.nodes.primary, ...input.nodes.replica1 })).toEqual(Object.keys(schema.definitions.node.properties).sort());
     const t = topologyFromObject(input, {});
-    expect([t.replication.tls, t.engines, t.nodes[1].engine, t.nodes[1].delaySeconds]).toEqual([
+    expect([t.replication.tls, t.replication.semiSync, t.engines, t.nodes[1].engine, t.nodes[1].delaySeconds]).toEqual([
       'required',
+      { replicas: 1, timeoutMs: 3000 },
       { box: 'tcp://192.0.2.5:2376' },
       'box',
       60,

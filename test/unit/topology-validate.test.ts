@@ -48,6 +48,7 @@ describe('a valid topology', () => {
       ignoreDatabases: ['mysql'],
       skipErrors: [],
       parallelWorkers: 4,
+      semiSync: false,
       tls: 'verify',
       charset: 'utf8mb4',
     });
@@ -78,7 +79,16 @@ nodes:
     expect([t.profile, t.credentials.replicationUser, t.replication, t.init, t.nodes[0].bind, t.nodes[0].mysqld]).toEqual([
       'dev',
       'repl',
-      { mode: 'position', binlogFormat: 'ROW', ignoreDatabases: [], skipErrors: [], parallelWorkers: 4, tls: 'verify', charset: 'utf8mb4' },
+      {
+        mode: 'position',
+        binlogFormat: 'ROW',
+        ignoreDatabases: [],
+        skipErrors: [],
+        parallelWorkers: 4,
+        tls: 'verify',
+        semiSync: false,
+        charset: 'utf8mb4',
+      },
       [],
       '127.0.0.1',
       {},
