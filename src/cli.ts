@@ -310,7 +310,7 @@ export function program(): Command {
       if (o.json) return print(r);
       say(
         o,
-        `${r.newPrimary} is the primary (writable after ${r.writableAfterMs} ms); ${r.repointed.join(', ') || 'no other replica'} follow it`,
+        `${r.newPrimary} is the primary (writable after ${r.writableAfterMs} ms); ${r.repointed.join(', ') || 'no other replica'} ${r.repointed.length === 1 ? 'follows' : 'follow'} it`,
       );
       say(
         o,
@@ -320,6 +320,39 @@ export function program(): Command {
       );
       say(o, r.written ? `updated ${o.file}:` : `edit ${o.file} to match (or run again with --write):`);
       say(o, r.edit);
+    });
+
+  cli
+    .command('watch')
+    .summary('watch the primary and fail over automatically when it is dead')
+    .description(
+      'watches the topology in the foreground (for a terminal or a supervisor) and fails over automatically when the primary is dead: it does not answer and every replica of it that answers has lost it (one failed ping, or a paused primary whose replicas still hold their connection, is not a death). The failover waits --failover-after, writes the topology file, and no other automatic failover runs for --block after it. One line an event (--json: one JSON document a line); Ctrl-C stops watching',
+    )
+    .addOption(fileOption())
+    .option('--failover-after <duration>', 'how long the primary must stay dead first: seconds, or a number with s or m', '10s')
+    .option('--block <duration>', 'after a failover, how long another automatic one is refused (anti-flapping)', '10m')
+    .option('--no-write', 'leave the topology file as it is after a failover (print the edit)')
+    .option('--json', 'one JSON document an event')
+    .action(async (o: { file: string; failoverAfter: string; block: string; write: boolean } & OutputFlags) => {
+      const t = (await topologyModule()).loadTopology(o.file);
+      const { watch } = await import('./commands/watch');
+      const controller = new AbortController();
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => controller.abort());
+      await watch(t, {
+        failoverAfterMs: durationMs(o.failoverAfter, '--failover-after'),
+        blockMs: durationMs(o.block, '--block'),
+        write: o.write,
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (o.json) return console.log(JSON.stringify(e)); // one document a line
+          const { event, at, ...rest } = e;
+          console.log(
+            `${at} ${event} ${Object.entries(rest)
+              .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`)
+              .join(' ')}`,
+          );
+        },
+      });
     });
 
   cli
@@ -400,6 +433,13 @@ function summary(r: UpResult): string {
   const first = r.nodes[0];
   if (first) lines.push(`connect: mysql -h ${first.host} -P ${first.port} -u root -p   (the password is the topology's root_password)`);
   return lines.join('\n');
+}
+
+/** `5`, `5s`, `2m`, `1h` as ms; anything else is a usage error. */
+function durationMs(value: string, flag: string): number {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(value.trim());
+  if (!m) throw new InputError(`${flag} must be a duration (10s, 2m, 500ms), not '${value}'`);
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
 }
 
 function positiveInt(value: string, flag: string): number {

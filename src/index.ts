@@ -31,6 +31,8 @@ export { down } from './commands/down';
 export type { DownResult, DownTarget } from './commands/down';
 export { switchover } from './commands/switchover';
 export { failover } from './commands/failover';
+export { watch } from './commands/watch';
+export type { WatchOptions, WatchEvent } from './commands/watch';
 export type { FailoverOptions, FailoverResult } from './commands/failover';
 export type { SwitchoverOptions, SwitchoverResult } from './commands/switchover';
 export { dialectFor, parseServerVersion } from './flavors';

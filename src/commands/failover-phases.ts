@@ -243,10 +243,11 @@ export async function promote(c: FailCtx, out: LineOut): Promise<void> {
   c.promotedAt = await readCoordinates(s);
   c.promotedGtids = String((await s.first(s.dialect.gtidPosition()))?.gtid ?? '').replace(/\s+/g, '');
   await s.run(s.dialect.resetReplica(), ...s.dialect.readWrite());
-  await takeSemiSyncRole(s, c.t, 'primary');
   c.writableAt = Date.now();
-  // Where the new primary stood: what the old one holds beyond it never reached it (errant, when it returns).
+  // Where the new primary stood: what the old one holds beyond it never reached it (errant, when
+  // it returns). Written before semi-sync's source side is on: no replica follows it yet to acknowledge.
   await recordFailover(s, { from: c.oldP.name, to: c.newP!.name, at: c.promotedGtids, when: new Date(c.writableAt).toISOString() });
+  await takeSemiSyncRole(s, c.t, 'primary');
   out.title(`Promote ${c.newP!.name}: writable at ${c.promotedAt.file}:${c.promotedAt.position} after ${c.writableAt - c.startedAt} ms`);
 }
 

@@ -1,4 +1,4 @@
-import { failover, loadTopology, plan, up, verify } from '../../src';
+import { failover, loadTopology, plan, up, verify, watch, WatchEvent } from '../../src';
 import { containerName } from '../../src/names';
 import {
   cleanup,
@@ -168,3 +168,42 @@ async function waitAnswers(port: number): Promise<void> {
   }
   throw new Error(`nothing answers on ${port}`);
 }
+
+describe.each(IMAGES)('watch, on %s', (image) => {
+  const name = uniqueName('watch');
+  afterAll(() => cleanup(name));
+
+  it('a paused primary shorter than the grace period causes no failover; a killed one is replaced by a writable primary within 10 s', async () => {
+    const t = simpleTopology(name, image, { replica1: undefined, replica2: undefined }, `${GTID}  semi_sync: true\n`);
+    await up(t, { progress: 'silent' });
+    const events: WatchEvent[] = [];
+    const stop = new AbortController();
+    const watching = watch(t, { failoverAfterMs: 3000, intervalMs: 250, signal: stop.signal, onEvent: (e) => events.push(e) });
+    try {
+      const primary = docker.docker.getContainer(containerName(t, 'primary'));
+      await pause(1000);
+      await primary.pause();
+      await pause(2500);
+      await primary.unpause();
+      await pause(1500);
+      expect(events.filter((e) => e.event.startsWith('failover'))).toEqual([]);
+
+      const killedAt = Date.now();
+      await kill(t, 'primary');
+      let done: WatchEvent | undefined;
+      for (let i = 0; i < 100 && !done; i++) {
+        await pause(100);
+        done = events.find((e) => e.event === 'failover' || e.event === 'failover-failed');
+      }
+      expect(done).toMatchObject({ event: 'failover', from: 'primary' });
+      const to = (done as Extract<WatchEvent, { event: 'failover' }>).to;
+      await sql(await hostPort(t, to), 'CREATE DATABASE after_watch');
+      expect(Date.now() - killedAt).toBeLessThan(10_000);
+      expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['watching', 'primary-unreachable', 'primary-dead', 'failover']));
+      expect(loadTopology(t.file, { env: ENV }).nodes.find((n) => n.role === 'primary')!.name).toBe(to);
+    } finally {
+      stop.abort();
+      await watching;
+    }
+  });
+});
