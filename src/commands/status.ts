@@ -6,6 +6,8 @@ import { replicaStatus } from '../replication/link';
 import { SqlSession } from '../replication/session';
 import { resolveTopology, TopologySource } from '../topology/inline';
 import { levels, NodeSpec } from '../topology/types';
+import type { Dialect } from '../flavors/dialect';
+import { errantReference, FailoverRecord, lastFailover } from '../replication/init-sql';
 import { rootEndpoint } from './context';
 import { likelyCause } from '../verify/causes';
 
@@ -28,6 +30,13 @@ export interface NodeStatus {
   lastError?: string;
   /** What the last error most likely means, and what to do. */
   cause?: string;
+  /**
+   * With replication.semi_sync: whether this node's side of it is on now. A primary's 'OFF' means
+   * it fell back to asynchronous (no replica acknowledged within the timeout).
+   */
+  semiSync?: 'ON' | 'OFF';
+  /** Transactions this replica holds that its source lacks (written on it, not replicated): never healthy. */
+  errant?: { gtids: string; count: number };
 }
 
 export interface StatusReport {
@@ -45,6 +54,8 @@ export async function status(topology: TopologySource, docker?: DockerEngine): P
   const depth = new Map(levels(t.nodes).flatMap((level, d) => level.map((n) => [n.name, d] as const)));
   // One listing gives every container's state and published port.
   const observed = new Map((await engines.containers()).map((c) => [c.name, c]));
+  // What each server holds, for the errant check once every node has answered.
+  const held = new Map<string, { gtids: string; dialect: Dialect; failover?: FailoverRecord }>();
   const nodes = await Promise.all(
     t.nodes.map(async (n): Promise<NodeStatus> => {
       const container = containerName(t, n.name);
@@ -64,6 +75,11 @@ export async function status(topology: TopologySource, docker?: DockerEngine): P
         base.address = `${endpoint.host}:${endpoint.port}`;
         session = await SqlSession.open(endpoint, 3000);
         base.version = session.version;
+        const gtids = String((await session.first(session.dialect.gtidPosition()))?.gtid ?? '').replace(/\s+/g, '');
+        // A primary promoted by a failover recorded where it stood: what its predecessor holds beyond that is errant.
+        const failover = n.role === 'primary' ? await lastFailover(session) : undefined;
+        held.set(n.name, { gtids, dialect: session.dialect, ...(failover ? { failover } : {}) });
+        if (t.replication.semiSync) base.semiSync = await semiSyncSide(session, n.role);
         if (n.role === 'replica' || n.source) {
           const r = await replicaStatus(session);
           if (!r) return { ...base, io: 'not configured', sql: 'not configured' };
@@ -86,14 +102,37 @@ export async function status(topology: TopologySource, docker?: DockerEngine): P
       }
     }),
   );
-  const healthy = nodes.every((n) => n.state === 'running' && n.version && (n.role === 'primary' || (n.io === 'Yes' && n.sql === 'Yes')));
+  // A replica that holds what its source lacks has diverged (orchestrator's errant GTID check).
+  for (const n of nodes) {
+    const spec = t.nodes.find((x) => x.name === n.node)!;
+    const mine = held.get(n.node);
+    // Its source as the file says: a former primary back after a failover replicates from nowhere yet.
+    const theirs = spec.source && held.get(spec.source);
+    if (spec.role !== 'replica' || !mine || !theirs) continue;
+    const gap = mine.dialect.gtidsMissing(mine.gtids, errantReference(n.node, theirs));
+    if (gap.count) n.errant = { gtids: gap.text, count: gap.count };
+  }
+  const healthy = nodes.every(
+    (n) => n.state === 'running' && n.version && !n.errant && (n.role === 'primary' || (n.io === 'Yes' && n.sql === 'Yes')),
+  );
   return { topology: t.name, nodes, healthy };
+}
+
+/** This node's side of semi-sync now: the source side on the primary, the replica side on replicas. */
+async function semiSyncSide(s: SqlSession, role: NodeSpec['role']): Promise<'ON' | 'OFF'> {
+  const rows = await s.rows(s.dialect.semiSyncStatus());
+  const side = rows.find((r) =>
+    (role === 'primary' ? /_(source|master)_status$/i : /_(replica|slave)_status$/i).test(String(r.Variable_name)),
+  );
+  return String(side?.Value).toUpperCase() === 'ON' ? 'ON' : 'OFF';
 }
 
 /** A plain table; replicas are indented under their sources so chains read as a tree. */
 export function formatStatus(r: StatusReport): string {
   // On a swarm, where each node's task runs.
   const swarm = r.nodes.some((n) => n.swarmNode);
+  // With replication.semi_sync: each node's side of it now.
+  const semi = r.nodes.some((n) => n.semiSync);
   const header = [
     'NODE',
     'ROLE',
@@ -105,6 +144,7 @@ export function formatStatus(r: StatusReport): string {
     'IO',
     'SQL',
     'BEHIND',
+    ...(semi ? ['SEMI-SYNC'] : []),
     'LAST ERROR',
   ];
   const rows = r.nodes.map((n) => [
@@ -118,10 +158,23 @@ export function formatStatus(r: StatusReport): string {
     n.io ?? '-',
     n.sql ?? '-',
     `${n.secondsBehind === undefined || n.secondsBehind === null ? '-' : `${n.secondsBehind}s`}${n.delaySeconds ? ` (delay ${n.delaySeconds}s)` : ''}`,
+    ...(semi ? [n.semiSync ?? '-'] : []),
     n.lastError || '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const table = [header, ...rows].map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  '));
   const causes = r.nodes.filter((n) => n.cause).map((n) => `${n.node}: likely cause: ${n.cause}`);
-  return [...table, ...causes].join('\n');
+  const notes = r.nodes.flatMap((n) => [
+    ...(n.errant
+      ? [
+          `${n.node}: errant: holds ${n.errant.gtids} (${n.errant.count} transaction(s)) that its source lacks: written on it, not replicated`,
+        ]
+      : []),
+    ...(n.semiSync === 'OFF' && n.role === 'primary'
+      ? [
+          `${n.node}: semi-sync has fallen back to asynchronous: no replica acknowledged within the timeout; commits are not lossless until one catches up`,
+        ]
+      : []),
+  ]);
+  return [...table, ...causes, ...notes].join('\n');
 }

@@ -130,6 +130,8 @@ export interface Dialect {
    * flavour has them as plugins, so a role change is a SET GLOBAL).
    */
   semiSyncSettings(role: Role, s: SemiSync): Record<string, string | number>;
+  /** A query (rows Variable_name, Value) for whether this server's semi-sync source and replica sides are on now. */
+  semiSyncStatus(): string;
   /** my.cnf settings that make a server read-only (for every account the server can bind), or writable. */
   readOnlySettings(on: boolean): Record<string, string>;
   /** my.cnf settings that expire binary logs after `seconds`. */

@@ -84,6 +84,10 @@ export class MariaDbDialect implements Dialect {
     };
   }
 
+  semiSyncStatus(): string {
+    return "SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_master_status', 'Rpl_semi_sync_slave_status')";
+  }
+
   binlogExpiry(seconds: number): Record<string, number> {
     // expire_logs_days is understood by every MariaDB release; binlog_expire_logs_seconds only from 10.6.
     return expireLogsDays(seconds);

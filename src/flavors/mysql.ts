@@ -84,6 +84,10 @@ export class MySql57Dialect implements Dialect {
       [`rpl_semi_sync_${replica}_enabled`]: primary ? 'OFF' : 'ON',
     };
   }
+  semiSyncStatus(): string {
+    const [source, replica] = this.semiSyncNames();
+    return `SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_${source}_status', 'Rpl_semi_sync_${replica}_status')`;
+  }
   protected semiSyncNames(): [string, string] {
     return ['master', 'slave'];
   }

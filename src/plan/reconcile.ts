@@ -6,7 +6,7 @@ import type { Dialect, ReplicaStatus } from '../flavors/dialect';
 import { startOnlyChange, variableName } from '../flavors/dialect';
 import type { NodeSpec, ReplicationMode, ReplicationTls, Topology } from '../topology/types';
 import type { AccountState } from '../replication/link';
-import type { FailoverRecord } from '../replication/init-sql';
+import { errantReference, type FailoverRecord } from '../replication/init-sql';
 import { configChanges, describeChange, ownedElsewhere } from './config-diff';
 import { certificateNames } from '../tls/names';
 import { sourceAddress, sourceNode } from '../replication/address';
@@ -520,8 +520,7 @@ function rejoin(
     );
     return [];
   }
-  const reference = src.failover?.from === spec.name && src.failover.at !== undefined ? src.failover.at : src.gtids;
-  const errant = dialect.gtidsMissing(s.gtids ?? '', reference);
+  const errant = dialect.gtidsMissing(s.gtids ?? '', errantReference(spec.name, { gtids: src.gtids, failover: src.failover }));
   if (errant.count) {
     refused.push(
       `${spec.name}: holds ${errant.text} (${errant.count} transaction(s)) that ${source} never received (errant: written on ${spec.name} after ${source} last heard from it); up neither merges nor drops them: keep them (docker volume ls shows its data volume), then start ${spec.name} anew without its data (remove it from the file, up --remove-orphans, docker volume rm its volume, put it back)`,

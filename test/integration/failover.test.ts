@@ -1,4 +1,4 @@
-import { failover, loadTopology, plan, up, verify, watch, WatchEvent } from '../../src';
+import { failover, loadTopology, plan, status, up, verify, watch, WatchEvent } from '../../src';
 import { containerName } from '../../src/names';
 import {
   cleanup,
@@ -102,6 +102,8 @@ describe.each(IMAGES)('failover, on %s', (image) => {
     const kept = await rows(np);
     expect(acked.filter((id) => !kept.includes(id))).toEqual([]);
     expect(await semiSyncOn(np)).toBe('ON');
+    const st = await status(loadTopology(t.file, { env: ENV }));
+    expect(st.nodes.filter((n) => n.node !== 'primary').map((n) => n.semiSync)).toEqual(['ON', 'ON']);
     // The other replica acknowledges the new primary's commits: one returns at once, not after the timeout.
     const started = Date.now();
     await sql(np, "INSERT INTO app.t (payload) VALUES ('acknowledged')");
@@ -131,6 +133,10 @@ describe.each(IMAGES)('failover, on %s', (image) => {
     const op = await hostPort(after, 'primary');
     await waitAnswers(op);
     expect((await sql(op, "SELECT COUNT(*) AS n FROM app.t WHERE payload = 'errant'"))[0].n).toBe(3);
+    // status names them too, at any time: the node is not healthy.
+    const st = await status(after);
+    expect(st.nodes.find((n) => n.node === 'primary')?.errant?.count).toBe(3);
+    expect(st.healthy).toBe(false);
     expect((await sql(op, 'SELECT @@GLOBAL.read_only AS ro'))[0].ro).toBe(1);
   });
 
