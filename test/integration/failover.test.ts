@@ -33,7 +33,7 @@ const rows = async (port: number) => (await sql(port, 'SELECT id FROM app.t ORDE
 
 describe.each(IMAGES)('failover, on %s', (image) => {
   const name = uniqueName('fo');
-  afterAll(() => Promise.all(['', 'e', 'f', 's'].map((s) => cleanup(`${name}${s}`))));
+  afterAll(() => Promise.all(['', 'e', 'f', 's', 'c'].map((s) => cleanup(`${name}${s}`))));
 
   it('the primary killed under a writer: the replica that holds the most takes over, the other follows, up brings the old one back read-only', async () => {
     const t = simpleTopology(name, image, { replica1: undefined, replica2: undefined }, GTID);
@@ -108,6 +108,33 @@ describe.each(IMAGES)('failover, on %s', (image) => {
     const started = Date.now();
     await sql(np, "INSERT INTO app.t (payload) VALUES ('acknowledged')");
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('1+8 with a chain (primary → replica1 → replica1a): after the primary dies every survivor replicates again, the chain kept under the new primary', async () => {
+    const replicas: Record<string, string | undefined> = { replica1: undefined, replica1a: 'replica1' };
+    for (let i = 2; i <= 7; i++) replicas[`replica${i}`] = undefined;
+    const t = simpleTopology(`${name}c`, image, replicas, GTID);
+    await up(t, { progress: 'silent' });
+    const p = await hostPort(t, 'primary');
+    await sql(p, 'CREATE DATABASE app');
+    await sql(p, 'CREATE TABLE app.t (id INT AUTO_INCREMENT PRIMARY KEY, payload VARCHAR(50))');
+    await sql(p, "INSERT INTO app.t (payload) VALUES ('before')");
+    await kill(t, 'primary');
+
+    const r = await failover(t, { write: true, progress: 'silent' });
+    expect(r.repointed.sort()).toEqual(
+      ['replica1', 'replica2', 'replica3', 'replica4', 'replica5', 'replica6', 'replica7'].filter((n) => n !== r.newPrimary).sort(),
+    );
+    const after = loadTopology(t.file, { env: ENV });
+    expect(after.nodes.find((n) => n.name === 'replica1a')?.source).toBe('replica1');
+    const st = await status(after);
+    const survivors = st.nodes.filter((n) => n.node !== 'primary');
+    expect(survivors.filter((n) => n.role === 'replica').map((n) => [n.node, n.io, n.sql])).toEqual(
+      survivors.filter((n) => n.role === 'replica').map((n) => [n.node, 'Yes', 'Yes']),
+    );
+    expect(st.nodes.find((n) => n.node === 'replica1a')?.source).toBe('replica1');
+    await sql(await hostPort(after, r.newPrimary), "INSERT INTO app.t (payload) VALUES ('after')");
+    expect((await verify(after)).problems.filter((x) => !x.startsWith('primary'))).toEqual([]);
   });
 
   it('transactions the old primary wrote that no replica received: up refuses, naming them; they stay in its data, not merged', async () => {
