@@ -196,7 +196,8 @@ export function program(): Command {
     .action(async (o: { file: string } & OutputFlags) => {
       const { status, formatStatus } = await import('./commands/status');
       const report = await status(o.file);
-      if (o.json) print(report);
+      const { withoutSecrets } = await import('./replication/connection');
+      if (o.json) print(withoutSecrets(report));
       say(o, formatStatus(report));
       if (!report.healthy) process.exitCode = EXIT.runtime;
     });
@@ -307,7 +308,8 @@ export function program(): Command {
       // An interrupt before the promotion changes nothing more; after it, the failover completes first.
       const controller = interruptible();
       const r = await failover(o.file, { to: node, write: o.write, force: o.force, progress: progressOf(o), signal: controller.signal });
-      if (o.json) return print(r);
+      const { withoutSecrets } = await import('./replication/connection');
+      if (o.json) return print(withoutSecrets(r));
       say(
         o,
         `${r.newPrimary} is the primary (writable after ${r.writableAfterMs} ms); ${r.repointed.join(', ') || 'no other replica'} ${r.repointed.length === 1 ? 'follows' : 'follow'} it`,

@@ -9,6 +9,7 @@ import { lineDiff, switchoverEdit } from '../topology/edit';
 import { resolveTopology, TopologySource } from '../topology/inline';
 import { primaryOf } from '../topology/types';
 import { FAILOVER_PHASES, FailCtx } from './failover-phases';
+import type { ConnectionConfig } from '../replication/connection';
 
 export interface FailoverOptions {
   /** The replica to promote; default: the one that holds everything the others hold. */
@@ -37,6 +38,8 @@ export interface FailoverResult {
   /** ms from the start to every other replica following the new primary, verified. */
   tookMs: number;
   repointed: string[];
+  /** Ready for mysql2 (`createConnection(result.connection)`): root on the new primary, its CA to check it by. */
+  connection: ConnectionConfig;
   /** The topology file's edit, as a line diff. */
   edit: string;
   written: boolean;
@@ -72,8 +75,11 @@ export async function failover(topology: TopologySource, options: FailoverOption
     repointed: [],
   };
   const renderer = progressRenderer(options.progress ?? 'silent');
+  let connection: ConnectionConfig | undefined;
   try {
     await runSteps(FAILOVER_PHASES, ctx, { events: renderer.events, signal: options.signal });
+    const { node: _, ...root } = ctx.sessions.get(ctx.newP!.name)!.endpoint;
+    connection = root;
   } finally {
     await renderer.finished();
     await Promise.all([...ctx.sessions.values()].map((s) => s.close()));
@@ -92,6 +98,7 @@ export async function failover(topology: TopologySource, options: FailoverOption
     writableAfterMs: ctx.writableAt - ctx.startedAt,
     tookMs,
     repointed: ctx.repointed,
+    connection: connection!,
     edit: before === undefined ? '' : lineDiff(before, after!),
     written: Boolean(options.write && after !== undefined),
   };

@@ -9,6 +9,7 @@ import { levels, NodeSpec } from '../topology/types';
 import type { Dialect } from '../flavors/dialect';
 import { errantReference, FailoverRecord, lastFailover } from '../replication/init-sql';
 import { rootEndpoint } from './context';
+import type { ConnectionConfig } from '../replication/connection';
 import { likelyCause } from '../verify/causes';
 
 export interface NodeStatus {
@@ -42,8 +43,15 @@ export interface NodeStatus {
 export interface StatusReport {
   topology: string;
   nodes: NodeStatus[];
-  /** True when every container runs and every replica's threads run. */
+  /** True when every container runs and every replica's threads run, none holds errant transactions, and one node at most takes writes. */
   healthy: boolean;
+  /**
+   * The node that is the primary now, as the servers say it (replicates from nowhere, takes
+   * writes), with a mysql2-ready connection: after a failover, the new one. Absent when none is.
+   */
+  primary?: { node: string; connection: ConnectionConfig };
+  /** More than one node replicates from nowhere and takes writes: split brain, never healthy. */
+  writablePrimaries?: string[];
 }
 
 /** Observes without changing anything: containers, server versions and replication threads. */
@@ -56,6 +64,7 @@ export async function status(topology: TopologySource, docker?: DockerEngine): P
   const observed = new Map((await engines.containers()).map((c) => [c.name, c]));
   // What each server holds, for the errant check once every node has answered.
   const held = new Map<string, { gtids: string; dialect: Dialect; failover?: FailoverRecord }>();
+  const writable: { node: string; connection: ConnectionConfig }[] = [];
   const nodes = await Promise.all(
     t.nodes.map(async (n): Promise<NodeStatus> => {
       const container = containerName(t, n.name);
@@ -80,8 +89,13 @@ export async function status(topology: TopologySource, docker?: DockerEngine): P
         const failover = n.role === 'primary' ? await lastFailover(session) : undefined;
         held.set(n.name, { gtids, dialect: session.dialect, ...(failover ? { failover } : {}) });
         if (t.replication.semiSync) base.semiSync = await semiSyncSide(session, n.role);
+        const r = await replicaStatus(session);
+        // The primary as the servers say it: one that replicates from nowhere and takes writes (after a failover, not the file's).
+        if (!r?.sourceHost && Number((await session.first('SELECT @@GLOBAL.read_only AS ro'))?.ro) === 0) {
+          const { node: _, ...connection } = endpoint;
+          writable.push({ node: n.name, connection });
+        }
         if (n.role === 'replica' || n.source) {
-          const r = await replicaStatus(session);
           if (!r) return { ...base, io: 'not configured', sql: 'not configured' };
           return {
             ...base,
@@ -112,10 +126,16 @@ export async function status(topology: TopologySource, docker?: DockerEngine): P
     const gap = mine.dialect.gtidsMissing(mine.gtids, errantReference(n.node, theirs));
     if (gap.count) n.errant = { gtids: gap.text, count: gap.count };
   }
-  const healthy = nodes.every(
-    (n) => n.state === 'running' && n.version && !n.errant && (n.role === 'primary' || (n.io === 'Yes' && n.sql === 'Yes')),
-  );
-  return { topology: t.name, nodes, healthy };
+  const healthy =
+    writable.length <= 1 &&
+    nodes.every((n) => n.state === 'running' && n.version && !n.errant && (n.role === 'primary' || (n.io === 'Yes' && n.sql === 'Yes')));
+  return {
+    topology: t.name,
+    nodes,
+    healthy,
+    ...(writable.length === 1 ? { primary: writable[0] } : {}),
+    ...(writable.length > 1 ? { writablePrimaries: writable.map((w) => w.node) } : {}),
+  };
 }
 
 /** This node's side of semi-sync now: the source side on the primary, the replica side on replicas. */
@@ -176,5 +196,6 @@ export function formatStatus(r: StatusReport): string {
         ]
       : []),
   ]);
-  return [...table, ...causes, ...notes].join('\n');
+  const split = r.writablePrimaries ? [`more than one node takes writes: ${r.writablePrimaries.join(', ')} (split brain)`] : [];
+  return [...table, ...causes, ...notes, ...split].join('\n');
 }
