@@ -19,13 +19,12 @@ const path = require('node:path');
 const { promisify } = require('node:util');
 const { createConnection } = require('mysql2/promise');
 
+const { option, image, stats } = require('./args');
+
+const RUNS = Number(option('runs', 3));
+const IMAGE = image();
+
 const run = promisify(execFile);
-const args = process.argv.slice(2);
-const runsAt = args.indexOf('--runs');
-const RUNS = runsAt >= 0 ? Number(args.splice(runsAt, 2)[1]) : 3;
-const IMAGE = args[0] ?? 'replikit/mariadb:10.11';
-const PASSWORD = 'bench-root-pw';
-Object.assign(process.env, { MYSQL_ROOT_PASSWORD: PASSWORD, MYSQL_REPLICATION_PASSWORD: 'bench-repl-pw' });
 const lib = require('../dist');
 
 function topology(name, replicas, semiSync) {
@@ -78,11 +77,6 @@ async function commitLatency(semiSync) {
   times.sort((a, b) => a - b);
   const at = (q) => Math.round(times[Math.min(times.length - 1, Math.floor(q * times.length))] * 100) / 100;
   return { p50: at(0.5), p99: at(0.99) };
-}
-
-function stats(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted.at(-1), runs: values };
 }
 
 async function main() {

@@ -24,14 +24,12 @@ const path = require('node:path');
 const { promisify } = require('node:util');
 const { createConnection } = require('mysql2/promise');
 
+const { option, image, PASSWORD, stats } = require('./args');
+
 const run = promisify(execFile);
-const args = process.argv.slice(2);
-const runsAt = args.indexOf('--runs');
-const RUNS = runsAt >= 0 ? Number(args.splice(runsAt, 2)[1]) : 3;
-const IMAGE = args[0] ?? 'replikit/mariadb:10.11';
+const RUNS = Number(option('runs', 3));
+const IMAGE = image();
 const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
-const PASSWORD = 'bench-root-pw';
-Object.assign(process.env, { MYSQL_ROOT_PASSWORD: PASSWORD, MYSQL_REPLICATION_PASSWORD: 'bench-repl-pw' });
 const env = { ...process.env, CI: '1' };
 
 const ms = (start) => Number((process.hrtime.bigint() - start) / 1_000_000n);
@@ -104,13 +102,6 @@ async function peakMemory(containers) {
       return m ? Number(m[1]) * { KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, kB: 1e3, MB: 1e6, GB: 1e9 }[m[2]] : NaN;
     }),
   );
-}
-
-function stats(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid] : Math.round((sorted[mid - 1] + sorted[mid]) / 2);
-  return { median, min: sorted[0], max: sorted[sorted.length - 1], runs: values };
 }
 
 async function main() {

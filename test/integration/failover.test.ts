@@ -1,5 +1,6 @@
 import { failover, loadTopology, plan, status, up, verify, watch, WatchEvent } from '../../src';
 import { containerName } from '../../src/names';
+import type { Topology } from '../../src/topology/types';
 import {
   cleanup,
   docker,
@@ -29,6 +30,14 @@ const semiSyncOn = async (port: number) =>
   String(
     (await sql(port, "SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_source_status', 'Rpl_semi_sync_master_status')"))[0]?.Value,
   );
+/** The topology up, with a table app.t on its primary; resolves the primary's port. */
+async function upWithTable(t: Topology): Promise<number> {
+  await up(t, { progress: 'silent' });
+  const p = await hostPort(t, 'primary');
+  await sql(p, 'CREATE DATABASE app');
+  await sql(p, 'CREATE TABLE app.t (id INT AUTO_INCREMENT PRIMARY KEY, payload VARCHAR(50))');
+  return p;
+}
 const rows = async (port: number) => (await sql(port, 'SELECT id FROM app.t ORDER BY id')).map((r) => Number(r.id));
 
 describe.each(IMAGES)('failover, on %s', (image) => {
@@ -37,10 +46,7 @@ describe.each(IMAGES)('failover, on %s', (image) => {
 
   it('the primary killed under a writer: the replica that holds the most takes over, the other follows, up brings the old one back read-only', async () => {
     const t = simpleTopology(name, image, { replica1: undefined, replica2: undefined }, GTID);
-    await up(t, { progress: 'silent' });
-    const p = await hostPort(t, 'primary');
-    await sql(p, 'CREATE DATABASE app');
-    await sql(p, 'CREATE TABLE app.t (id INT AUTO_INCREMENT PRIMARY KEY, payload VARCHAR(50))');
+    const p = await upWithTable(t);
     const writer = startWriter(p, 'app.t');
     await pause(1500);
     await kill(t, 'primary');
@@ -86,11 +92,8 @@ describe.each(IMAGES)('failover, on %s', (image) => {
 
   it('semi-sync (lossless): the primary killed mid-write loses no acknowledged row; the new primary is semi-synchronous at once', async () => {
     const t = simpleTopology(`${name}s`, image, { replica1: undefined, replica2: undefined }, `${GTID}  semi_sync: true\n`);
-    await up(t, { progress: 'silent' });
-    const p = await hostPort(t, 'primary');
+    const p = await upWithTable(t);
     expect(await semiSyncOn(p)).toBe('ON');
-    await sql(p, 'CREATE DATABASE app');
-    await sql(p, 'CREATE TABLE app.t (id INT AUTO_INCREMENT PRIMARY KEY, payload VARCHAR(50))');
     const writer = startWriter(p, 'app.t');
     await pause(1500);
     await kill(t, 'primary');
@@ -114,10 +117,7 @@ describe.each(IMAGES)('failover, on %s', (image) => {
     const replicas: Record<string, string | undefined> = { replica1: undefined, replica1a: 'replica1' };
     for (let i = 2; i <= 7; i++) replicas[`replica${i}`] = undefined;
     const t = simpleTopology(`${name}c`, image, replicas, GTID);
-    await up(t, { progress: 'silent' });
-    const p = await hostPort(t, 'primary');
-    await sql(p, 'CREATE DATABASE app');
-    await sql(p, 'CREATE TABLE app.t (id INT AUTO_INCREMENT PRIMARY KEY, payload VARCHAR(50))');
+    const p = await upWithTable(t);
     await sql(p, "INSERT INTO app.t (payload) VALUES ('before')");
     await kill(t, 'primary');
 
@@ -139,10 +139,7 @@ describe.each(IMAGES)('failover, on %s', (image) => {
 
   it('transactions the old primary wrote that no replica received: up refuses, naming them; they stay in its data, not merged', async () => {
     const t = simpleTopology(`${name}e`, image, { replica1: undefined }, GTID);
-    await up(t, { progress: 'silent' });
-    const p = await hostPort(t, 'primary');
-    await sql(p, 'CREATE DATABASE app');
-    await sql(p, 'CREATE TABLE app.t (id INT AUTO_INCREMENT PRIMARY KEY, payload VARCHAR(50))');
+    const p = await upWithTable(t);
     const r1 = await hostPort(t, 'replica1');
     await pause(300);
     // The replica stops receiving; three more commits stay on the primary alone.
