@@ -11,6 +11,8 @@ export const LABEL = {
   seed: 'io.replikit.seed',
   /** A short-lived container asking whether a node's advertise: address answers from an engine (preflight). */
   probe: 'io.replikit.probe',
+  /** A volume holding a node's former data, kept when up rebuilt the node (errant transactions): the node's name. */
+  keptFrom: 'io.replikit.kept-from',
 } as const;
 
 /** Where each container finds the root password (a file, never an environment value). */
@@ -34,6 +36,8 @@ export const MYSQL_UID = 999;
 
 export const containerName = (t: Pick<Topology, 'name'>, node: string) => `${t.name}-${node}`;
 export const volumeName = (t: Pick<Topology, 'name'>, node: string) => `${t.name}-${node}-data`;
+/** Where a rebuilt node's former data is kept: named after what made it differ, so plan can say it before up makes it. */
+export const keptVolumeName = (t: Pick<Topology, 'name'>, node: string, tag: string) => `${volumeName(t, node)}-errant-${tag}`;
 export const networkName = (t: Pick<Topology, 'name'>) => `${t.name}-net`;
 
 export function topologyLabels(t: Pick<Topology, 'name'>): Record<string, string> {

@@ -7,7 +7,7 @@ import { SqlSession } from '../replication/session';
 import { resolveTopology, TopologySource } from '../topology/inline';
 import { levels, NodeSpec } from '../topology/types';
 import type { Dialect } from '../flavors/dialect';
-import { errantReference, FailoverRecord, lastFailover } from '../replication/init-sql';
+import { FailoverRecord, lastFailover, promotedAtFor } from '../replication/init-sql';
 import { rootEndpoint } from './context';
 import type { ConnectionConfig } from '../replication/connection';
 import { likelyCause } from '../verify/causes';
@@ -123,7 +123,7 @@ export async function status(topology: TopologySource, docker?: DockerEngine): P
     // Its source as the file says: a former primary back after a failover replicates from nowhere yet.
     const theirs = spec.source && held.get(spec.source);
     if (spec.role !== 'replica' || !mine || !theirs) continue;
-    const gap = mine.dialect.gtidsMissing(mine.gtids, errantReference(n.node, theirs));
+    const gap = mine.dialect.gtidsMissing(mine.gtids, theirs.gtids, promotedAtFor(n.node, theirs));
     if (gap.count) n.errant = { gtids: gap.text, count: gap.count };
   }
   const healthy =

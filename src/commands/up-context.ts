@@ -79,6 +79,9 @@ export class UpCtx implements ExecContext {
   readonly signal?: AbortSignal;
   readonly snapshotStallMs?: number;
   readonly warnings: string[];
+  /** Bound by up.ts to its phases (seeding, the wait for a server): what an executor may ask of the run. */
+  reseed: (node: string) => Promise<void> = unbound;
+  reconnect: (node: string) => Promise<SqlSession> = unbound;
 
   constructor(
     /** The file's topology; once observed, with each node's server_id as its data records it. */
@@ -109,4 +112,8 @@ export class UpCtx implements ExecContext {
     await Promise.all([...this.sessions.values()].map((s) => s.close()));
     await this.lock?.release();
   }
+}
+
+function unbound(): never {
+  throw new Error('up.ts binds this before any operation runs');
 }

@@ -1,11 +1,11 @@
 import { TopologyEngines } from '../docker/engines';
-import { containerName } from '../names';
+import { containerName, volumeName } from '../names';
 import { describe, Operation } from '../plan/operations';
 import { StepId, StepSpec, UP_STEPS } from '../plan/steps';
 import { Line, runSteps, Step } from '../run/runner';
 import { progressRenderer } from '../run/listr-renderer';
 import { resolveTopology, TopologySource } from '../topology/inline';
-import { levels } from '../topology/types';
+import { levels, nodeByName } from '../topology/types';
 import { ConnectionConfig, connectionUri } from '../replication/connection';
 import { afterFailure } from './rollback';
 import { NodeReport, UpCtx, UpOptions } from './up-context';
@@ -46,6 +46,12 @@ export interface UpResult {
 export async function up(topology: TopologySource, options: UpOptions = {}): Promise<UpResult> {
   const t = resolveTopology(topology);
   const ctx = new UpCtx(t, new TopologyEngines(t, options.docker), options);
+  ctx.reseed = (node) =>
+    seed(ctx, { engine: ctx.engines.of(node), image: nodeByName(ctx.t, node)!.image, volumes: [volumeName(ctx.t, node)] }, () => undefined);
+  ctx.reconnect = async (node) => {
+    await connectNode(ctx, nodeByName(ctx.t, node)!, { title: () => undefined, output: () => undefined });
+    return ctx.sessions.get(node)!;
+  };
   const renderer = progressRenderer(options.progress ?? 'silent');
   try {
     await runSteps(upSteps(), ctx, { events: renderer.events, signal: options.signal });

@@ -196,8 +196,9 @@ export interface Dialect {
   /**
    * The transactions of `held` (a gtidPosition answer) that `other` lacks: named as the flavour
    * writes them (`uuid:12-14`, `0-101-12..14`) with their number; count 0 when `other` has them all.
+   * `promotedAt`: for a former primary, where `other` stood when a failover promoted it.
    */
-  gtidsMissing(held: string, other: string): GtidGap;
+  gtidsMissing(held: string, other: string, promotedAt?: string): GtidGap;
   /** Whether a replica's status says it replicates by GTID. */
   usingGtid(s: Pick<ReplicaStatus, 'usingGtid'>): boolean;
   /**

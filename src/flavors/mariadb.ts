@@ -194,8 +194,8 @@ export class MariaDbDialect implements Dialect {
   gtidPosition(): string {
     return 'SELECT @@GLOBAL.gtid_binlog_pos AS gtid';
   }
-  gtidsMissing(held: string, other: string): GtidGap {
-    return mariadbGtidsMissing(held, other);
+  gtidsMissing(held: string, other: string, promotedAt?: string): GtidGap {
+    return mariadbGtidsMissing(held, other, promotedAt);
   }
   usingGtid(s: Pick<ReplicaStatus, 'usingGtid'>): boolean {
     return s.usingGtid !== '' && s.usingGtid !== 'No';
@@ -254,7 +254,7 @@ function positionOptions(o: ChangeSourceOptions): string[] {
  * shown to be in the other's binary log (two servers that each wrote their own), and counts as
  * lacking, on the safe side. The server id named is `held`'s last one.
  */
-export function mariadbGtidsMissing(held: string, other: string): GtidGap {
+export function mariadbGtidsMissing(held: string, other: string, promotedAt?: string): GtidGap {
   const parse = (pos: string) =>
     new Map(
       pos
@@ -265,10 +265,14 @@ export function mariadbGtidsMissing(held: string, other: string): GtidGap {
         .map(([domain, server, seq]) => [domain, { server, seq }] as const),
     );
   const theirs = parse(other);
+  const promotion = parse(promotedAt ?? '');
   const parts: string[] = [];
   let count = 0;
   for (const [domain, { server, seq }] of parse(held)) {
-    const other = theirs.get(domain);
+    // A former primary's own last writes: measured from where its successor stood when promoted
+    // (the successor's own sequence numbers go on past them).
+    const at = promotion.get(domain);
+    const other = at?.server === server ? at : theirs.get(domain);
     const from = (other?.seq ?? 0) + 1;
     if (seq < from && other?.server !== server) {
       count += 1;

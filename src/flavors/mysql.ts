@@ -235,6 +235,7 @@ export class MySql57Dialect implements Dialect {
     return 'SELECT @@GLOBAL.gtid_executed AS gtid';
   }
   gtidsMissing(held: string, other: string): GtidGap {
+    // GTID sets name every transaction: the other's set is exact, promotion point or not.
     return mysqlGtidsMissing(held, other);
   }
   usingGtid(s: Pick<ReplicaStatus, 'usingGtid'>): boolean {

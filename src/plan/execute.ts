@@ -1,5 +1,5 @@
 import type { TopologyEngines } from '../docker/engines';
-import { LABEL, containerName, networkName, TLS_FILES, topologyLabels } from '../names';
+import { LABEL, containerName, networkName, TLS_FILES, topologyLabels, volumeName } from '../names';
 import { MYCNF_PATH } from '../render/mycnf';
 import { setGlobal } from '../flavors/dialect';
 import { NodeError } from '../errors';
@@ -47,6 +47,10 @@ export interface ExecContext {
   snapshotStallMs?: number;
   /** With a switch to GTIDs planned: the state after it (plan/observe.ts beforeGtidSwitch). */
   afterGtidSwitch?: Desired;
+  /** Fills a node's empty data volume from the seed, as a new node's is filled (up's seeding). */
+  reseed(node: string): Promise<void>;
+  /** A session to a node whose server this run (re)started, once it answers (up's wait for SQL). */
+  reconnect(node: string): Promise<SqlSession>;
 }
 
 type Executor<K extends OperationKind> = (
@@ -171,6 +175,42 @@ export const EXECUTORS: { [K in OperationKind]: Executor<K> } = {
     // Where it stands is what it holds: its own writes from when it was the primary, and all it applied.
     await s.run(...s.dialect.rejoinFromHere());
     await pointAt(s, linkOf(c, op.node, op.source));
+  },
+  'rebuild-replica': async (c, op, progress) => {
+    const engine = c.engines.of(op.node);
+    const container = containerName(c.t, op.node);
+    await c.sessions.get(op.node)?.close();
+    c.sessions.delete(op.node);
+    await engine.stop(container);
+    // Its data, errant transactions and all, moved whole into a volume of its own; never in
+    // `created`: a failed run must not take it away.
+    await engine.ensureVolume(op.keep, { ...topologyLabels(c.t), [LABEL.keptFrom]: op.node });
+    const moved = await engine.runOnce({
+      image: nodeByName(c.t, op.node)!.image,
+      script: 'cp -a /from/. /to/ && find /from -mindepth 1 -delete',
+      mounts: [
+        { Type: 'volume', Source: volumeName(c.t, op.node), Target: '/from' },
+        { Type: 'volume', Source: op.keep, Target: '/to' },
+      ],
+    });
+    if (moved.code !== 0) {
+      throw new NodeError(
+        op.node,
+        `could not move its data into ${op.keep}: ${moved.output}`,
+        `its data is as it was; see docker volume inspect ${op.keep}`,
+      );
+    }
+    await c.reseed(op.node);
+    await engine.start(container);
+    c.sessions.set(op.node, await c.reconnect(op.node));
+    const joined = await joinReplica({
+      replica: end(c, op.node),
+      source: end(c, op.source),
+      link: linkOf(c, op.node, op.source),
+      progress,
+      stallMs: c.snapshotStallMs,
+    });
+    return `its former data kept in volume ${op.keep}; ${joined}`;
   },
   'update-credentials': (c, op) => updateCredentials(session(c, op.node), linkOf(c, op.node, op.source)),
   'readdress-source': (c, op) => readdress(session(c, op.node), linkOf(c, op.node, op.source)),

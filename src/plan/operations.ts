@@ -51,7 +51,8 @@ export type Reason =
   | 'init_not_run'
   | 'replica_writable'
   | 'primary_read_only'
-  | 'rejoins_in_place';
+  | 'rejoins_in_place'
+  | 'errant_transactions';
 
 export type ContainerOperation =
   | { kind: 'pull-image'; image: string; cause: string; reason: Reason }
@@ -77,6 +78,7 @@ export type ServerOperation =
   | { kind: 'readdress-source'; node: string; source: string; cause: string; reason: Reason }
   | { kind: 'position-by-gtid'; node: string; source: string; cause: string; reason: Reason }
   | { kind: 'rejoin-replica'; node: string; source: string; cause: string; reason: Reason }
+  | { kind: 'rebuild-replica'; node: string; source: string; keep: string; cause: string; reason: Reason }
   | { kind: 'start-replica'; node: string; cause: string; reason: Reason }
   | { kind: 'set-delay'; node: string; seconds: number; cause: string; reason: Reason }
   | { kind: 'run-init'; node: string; cause: string; reason: Reason }
@@ -116,6 +118,8 @@ export const WHEN: Record<OperationKind, string> = {
   'position-by-gtid': 'a MariaDB link by file and offset (made by an earlier replikit): its position is kept outside each transaction',
   'rejoin-replica':
     'a replica that replicates from nowhere holds data (a former primary back after a failover) and nothing its source lacks; one that holds transactions its source never received (errant) is refused, naming them',
+  'rebuild-replica':
+    "a replica that replicates from nowhere holds transactions its source never received (errant: a former primary's un-shipped tail): its data is moved into a volume of its own, kept, and it joins anew from a snapshot",
   'start-replica': "a replica's threads are stopped",
   'set-delay': "a replica's `delay:` changed",
   'run-init': 'init SQL has not run on the primary',
@@ -147,6 +151,7 @@ export const DISRUPTION: Record<OperationKind, string> = {
   'readdress-source': 'the replica pauses replication for a moment and fetches again from where it had applied',
   'position-by-gtid': 'the replica pauses for a moment and goes on from where it stands, now by GTID',
   'rejoin-replica': 'none: the former primary, read-only since it was fenced, follows its source from where it stands, by GTID',
+  'rebuild-replica': 'the node is down while its data is moved aside and it joins anew; on its source, as for connect-replica',
   'start-replica': 'none',
   'set-delay': 'the replica pauses for a moment; from then on it applies changes that much later',
   'run-init': 'none',

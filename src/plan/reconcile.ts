@@ -1,12 +1,13 @@
 import type { ContainerPlan } from '../docker/container-spec';
-import { TLS_FILES } from '../names';
+import { createHash } from 'node:crypto';
+import { keptVolumeName, TLS_FILES } from '../names';
 import type { ObservedContainer } from '../docker/engine';
 import type { Misplaced } from '../docker/engines';
 import type { Dialect, ReplicaStatus } from '../flavors/dialect';
 import { startOnlyChange, variableName } from '../flavors/dialect';
-import type { NodeSpec, ReplicationMode, ReplicationTls, Topology } from '../topology/types';
+import type { NodeSpec, ReplicationTls, Topology } from '../topology/types';
 import type { AccountState } from '../replication/link';
-import { errantReference, type FailoverRecord } from '../replication/init-sql';
+import { promotedAtFor, type FailoverRecord } from '../replication/init-sql';
 import { configChanges, describeChange, ownedElsewhere } from './config-diff';
 import { certificateNames } from '../tls/names';
 import { sourceAddress, sourceNode } from '../replication/address';
@@ -358,7 +359,7 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
     const source = spec.source!;
     const to = sourceAddress(t, spec.name, source);
     if (!current && !fresh.has(spec.name) && s.holdsData) {
-      ops.push(...rejoin(spec, dialect, t.replication.mode, s, server(source), refused));
+      ops.push(...rejoin(t, spec, dialect, s, server(source), refused));
     } else if (!current) {
       ops.push({
         kind: 'connect-replica',
@@ -499,9 +500,9 @@ function serverOperations(desired: Desired, observed: Observed, fresh: Set<strin
  * go on past it on the new primary).
  */
 function rejoin(
+  t: Topology,
   spec: NodeSpec,
   dialect: Dialect,
-  mode: ReplicationMode,
   s: ObservedServer,
   src: ObservedServer | undefined,
   refused: string[],
@@ -514,16 +515,24 @@ function rejoin(
     return [];
   }
   if (src?.gtids === undefined) return []; // its source is not asked yet: planned once it answers
-  if (dialect.linkMode(mode) === 'position') {
+  const errant = dialect.gtidsMissing(s.gtids ?? '', src.gtids, promotedAtFor(spec.name, src));
+  if (errant.count) {
+    // Neither merged nor dropped: its data, errant transactions and all, goes to a volume of its own.
+    const keep = keptVolumeName(t, spec.name, createHash('sha256').update(errant.text).digest('hex').slice(0, 8));
+    return [
+      {
+        kind: 'rebuild-replica',
+        reason: 'errant_transactions',
+        node: spec.name,
+        source,
+        keep,
+        cause: `holds ${errant.text} (${errant.count} transaction(s)) that ${source} never received (errant: written on ${spec.name} after ${source} last heard from it): its data is kept in volume ${keep}, and it joins ${source} anew`,
+      },
+    ];
+  }
+  if (dialect.linkMode(t.replication.mode) === 'position') {
     refused.push(
       `${spec.name}: holds data but replicates from nowhere (a former primary?); by file and offset it cannot follow ${source} from where it stands (with replication.mode: gtid up rejoins it in place; or start it anew without its data: remove its volume)`,
-    );
-    return [];
-  }
-  const errant = dialect.gtidsMissing(s.gtids ?? '', errantReference(spec.name, { gtids: src.gtids, failover: src.failover }));
-  if (errant.count) {
-    refused.push(
-      `${spec.name}: holds ${errant.text} (${errant.count} transaction(s)) that ${source} never received (errant: written on ${spec.name} after ${source} last heard from it); up neither merges nor drops them: keep them (docker volume ls shows its data volume), then start ${spec.name} anew without its data (remove it from the file, up --remove-orphans, docker volume rm its volume, put it back)`,
     );
     return [];
   }

@@ -73,7 +73,16 @@ export const UP_STEPS: readonly StepSpec[] = [
   step(
     'replicas',
     'Connect each replica to its source',
-    ['connect-replica', 'rejoin-replica', 'change-source', 'readdress-source', 'update-credentials', 'position-by-gtid', 'start-replica'],
+    [
+      'connect-replica',
+      'rejoin-replica',
+      'rebuild-replica',
+      'change-source',
+      'readdress-source',
+      'update-credentials',
+      'position-by-gtid',
+      'start-replica',
+    ],
     'by-depth',
   ),
   step('delay', 'Delay replicas on purpose', ['set-delay']),
@@ -96,6 +105,7 @@ export function stepOf(kind: OperationKind): StepSpec {
 export const WAITS_FOR: { readonly [K in OperationKind]?: 'replica-running' } = {
   'connect-replica': 'replica-running',
   'rejoin-replica': 'replica-running',
+  'rebuild-replica': 'replica-running',
   'change-source': 'replica-running',
   'update-credentials': 'replica-running',
   'readdress-source': 'replica-running',

@@ -59,13 +59,9 @@ export async function recordFailover(primary: SqlSession, record: FailoverRecord
   await primary.rows("REPLACE INTO replikit.meta (name, value) VALUES ('failover', ?)", [JSON.stringify(record)]);
 }
 
-/**
- * What a node's GTID position is measured against for errant transactions: its source's, or,
- * for the primary its source replaced in a failover, the point where the source was promoted
- * (MariaDB's sequence numbers go on past it on the new primary).
- */
-export function errantReference(node: string, source: { gtids: string; failover?: FailoverRecord }): string {
-  return source.failover?.from === node && source.failover.at !== undefined ? source.failover.at : source.gtids;
+/** For the primary a failover replaced: where its successor stood when promoted (Dialect.gtidsMissing). */
+export function promotedAtFor(node: string, source: { failover?: FailoverRecord }): string | undefined {
+  return source.failover?.from === node ? source.failover.at : undefined;
 }
 
 /** The last failover a server knows of (its own, or replicated from the primary that recorded it). */

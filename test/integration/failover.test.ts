@@ -1,4 +1,4 @@
-import { failover, loadTopology, plan, status, up, verify, watch, WatchEvent } from '../../src';
+import { down, failover, loadTopology, plan, status, up, verify, watch, WatchEvent } from '../../src';
 import { containerName } from '../../src/names';
 import type { Topology } from '../../src/topology/types';
 import {
@@ -70,18 +70,13 @@ describe.each(IMAGES)('failover, on %s', (image) => {
     const lost = acked.filter((id) => !kept.includes(id));
     expect(kept.filter((id) => !acked.includes(id)).length).toBeLessThanOrEqual(2);
 
-    // The old primary comes back: rejoined in place when it holds nothing the new one lacks;
-    // refused, naming them, when it does. Stopped, its server is asked once up has started it.
+    // The old primary comes back. Stopped, its server is asked once up has started it.
     expect((await plan(after)).toString()).toMatch(/start-container primary: container is exited/);
-    const error = await up(after, { progress: 'silent' }).then(
-      () => undefined,
-      (e) => e,
-    );
-    if (error) {
-      expect(lost.length).toBeGreaterThan(0);
-      expect(String(error.message)).toMatch(/primary: holds .* never received \(errant/);
-      return;
-    }
+    const back = await up(after, { progress: 'silent' });
+    // In place when it holds nothing the new primary lacks; rebuilt, its data kept, when it holds
+    // what never shipped (an acknowledged row lost, or the commit in flight when it died).
+    const how = back.changes.find((c) => /^(rejoin|rebuild)-replica primary/.test(c));
+    expect(how).toMatch(lost.length ? /^rebuild-replica/ : /^(rejoin|rebuild)-replica/);
     const op = await hostPort(after, 'primary');
     expect((await replicaStatusOf(image, op)).sourceHost).toBe(containerName(t, r.newPrimary));
     const [ro] = await sql(op, 'SELECT @@GLOBAL.read_only AS ro');
@@ -137,7 +132,7 @@ describe.each(IMAGES)('failover, on %s', (image) => {
     expect((await verify(after)).problems.filter((x) => !x.startsWith('primary'))).toEqual([]);
   });
 
-  it('transactions the old primary wrote that no replica received: up refuses, naming them; they stay in its data, not merged', async () => {
+  it('transactions the old primary wrote that no replica received: named, never merged; up rebuilds it and keeps its former data in a volume down removes', async () => {
     const t = simpleTopology(`${name}e`, image, { replica1: undefined }, GTID);
     const p = await upWithTable(t);
     const r1 = await hostPort(t, 'replica1');
@@ -149,19 +144,34 @@ describe.each(IMAGES)('failover, on %s', (image) => {
 
     await failover(t, { write: true, progress: 'silent' });
     const after = loadTopology(t.file, { env: ENV });
-    const error = await up(after, { progress: 'silent' }).catch((e) => e);
-    expect(String(error.message)).toMatch(
-      /^up will not make this change:\n {2}primary: holds \S+ \(3 transaction\(s\)\) that replica1 never received \(errant/,
-    );
-    // Its data is as it was: read-only (up started it with the fenced my.cnf), with the three rows.
+    // Started by hand, it is read-only, and status names what it holds that replica1 lacks.
+    await docker.start(containerName(t, 'primary'));
     const op = await hostPort(after, 'primary');
     await waitAnswers(op);
-    expect((await sql(op, "SELECT COUNT(*) AS n FROM app.t WHERE payload = 'errant'"))[0].n).toBe(3);
-    // status names them too, at any time: the node is not healthy.
+    expect((await sql(op, 'SELECT @@GLOBAL.read_only AS ro'))[0].ro).toBe(1);
     const st = await status(after);
     expect(st.nodes.find((n) => n.node === 'primary')?.errant?.count).toBe(3);
     expect(st.healthy).toBe(false);
-    expect((await sql(op, 'SELECT @@GLOBAL.read_only AS ro'))[0].ro).toBe(1);
+
+    const planned = (await plan(after)).of('rebuild-replica');
+    expect(planned.map((o) => o.cause)).toEqual([
+      expect.stringMatching(/^holds \S+ \(3 transaction\(s\)\) that replica1 never received \(errant/),
+    ]);
+    const keep = planned[0].keep;
+    const result = await up(after, { progress: 'silent' });
+    expect(result.changes.join('\n')).toContain(`its former data kept in volume ${keep}`);
+    const rebuilt = await hostPort(after, 'primary');
+    expect((await replicaStatusOf(image, rebuilt)).sourceHost).toBe(containerName(t, 'replica1'));
+    expect((await sql(rebuilt, "SELECT COUNT(*) AS n FROM app.t WHERE payload = 'errant'"))[0].n).toBe(0);
+    const healthy = await status(after);
+    expect(healthy.healthy).toBe(true);
+    expect((await verify(after)).ok).toBe(true);
+    // The kept volume holds the former data directory, the table with the three rows among it.
+    const kept = await docker.docker.getVolume(keep).inspect();
+    expect(kept.Labels?.['io.replikit.kept-from']).toBe('primary');
+    const listing = await docker.runOnce({ image, script: 'ls /kept/app', mounts: [{ Type: 'volume', Source: keep, Target: '/kept' }] });
+    expect(listing.output).toMatch(/^t\.ibd$/m);
+    expect((await down(after, { volumes: true })).volumes).toContain(keep);
   });
 
   it('a primary that answers is not failed over from; --force fences it: read-only, stopped, a write to it fails', async () => {

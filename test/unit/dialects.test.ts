@@ -386,3 +386,12 @@ describe('semi-synchronous replication, lossless', () => {
     }
   });
 });
+
+describe('a former primary measured against the point its successor was promoted at (MariaDB)', () => {
+  it('its own tail past that point is errant; what it applied from its successor since is not', () => {
+    expect(mariadbGtidsMissing('0-101-13', '0-102-20', '0-101-10')).toEqual({ text: '0-101-11..13', count: 3 });
+    expect(mariadbGtidsMissing('0-101-10', '0-102-20', '0-101-10')).toEqual({ text: '', count: 0 });
+    // Rebuilt or rejoined, it holds its successor's own transactions: nothing errant.
+    expect(mariadbGtidsMissing('0-102-20', '0-102-20', '0-101-10')).toEqual({ text: '', count: 0 });
+  });
+});

@@ -20,6 +20,8 @@ function context(servers: Record<string, FakeServer> = {}) {
   const engine = new FakeEngine();
   const sessions = new Map(Object.entries(servers).map(([node, server]) => [node, fakeSession(node, server)]));
   const c: ExecContext = {
+    reseed: async (node) => void engine.calls.push(`reseed ${node}`),
+    reconnect: async (node) => fakeSession(node, servers[node]),
     t,
     engines: fakeEngines(engine),
     desired: desiredState(t),
@@ -162,6 +164,7 @@ describe('server executors', () => {
       'connect-replica',
       'position-by-gtid',
       'readdress-source',
+      'rebuild-replica',
       'rejoin-replica',
       'set-delay',
       'start-replica',
@@ -242,6 +245,35 @@ describe('server executors', () => {
       expect.stringMatching(/^CHANGE MASTER TO MASTER_HOST='shop-replica1', .*MASTER_USE_GTID=slave_pos/),
       'START SLAVE',
     ]);
+  });
+
+  it('rebuild-replica: stopped, its data moved whole into the kept volume (never counted as made by this run), seeded anew, started, joined', async () => {
+    const schemas = [{ name: 'mysql' }];
+    const old = new FakeServer().answer(/SCHEMATA/, schemas).replicating();
+    const primary = new FakeServer()
+      .answer(/SCHEMATA/, schemas)
+      .answer(/^SHOW MASTER STATUS/, [{ File: 'replica1-bin.000001', Position: 4 }]);
+    const { c, engine } = context({ primary: old, replica1: primary });
+    const moves: string[] = [];
+    (
+      engine as unknown as { runOnce: (o: { script: string; mounts: { Source: string }[] }) => Promise<{ code: number; output: string }> }
+    ).runOnce = async (o) => {
+      moves.push(`${o.script} ${o.mounts.map((m) => m.Source).join(' ')}`);
+      return { code: 0, output: '' };
+    };
+    const detail = await execute(
+      c,
+      op({ kind: 'rebuild-replica', node: 'primary', source: 'replica1', keep: 'shop-primary-data-errant-1' }),
+    );
+    expect(engine.calls).toEqual([
+      'stop shop-primary',
+      expect.stringMatching(/^ensureVolume shop-primary-data-errant-1 .*"io.replikit.kept-from":"primary"/),
+      'reseed primary',
+      'start shop-primary',
+    ]);
+    expect(moves).toEqual(['cp -a /from/. /to/ && find /from -mindepth 1 -delete shop-primary-data shop-primary-data-errant-1']);
+    expect(c.created.volumes).toEqual([]);
+    expect(detail).toBe('its former data kept in volume shop-primary-data-errant-1; replicating from replica1 at replica1-bin.000001:4');
   });
 
   it('pull-image pulls on each engine that lacks the image, and only there', async () => {

@@ -93,6 +93,9 @@ export class FakeEngine {
   async start(name: string): Promise<void> {
     this.calls.push(`start ${name}`);
   }
+  async stop(name: string): Promise<void> {
+    this.calls.push(`stop ${name}`);
+  }
   async restart(name: string): Promise<void> {
     this.calls.push(`restart ${name}`);
   }
