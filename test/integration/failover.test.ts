@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { down, failover, loadTopology, plan, status, up, verify, watch, WatchEvent } from '../../src';
 import { containerName } from '../../src/names';
 import type { Topology } from '../../src/topology/types';
@@ -42,7 +43,7 @@ const rows = async (port: number) => (await sql(port, 'SELECT id FROM app.t ORDE
 
 describe.each(IMAGES)('failover, on %s', (image) => {
   const name = uniqueName('fo');
-  afterAll(() => Promise.all(['', 'e', 'f', 's', 'c'].map((s) => cleanup(`${name}${s}`))));
+  afterAll(() => Promise.all(['', 'e', 'f', 's', 'c', 'd'].map((s) => cleanup(`${name}${s}`))));
 
   it('the primary killed under a writer: the replica that holds the most takes over, the other follows, up brings the old one back read-only', async () => {
     const t = simpleTopology(name, image, { replica1: undefined, replica2: undefined }, GTID);
@@ -106,6 +107,42 @@ describe.each(IMAGES)('failover, on %s', (image) => {
     const started = Date.now();
     await sql(np, "INSERT INTO app.t (payload) VALUES ('acknowledged')");
     expect(Date.now() - started).toBeLessThan(5000);
+    // The edited file validates, and up brings the old primary back read-only as a replica; every node agrees.
+    const after = loadTopology(t.file, { env: ENV });
+    await up(after, { progress: 'silent' });
+    const op = await hostPort(after, 'primary');
+    expect((await replicaStatusOf(image, op)).sourceHost).toBe(containerName(t, r.newPrimary));
+    expect((await sql(op, 'SELECT @@GLOBAL.read_only AS ro'))[0].ro).toBe(1);
+    expect((await verify(after)).ok).toBe(true);
+  });
+
+  it('two replicas that each hold a transaction the other lacks: refused, naming both; nothing is changed', async () => {
+    const t = simpleTopology(`${name}d`, image, { replica1: undefined, replica2: undefined }, GTID);
+    await upWithTable(t);
+    // One write on each replica directly, as root (on MySQL past super_read_only): they diverge.
+    for (const node of ['replica1', 'replica2']) {
+      const port = await hostPort(t, node);
+      const lift = image.includes('mysql') ? ['SET GLOBAL super_read_only = OFF'] : [];
+      for (const q of [
+        ...lift,
+        `INSERT INTO app.t (payload) VALUES ('only on ${node}')`,
+        ...(lift.length ? ['SET GLOBAL super_read_only = ON'] : []),
+      ])
+        await sql(port, q);
+    }
+    await kill(t, 'primary');
+    const before = fs.readFileSync(t.file, 'utf8');
+    const error = await failover(t, { write: true, progress: 'silent' }).catch((e) => e);
+    expect(String(error.message)).toMatch(
+      /^no replica holds everything the others hold: replica1 holds \S+ \(1 transaction\(s\)\) that replica2 lacks; replica2 holds \S+ \(1 transaction\(s\)\) that replica1 lacks$/,
+    );
+    expect(error.hint).toMatch(/^nothing was changed/);
+    expect(fs.readFileSync(t.file, 'utf8')).toBe(before);
+    for (const node of ['replica1', 'replica2']) {
+      const port = await hostPort(t, node);
+      expect((await sql(port, 'SELECT @@GLOBAL.read_only AS ro'))[0].ro).toBe(1);
+      expect((await replicaStatusOf(image, port)).sourceHost).toBe(containerName(t, 'primary'));
+    }
   });
 
   it('1+8 with a chain (primary → replica1 → replica1a): after the primary dies every survivor replicates again, the chain kept under the new primary', async () => {
