@@ -31,7 +31,10 @@ const COMMON = new Set(['--file', '--json', '--quiet', '--help']);
 
 function commandsTable(): string {
   const rows = program().commands.map((c: Command) => {
-    const args = c.registeredArguments.map((a) => a.name().replace(/-/g, '_').toUpperCase());
+    const args = c.registeredArguments.map((a) => {
+      const name = a.name().replace(/-/g, '_').toUpperCase();
+      return a.required ? name : `[${name}]`;
+    });
     const options = c.options.filter((o: Option) => !COMMON.has(o.long ?? '')).map(optionUsage);
     return `| \`${[c.name(), ...args, ...options].join(' ')}\` | ${c.description().replace(/\|/g, '\\|')} |`;
   });
