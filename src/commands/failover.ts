@@ -1,11 +1,10 @@
-import * as fs from 'node:fs';
 import type { BinlogCoordinates } from '../flavors/dialect';
 import type { DockerEngine } from '../docker/engine';
 import { TopologyEngines } from '../docker/engines';
 import { InputError } from '../errors';
 import { progressRenderer, Progress } from '../run/listr-renderer';
 import { runSteps } from '../run/runner';
-import { lineDiff, switchoverEdit } from '../topology/edit';
+import { editRoles } from './role-edit';
 import { resolveTopology, TopologySource } from '../topology/inline';
 import { primaryOf } from '../topology/types';
 import { FAILOVER_PHASES, FailCtx } from './failover-phases';
@@ -87,9 +86,7 @@ export async function failover(topology: TopologySource, options: FailoverOption
   }
   const newP = ctx.newP!;
   const tookMs = Date.now() - ctx.startedAt;
-  const before = fs.existsSync(t.file) ? fs.readFileSync(t.file, 'utf8') : undefined;
-  const after = before === undefined ? undefined : switchoverEdit(before, oldP.name, newP.name);
-  if (options.write && after !== undefined) fs.writeFileSync(t.file, after);
+  const { edit, written } = editRoles(t.file, oldP.name, newP.name, Boolean(options.write));
   return {
     oldPrimary: oldP.name,
     newPrimary: newP.name,
@@ -99,7 +96,7 @@ export async function failover(topology: TopologySource, options: FailoverOption
     tookMs,
     repointed: ctx.repointed,
     connection: connection!,
-    edit: before === undefined ? '' : lineDiff(before, after!),
-    written: Boolean(options.write && after !== undefined),
+    edit,
+    written,
   };
 }

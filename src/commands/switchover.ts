@@ -1,11 +1,10 @@
-import * as fs from 'node:fs';
 import type { BinlogCoordinates } from '../flavors/dialect';
 import type { DockerEngine } from '../docker/engine';
 import { TopologyEngines } from '../docker/engines';
 import { InputError, ReplikitError } from '../errors';
 import { progressRenderer, Progress } from '../run/listr-renderer';
 import { runSteps } from '../run/runner';
-import { lineDiff, switchoverEdit } from '../topology/edit';
+import { editRoles } from './role-edit';
 import { loadTopology } from '../topology/load';
 import { primaryOf, Topology } from '../topology/types';
 import { giveWritesBack, SWITCHOVER_PHASES, SwitchCtx } from './switchover-phases';
@@ -89,16 +88,14 @@ export async function switchover(
     await ctx.lock?.release();
   }
 
-  const before = fs.readFileSync(t.file, 'utf8');
-  const after = switchoverEdit(before, oldP.name, newP.name);
-  if (options.write) fs.writeFileSync(t.file, after);
+  const { edit, written } = editRoles(t.file, oldP.name, newP.name, Boolean(options.write));
   return {
     oldPrimary: oldP.name,
     newPrimary: newP.name,
     stoppedAt: ctx.stoppedAt!,
     writeDowntimeMs: ctx.writableAt - ctx.readOnlyAt,
     repointed: ctx.repointed,
-    edit: lineDiff(before, after),
-    written: Boolean(options.write),
+    edit,
+    written,
   };
 }
