@@ -1,6 +1,6 @@
 import type { BinlogCoordinates } from '../flavors/dialect';
 import type { DockerEngine } from '../docker/engine';
-import type { TopologyEngines } from '../docker/engines';
+import { answersWithin, type TopologyEngines } from '../docker/engines';
 import { imageFacts } from '../docker/detect-image';
 import { caKeeperOf } from '../docker/ca-keeper';
 import { TopologyLock } from '../docker/lock';
@@ -9,7 +9,7 @@ import { containerName } from '../names';
 import { desiredState } from '../plan/observe';
 import { MYCNF_PATH } from '../render/mycnf';
 import { poll } from '../poll';
-import { pointAt, readCoordinates, replicaStatus, sourceLink } from '../replication/link';
+import { heldGtids, pointAt, readCoordinates, replicaStatus, sourceLink } from '../replication/link';
 import { sourceNode } from '../replication/address';
 import { recordFailover } from '../replication/init-sql';
 import { SqlSession } from '../replication/session';
@@ -99,7 +99,7 @@ export async function lockAndLook(c: FailCtx, out: LineOut): Promise<void> {
     await old.run(...old.dialect.readOnly()).finally(() => old.close());
     c.oldAnswered = true;
   }
-  const lockEngine = (await pingable(c.engines.of(c.t.nodes[0].name))) ? c.t.nodes[0] : c.t.nodes.find((n) => n !== c.oldP)!;
+  const lockEngine = (await answersWithin(c.engines.of(c.t.nodes[0].name), 3000)) ? c.t.nodes[0] : c.t.nodes.find((n) => n !== c.oldP)!;
   c.lock = await TopologyLock.acquire(c.engines.of(lockEngine.name), c.t.name, lockEngine.image);
   const rest = c.t.nodes.filter((n) => n !== c.oldP);
   await Promise.all(
@@ -157,7 +157,7 @@ export async function applyReceived(c: FailCtx, n: NodeSpec, out: LineOut): Prom
     },
   );
   c.applied.set(n.name, { file: done.sourceLogFile, position: done.execSourceLogPos });
-  c.held.set(n.name, String((await s.first(s.dialect.gtidPosition()))?.gtid ?? '').replace(/\s+/g, ''));
+  c.held.set(n.name, await heldGtids(s));
   out.title(`${n.name}: applied up to ${done.sourceLogFile}:${done.execSourceLogPos}`);
 }
 
@@ -217,7 +217,7 @@ export async function pick(c: FailCtx, out: LineOut): Promise<void> {
  */
 export async function fence(c: FailCtx, out: LineOut): Promise<void> {
   const engine = c.engines.of(c.oldP.name);
-  if (!(await pingable(engine))) {
+  if (!(await answersWithin(engine, 3000))) {
     c.fenced = 'engine-unreachable';
     out.title(`Fence ${c.oldP.name}: its engine does not answer (${engine.describe()}); run replikit up before it starts again`);
     return;
@@ -241,7 +241,7 @@ export async function promote(c: FailCtx, out: LineOut): Promise<void> {
   const s = c.sessions.get(c.newP!.name)!;
   await s.run(s.dialect.stopReplica());
   c.promotedAt = await readCoordinates(s);
-  c.promotedGtids = String((await s.first(s.dialect.gtidPosition()))?.gtid ?? '').replace(/\s+/g, '');
+  c.promotedGtids = await heldGtids(s);
   await s.run(s.dialect.resetReplica(), ...s.dialect.readWrite());
   c.writableAt = Date.now();
   // Where the new primary stood: what the old one holds beyond it never reached it (errant, when
@@ -276,15 +276,4 @@ async function answers(engine: DockerEngine, t: Topology, n: NodeSpec): Promise<
   } catch {
     return undefined;
   }
-}
-
-async function pingable(engine: DockerEngine): Promise<boolean> {
-  const timeout = new Promise<boolean>((r) => setTimeout(r, 3000, false).unref());
-  return Promise.race([
-    engine.ping().then(
-      () => true,
-      () => false,
-    ),
-    timeout,
-  ]);
 }

@@ -2,7 +2,7 @@ import type { DockerEngine } from '../docker/engine';
 import { TopologyEngines } from '../docker/engines';
 import { sourceNode } from '../replication/address';
 import { containerName } from '../names';
-import { replicaStatus } from '../replication/link';
+import { heldGtids, replicaStatus } from '../replication/link';
 import { SqlSession } from '../replication/session';
 import { resolveTopology, TopologySource } from '../topology/inline';
 import { levels, NodeSpec } from '../topology/types';
@@ -84,7 +84,7 @@ export async function status(topology: TopologySource, docker?: DockerEngine): P
         base.address = `${endpoint.host}:${endpoint.port}`;
         session = await SqlSession.open(endpoint, 3000);
         base.version = session.version;
-        const gtids = String((await session.first(session.dialect.gtidPosition()))?.gtid ?? '').replace(/\s+/g, '');
+        const gtids = await heldGtids(session);
         // A primary promoted by a failover recorded where it stood: what its predecessor holds beyond that is errant.
         const failover = n.role === 'primary' ? await lastFailover(session) : undefined;
         held.set(n.name, { gtids, dialect: session.dialect, ...(failover ? { failover } : {}) });

@@ -54,17 +54,7 @@ export class TopologyEngines {
     // One daemon is asked once: a swarm on the environment's engine is that engine (its tasks are its containers).
     const seen = new Set(inUse.map((e) => e.daemon()));
     const others = [...new Set([this.main, ...this.named.values()])].filter((e) => !seen.has(e.daemon()) && seen.add(e.daemon()));
-    const answers = await Promise.all(
-      others.map((e) =>
-        Promise.race([
-          e.ping().then(
-            () => true,
-            () => false,
-          ),
-          new Promise<boolean>((r) => setTimeout(r, 3000, false).unref()),
-        ]),
-      ),
-    );
+    const answers = await Promise.all(others.map((e) => answersWithin(e, 3000)));
     return [...inUse, ...others.filter((_, i) => answers[i])];
   }
 
@@ -154,4 +144,16 @@ export class TopologyEngines {
     for (const e of await this.answering()) if (await e.inspect(container)) return e;
     return undefined;
   }
+}
+
+/** Whether the engine answers a ping within `ms` (an engine away, or an ssh host that does not reply, is not waited for). */
+export function answersWithin(engine: DockerEngine, ms: number): Promise<boolean> {
+  const late = new Promise<boolean>((r) => setTimeout(r, ms, false).unref());
+  return Promise.race([
+    engine.ping().then(
+      () => true,
+      () => false,
+    ),
+    late,
+  ]);
 }

@@ -10,7 +10,7 @@ import { Dialect, dialectFor, guessImageVersion } from '../flavors';
 import type { ImageFacts } from '../docker/detect-image';
 import type { TopologyTls } from '../tls/certificates';
 import { certificateNames } from '../tls/names';
-import { replicaStatus, replicationAccount, userSchemas } from '../replication/link';
+import { heldGtids, replicaStatus, replicationAccount, userSchemas } from '../replication/link';
 import { initAlreadyRan, lastFailover } from '../replication/init-sql';
 import type { SqlSession } from '../replication/session';
 import type { Desired, Observed, ObservedServer } from './reconcile';
@@ -159,7 +159,7 @@ export async function observeServer(s: SqlSession, t: Topology): Promise<Observe
     ...(status?.sourceHost ? { replica: { ...status, gtid } } : {}),
     account: await replicationAccount(s, t.credentials.replicationUser, t.credentials.replicationPassword, t.replication.tls !== 'off'),
     initDone: t.init.length === 0 || (await initAlreadyRan(s)),
-    gtids: String((await s.first(s.dialect.gtidPosition()))?.gtid ?? '').replace(/\s+/g, ''),
+    gtids: await heldGtids(s),
     // A server that replicates from nowhere: a primary, a new node, or a former primary back after a failover.
     ...(status?.sourceHost ? {} : await unlinked(s)),
   };

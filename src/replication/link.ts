@@ -108,9 +108,13 @@ export async function readCoordinates(s: SqlSession): Promise<BinlogCoordinates>
   }
   // MySQL reports its GTID set with the coordinates; MariaDB's position needs a query of its own.
   if (c.gtid !== undefined) return c;
-  const row = await s.first(s.dialect.gtidPosition());
-  const gtid = row?.gtid ? String(row.gtid).replace(/\s+/g, '') : undefined;
+  const gtid = await heldGtids(s);
   return gtid ? { ...c, gtid } : c;
+}
+
+/** The server's GTID position (Dialect.gtidPosition) without the line breaks MySQL prints; '' when it has none. */
+export async function heldGtids(s: SqlSession): Promise<string> {
+  return String((await s.first(s.dialect.gtidPosition()))?.gtid ?? '').replace(/\s+/g, '');
 }
 
 export async function replicaStatus(s: SqlSession): Promise<ReplicaStatus | undefined> {
